@@ -1,0 +1,34 @@
+"""POST /api/v2/patients/{patient_id}/documents — door A: create a document from base64."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.http import door_a
+from patient_docs.logic.create_inline_document import create_inline_document
+from patient_docs.models.door_a import CreateInlineDocumentRequest, InlineDocumentOut, InlineDocumentResponse
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.ids import MAX_ID
+
+app = door_a.resolver()
+
+
+@app.post(
+    "/api/v2/patients/<patient_id>/documents",
+    status_code=201,
+    summary="Create a patient document from base64 data",
+    tags=["Door A: patient documents"],
+    responses=door_a.ERRORS,
+)
+def create_document(
+    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: CreateInlineDocumentRequest
+) -> InlineDocumentResponse:
+    doc = create_inline_document(caller_from_event(app.current_event), patient_id, request.doc)
+    logger.info("document created", extra={"document_id": doc.id, "size_bytes": doc.size_bytes})
+    return InlineDocumentResponse(doc=InlineDocumentOut.of(doc))
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

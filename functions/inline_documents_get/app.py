@@ -1,0 +1,37 @@
+"""GET /api/v2/patients/{patient_id}/documents/{document_id} — door A: metadata and a download URL."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.http import door_a
+from patient_docs.logic.read_documents import download_link, get_document
+from patient_docs.models.door_a import InlineDocumentOut, InlineDocumentWithUrlOut, InlineDocumentWithUrlResponse
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.ids import MAX_ID
+from patient_docs.rules.timestamps import iso_with_offset
+
+app = door_a.resolver()
+
+
+@app.get(
+    "/api/v2/patients/<patient_id>/documents/<document_id>",
+    summary="Get a document with a short-lived download URL",
+    tags=["Door A: patient documents"],
+    responses=door_a.ERRORS,
+)
+def get_patient_document(
+    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> InlineDocumentWithUrlResponse:
+    doc = get_document(caller_from_event(app.current_event), document_id, patient_id)
+    url, expires_at = download_link(doc)
+    view = InlineDocumentOut.of(doc).model_dump()
+    return InlineDocumentWithUrlResponse(
+        doc=InlineDocumentWithUrlOut(**view, download_url=url, download_url_expires_at=iso_with_offset(expires_at))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,73 @@
+"""GET /apis/v1/patient-document/{patientId} — door B list with filters and pages."""
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.errors import InvalidField
+from patient_docs.http import door_b
+from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_documents
+from patient_docs.models.door_b import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.ids import MAX_ID
+from patient_docs.rules.timestamps import parse_range_bound
+from patient_docs.settings import get_settings
+
+app = door_b.resolver()
+
+
+def _bound(name: str, value: str | None, end: bool) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_range_bound(value, end)
+    except ValueError as exc:
+        raise InvalidField(name, str(exc)) from exc
+
+
+@app.get(
+    "/apis/v1/patient-document/<patientId>",
+    summary="List a patient's documents with filters and pages",
+    tags=["Door B: patient documents"],
+    responses=door_b.ERRORS,
+)
+def list_patient_documents(
+    patientId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name
+    document_category: Annotated[list[DocumentCategory] | None, Query()] = None,
+    document_type: Annotated[list[str] | None, Query()] = None,
+    signed: Annotated[bool | None, Query(description="true: signature_status COMPLETED")] = None,
+    case_title: Annotated[list[str] | None, Query(description="matches spry_case_id")] = None,
+    document_name: Annotated[str | None, Query(max_length=255, description="part of the name")] = None,
+    start: Annotated[str | None, Query(max_length=40, description="created on or after")] = None,
+    end: Annotated[str | None, Query(max_length=40, description="created on or before")] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 5,
+    sort: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    sort_by: Annotated[SortBy, Query()] = "created_at",
+) -> Envelope[PatientDocumentPage]:
+    query = DocumentQuery(
+        categories=list(document_category or []),
+        types=document_type or [],
+        signed=signed,
+        case_ids=case_title or [],
+        name_contains=document_name,
+        start=_bound("start", start, end=False),
+        end=_bound("end", end, end=True),
+        page=page,
+        size=size,
+        descending=sort == "desc",
+        sort_by=sort_by,
+    )
+    result = search_documents(caller_from_event(app.current_event), patientId, query)
+    settings = get_settings()
+    views = [PatientDocumentOut.of(doc, settings.bucket_name, settings.region) for doc in result.documents]
+    page_out = PatientDocumentPage(
+        documents=views, page=result.page, size=result.size, total=result.total, total_pages=result.total_pages
+    )
+    return Envelope[PatientDocumentPage](data=page_out)
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,31 @@
+"""POST /apis/v1/patient-document — door B "Save Document"."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.http import door_b
+from patient_docs.logic.save_document import save_document
+from patient_docs.models.door_b import Envelope, PatientDocumentOut, SaveDocumentRequest
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.settings import get_settings
+
+app = door_b.resolver()
+
+
+@app.post(
+    "/apis/v1/patient-document",
+    summary="Save a document record for a file uploaded with Upload File",
+    tags=["Door B: patient documents"],
+    responses=door_b.ERRORS,
+)
+def save_patient_document(request: SaveDocumentRequest) -> Envelope[PatientDocumentOut]:
+    doc = save_document(caller_from_event(app.current_event), request)
+    settings = get_settings()
+    logger.info("document saved", extra={"document_id": doc.id})
+    return Envelope[PatientDocumentOut](data=PatientDocumentOut.of(doc, settings.bucket_name, settings.region))
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,36 @@
+"""POST /apis/v1/patient-document/{documentId} — door B partial update."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.http import door_b
+from patient_docs.logic.update_document import update_document
+from patient_docs.models.door_b import Envelope, PatientDocumentOut, UpdateDocumentRequest
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.ids import MAX_ID
+from patient_docs.settings import get_settings
+
+app = door_b.resolver()
+
+
+@app.post(
+    "/apis/v1/patient-document/<documentId>",
+    summary="Update some fields of a document; omitted fields keep their value",
+    tags=["Door B: patient documents"],
+    responses=door_b.ERRORS,
+)
+def update_patient_document(
+    documentId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name
+    request: UpdateDocumentRequest,
+) -> Envelope[PatientDocumentOut]:
+    doc = update_document(caller_from_event(app.current_event), documentId, request)
+    settings = get_settings()
+    logger.info("document updated", extra={"document_id": doc.id, "fields": sorted(request.model_fields_set)})
+    return Envelope[PatientDocumentOut](data=PatientDocumentOut.of(doc, settings.bucket_name, settings.region))
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""patient-docs: the shared package every function imports (deployed as a layer)."""

@@ -1,0 +1,1 @@
+"""The only modules that call AWS. Everything above them speaks domain objects."""

@@ -1,0 +1,37 @@
+"""boto3 clients, created once per container on first use.
+
+Endpoints come from the standard ``AWS_ENDPOINT_URL*`` variables, which is how the
+local server and the tests point the same code at the embedded AWS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+
+_RETRIES: Any = {"mode": "standard", "max_attempts": 3}
+_DEFAULT = Config(retries=_RETRIES, connect_timeout=3, read_timeout=8)
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_DEFAULT)
+
+
+@cache
+def s3() -> S3Client:
+    # SigV4 is what browsers and curl need for presigned POST/GET against KMS-encrypted objects.
+    return boto3.client("s3", config=_DEFAULT.merge(Config(signature_version="s3v4")))
+
+
+@cache
+def sns() -> SNSClient:
+    return boto3.client("sns", config=_DEFAULT)

@@ -1,0 +1,159 @@
+"""Document records in the DynamoDB table.
+
+Layout (one item per document, no counter item anywhere):
+  PK = DOC#<id>, SK = DOC                         -> get/update/delete by id: 1 call
+  GSI1PK = PATIENT#<account>#<patient>, GSI1SK = <created_at>#<id>  -> list a patient's documents
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.errors import NotFound
+from patient_docs.models.documents import Document
+from patient_docs.settings import get_settings
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "entity")
+
+
+class DocumentIdTaken(Exception):
+    """Another document already holds this id (a 1-in-4096 same-millisecond clash)."""
+
+
+def _doc_key(document_id: int) -> dict[str, Any]:
+    return {"PK": {"S": f"DOC#{document_id}"}, "SK": {"S": "DOC"}}
+
+
+def patient_partition(account_id: str, patient_id: int) -> str:
+    return f"PATIENT#{account_id}#{patient_id}"
+
+
+def _to_item(doc: Document) -> dict[str, Any]:
+    attributes = doc.model_dump(mode="json", exclude_none=True)
+    attributes.update(
+        PK=f"DOC#{doc.id}",
+        SK="DOC",
+        GSI1PK=patient_partition(doc.account_id, doc.patient_id),
+        GSI1SK=f"{attributes['created_at']}#{doc.id:016d}",
+        entity="document",
+    )
+    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+
+
+def _from_item(item: dict[str, Any]) -> Document:
+    values = {name: _deserializer.deserialize(value) for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+    return Document.model_validate(values)
+
+
+def _is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def put_document(doc: Document) -> None:
+    try:
+        dynamodb().put_item(
+            TableName=get_settings().table_name,
+            Item=_to_item(doc),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as exc:
+        if _is_conditional_failure(exc):
+            raise DocumentIdTaken(str(doc.id)) from exc
+        raise
+
+
+def get_document(document_id: int) -> Document | None:
+    response = dynamodb().get_item(TableName=get_settings().table_name, Key=_doc_key(document_id))
+    item = response.get("Item")
+    return _from_item(item) if item else None
+
+
+def list_patient_documents(account_id: str, patient_id: int, newest_first: bool = True) -> list[Document]:
+    documents: list[Document] = []
+    request: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
+        "ScanIndexForward": not newest_first,
+    }
+    while True:
+        response = dynamodb().query(**request)
+        documents.extend(_from_item(item) for item in response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            return documents
+        request["ExclusiveStartKey"] = last_key
+
+
+def _ownership_condition(account_id: str, patient_id: int | None) -> tuple[str, dict[str, Any]]:
+    condition = "attribute_exists(PK) AND account_id = :account"
+    values: dict[str, Any] = {":account": {"S": account_id}}
+    if patient_id is not None:
+        condition += " AND patient_id = :patient"
+        values[":patient"] = {"N": str(patient_id)}
+    return condition, values
+
+
+def update_document(
+    document_id: int,
+    account_id: str,
+    patient_id: int | None,
+    changes: dict[str, Any],
+    updated_at: datetime,
+) -> Document:
+    """Set (or, for None, remove) ``changes`` on a document the caller owns, in one call."""
+    condition, values = _ownership_condition(account_id, patient_id)
+    names: dict[str, str] = {"#updated_at": "updated_at"}
+    values[":updated_at"] = {"S": updated_at.isoformat()}
+    set_parts = ["#updated_at = :updated_at"]
+    remove_parts: list[str] = []
+    for index, (name, value) in enumerate(sorted(changes.items())):
+        names[f"#f{index}"] = name
+        if value is None:
+            remove_parts.append(f"#f{index}")
+        else:
+            values[f":v{index}"] = _serializer.serialize(value)
+            set_parts.append(f"#f{index} = :v{index}")
+    expression = "SET " + ", ".join(set_parts)
+    if remove_parts:
+        expression += " REMOVE " + ", ".join(remove_parts)
+    try:
+        response = dynamodb().update_item(
+            TableName=get_settings().table_name,
+            Key=_doc_key(document_id),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if _is_conditional_failure(exc):
+            raise NotFound("document") from exc
+        raise
+    return _from_item(response["Attributes"])
+
+
+def delete_document(document_id: int, account_id: str, patient_id: int | None) -> Document:
+    condition, values = _ownership_condition(account_id, patient_id)
+    try:
+        response = dynamodb().delete_item(
+            TableName=get_settings().table_name,
+            Key=_doc_key(document_id),
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_OLD",
+        )
+    except ClientError as exc:
+        if _is_conditional_failure(exc):
+            raise NotFound("document") from exc
+        raise
+    return _from_item(response["Attributes"])

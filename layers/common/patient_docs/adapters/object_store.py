@@ -1,0 +1,114 @@
+"""File bytes in the private S3 bucket: writes, metadata and presigned URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from botocore.exceptions import ClientError
+
+from patient_docs.adapters.aws import s3
+from patient_docs.settings import get_settings
+
+ORIGINAL_NAME_META = "original-name"  # percent-encoded: S3 metadata must be ASCII
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size_bytes: int
+    content_type: str
+    original_name: str | None
+
+
+def put_object(key: str, data: bytes, content_type: str, original_name: str) -> None:
+    s3().put_object(
+        Bucket=get_settings().bucket_name,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        Metadata={ORIGINAL_NAME_META: quote(original_name, safe="")},
+    )
+
+
+def head_object(key: str) -> StoredObject | None:
+    try:
+        response = s3().head_object(Bucket=get_settings().bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    original = response.get("Metadata", {}).get(ORIGINAL_NAME_META)
+    return StoredObject(
+        key=key,
+        size_bytes=int(response.get("ContentLength", 0)),
+        content_type=response.get("ContentType", "application/octet-stream"),
+        original_name=unquote(original) if original else None,
+    )
+
+
+def delete_object(key: str) -> None:
+    s3().delete_object(Bucket=get_settings().bucket_name, Key=key)
+
+
+def presign_download(key: str, file_name: str, content_type: str) -> str:
+    settings = get_settings()
+    disposition = f"attachment; filename*=UTF-8''{quote(file_name, safe='')}"
+    url: str = s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.bucket_name,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        },
+        ExpiresIn=settings.download_ttl_seconds,
+    )
+    return url
+
+
+def presign_upload(
+    key: str, content_type: str, min_bytes: int, max_bytes: int, original_name: str
+) -> tuple[str, dict[str, str]]:
+    """A presigned POST whose policy pins the key, the Content-Type and the size range."""
+    settings = get_settings()
+    encoded_name = quote(original_name, safe="")
+    fields: dict[str, Any] = {"Content-Type": content_type, f"x-amz-meta-{ORIGINAL_NAME_META}": encoded_name}
+    conditions: list[Any] = [
+        {"Content-Type": content_type},
+        {f"x-amz-meta-{ORIGINAL_NAME_META}": encoded_name},
+        ["content-length-range", min_bytes, max_bytes],
+    ]
+    post = s3().generate_presigned_post(
+        Bucket=settings.bucket_name,
+        Key=key,
+        Fields=fields,
+        Conditions=conditions,
+        ExpiresIn=settings.presign_ttl_seconds,
+    )
+    return post["url"], {name: str(value) for name, value in post["fields"].items()}
+
+
+def read_head(key: str, length: int) -> tuple[StoredObject, bytes] | None:
+    """Metadata and the first ``length`` bytes in one ranged GET (None when absent)."""
+    try:
+        response = s3().get_object(Bucket=get_settings().bucket_name, Key=key, Range=f"bytes=0-{length - 1}")
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in ("404", "NoSuchKey", "NotFound"):
+            return None
+        if code == "InvalidRange":  # a zero-byte object
+            return StoredObject(key, 0, "application/octet-stream", None), b""
+        raise
+    head = response["Body"].read()
+    content_range = response.get("ContentRange", "")
+    size = int(content_range.rsplit("/", 1)[1]) if "/" in content_range else int(response.get("ContentLength", 0))
+    original = response.get("Metadata", {}).get(ORIGINAL_NAME_META)
+    stored = StoredObject(
+        key=key,
+        size_bytes=size,
+        content_type=response.get("ContentType", "application/octet-stream"),
+        original_name=unquote(original) if original else None,
+    )
+    return stored, head

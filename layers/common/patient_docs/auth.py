@@ -1,0 +1,100 @@
+"""Who is calling: the JWT claims the API Gateway authorizer has already verified.
+
+Every claim name the service relies on is declared here and nowhere else.
+HTTP API passes claims as strings, so numbers arrive as ``"12"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from patient_docs.errors import NotFound, Unauthenticated
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+CLAIM_SUBJECT = "sub"
+CLAIM_NAME = "name"
+CLAIM_ACCOUNT = "account_id"
+CLAIM_ROLE = "role"
+CLAIM_PATIENT = "patient_id"
+CLAIM_USER_ID = "user_id"
+
+ROLE_STAFF = "staff"
+ROLE_PATIENT = "patient"
+ROLE_ADMIN = "admin"  # staff with the right to change account settings
+
+MAX_JSON_INT = 2**53 - 1
+
+
+class Caller(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    name: str
+    account_id: str
+    role: Literal["staff", "patient", "admin"]
+    patient_id: int | None = None
+    user_id: int
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (ROLE_STAFF, ROLE_ADMIN)
+
+    def may_access_patient(self, account_id: str, patient_id: int) -> bool:
+        if account_id != self.account_id:
+            return False
+        return self.is_staff or self.patient_id == patient_id
+
+    def require_patient(self, account_id: str, patient_id: int) -> None:
+        """Outside the caller's reach is indistinguishable from absent."""
+        if not self.may_access_patient(account_id, patient_id):
+            raise NotFound("patient")
+
+    def require_staff(self) -> None:
+        if not self.is_staff:
+            raise NotFound("resource")
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_JSON_INT else None
+
+
+def _stable_user_id(subject: str) -> int:
+    """A JSON-safe integer for subjects that carry no numeric user id claim."""
+    digest = hashlib.sha256(subject.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % MAX_JSON_INT + 1
+
+
+def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
+    if not claims:
+        raise Unauthenticated()
+    subject = str(claims.get(CLAIM_SUBJECT) or "")
+    account = str(claims.get(CLAIM_ACCOUNT) or "")
+    role = str(claims.get(CLAIM_ROLE) or "")
+    if not subject or not account or role not in (ROLE_STAFF, ROLE_PATIENT, ROLE_ADMIN):
+        raise Unauthenticated("the token lacks the claims this service needs")
+    patient_id = _as_int(claims.get(CLAIM_PATIENT))
+    if role == ROLE_PATIENT and patient_id is None:
+        raise Unauthenticated("a patient token must name its patient")
+    return Caller(
+        subject=subject,
+        name=str(claims.get(CLAIM_NAME) or subject),
+        account_id=account,
+        role=role,  # type: ignore[arg-type]
+        patient_id=patient_id if role == ROLE_PATIENT else None,
+        user_id=_as_int(claims.get(CLAIM_USER_ID)) or _stable_user_id(subject),
+    )
+
+
+def caller_from_event(event: APIGatewayProxyEventV2) -> Caller:
+    authorizer = event.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer else None
+    return caller_from_claims(claims)

@@ -1,0 +1,61 @@
+"""Domain errors. Logic and adapters raise these; each door maps them to its format."""
+
+from __future__ import annotations
+
+
+class PatientDocsError(Exception):
+    """Base class: ``status`` is the HTTP status, ``field`` the input at fault (if any)."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidField(PatientDocsError):
+    status = 400
+    code = "invalid_field"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field)
+
+
+class PayloadTooLarge(InvalidField):
+    status = 413
+    code = "payload_too_large"
+
+
+class Unauthenticated(PatientDocsError):
+    status = 401
+    code = "unauthenticated"
+
+    def __init__(self, message: str = "a valid bearer token is required") -> None:
+        super().__init__(message)
+
+
+class NotFound(PatientDocsError):
+    """Also what a caller gets for anything outside their account or patient."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str = "resource") -> None:
+        super().__init__(f"{what} not found")
+
+
+class Conflict(PatientDocsError):
+    status = 409
+    code = "conflict"
+
+
+class Locked(PatientDocsError):
+    status = 423
+    code = "locked"
+
+
+class TooManyRequests(PatientDocsError):
+    status = 429
+    code = "too_many_requests"

@@ -1,0 +1,1 @@
+"""One resolver factory per door: each maps domain errors to that door's error format."""

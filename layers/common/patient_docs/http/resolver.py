@@ -1,0 +1,111 @@
+"""What every door's resolver shares: validation-error reading and safe 500s."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    ResponseValidationError,
+)
+from pydantic import BaseModel
+
+from patient_docs.errors import PatientDocsError
+from patient_docs.observability import logger
+
+# (status, code, message, field) -> response body
+Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
+
+_LOCATION_PREFIXES = {"body", "query", "path", "header", "form", "file", "cookie"}
+_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def describe_validation_error(errors: Any) -> tuple[str, str]:
+    """The first problem as (field, message), built from locations and rule text only.
+
+    Pydantic errors also carry the offending input; it is never echoed or logged (PHI).
+    """
+    first: dict[str, Any] = errors[0] if errors else {}
+    location = [str(part) for part in first.get("loc", ()) if isinstance(part, str)]
+    while location and location[0] in _LOCATION_PREFIXES:
+        location = location[1:]
+    field = ".".join(location) or "body"
+    kind = first.get("type", "")
+    message = str(first.get("msg", "is invalid"))
+    for prefix in _MESSAGE_PREFIXES:
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    if kind == "json_invalid":
+        return "body", "is not valid JSON"
+    if kind == "missing":
+        return field, "is required"
+    if kind == "model_attributes_type" or kind == "dict_type":
+        return field, "must be a JSON object"
+    return field, message[:300]
+
+
+def json_response(status: int, body: dict[str, Any] | BaseModel) -> Response[Any]:
+    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(payload))
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    return " <- ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in reversed(frames))
+
+
+def new_resolver(render: Renderer) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def reply(status: int, code: str, message: str, field: str | None) -> Response[Any]:
+        return json_response(status, render(status, code, message, field))
+
+    def _domain_error(exc: PatientDocsError) -> Response[Any]:
+        logger.info("request refused", extra={"status": exc.status, "error_code": exc.code, "field": exc.field})
+        return reply(exc.status, exc.code, f"{exc.field}: {exc.message}" if exc.field else exc.message, exc.field)
+
+    def _invalid_request(exc: RequestValidationError) -> Response[Any]:
+        field, message = describe_validation_error(exc.errors())
+        logger.info("request refused", extra={"status": 400, "error_code": "invalid_field", "field": field})
+        return reply(400, "invalid_field", f"{field}: {message}", field)
+
+    def _unsupported_type(exc: RequestUnsupportedContentType) -> Response[Any]:
+        return reply(415, "unsupported_media_type", "Content-Type: this endpoint does not accept it", "Content-Type")
+
+    def _bad_response(exc: ResponseValidationError) -> Response[Any]:
+        logger.error("response failed its own schema", extra={"where": _where(exc)})
+        return reply(500, "internal_error", "internal error", None)
+
+    def _value_error(exc: ValueError) -> Response[Any]:
+        # The multipart parser raises a bare ValueError for a Content-Type without boundary.
+        content_type = app.current_event.headers.get("content-type", "")
+        if content_type.startswith("multipart/") and "boundary" in str(exc):
+            return reply(400, "invalid_field", "Content-Type: multipart body needs a boundary", "Content-Type")
+        return _unexpected(exc)
+
+    def _unexpected(exc: Exception) -> Response[Any]:
+        # Type and location only: exception text can quote request data.
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__, "where": _where(exc)})
+        return reply(500, "internal_error", "internal error", None)
+
+    # Registered by call, not decorator: the decorator is untyped.
+    app.exception_handler(PatientDocsError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(RequestUnsupportedContentType)(_unsupported_type)
+    app.exception_handler(ResponseValidationError)(_bad_response)
+    app.exception_handler(ValueError)(_value_error)
+    app.exception_handler(Exception)(_unexpected)
+    return app
+
+
+def error_responses(model: type[BaseModel], statuses: dict[int, str]) -> dict[int, Any]:
+    """OpenAPI ``responses`` entries documenting a door's error body."""
+    return {
+        status: {"description": description, "content": {"application/json": {"model": model}}}
+        for status, description in statuses.items()
+    }

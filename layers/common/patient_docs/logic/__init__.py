@@ -1,0 +1,1 @@
+"""One module per use case. No event shapes here: callers pass domain values."""

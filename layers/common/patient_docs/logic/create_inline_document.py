@@ -1,0 +1,50 @@
+"""Door A create: a small file posted as base64 JSON becomes a patient document."""
+
+from __future__ import annotations
+
+from patient_docs.adapters import object_store
+from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField
+from patient_docs.logic.new_document import record_new_document
+from patient_docs.models.documents import Document
+from patient_docs.models.door_a import InlineDocumentIn
+from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise
+from patient_docs.rules.inline_files import decode_base64_file
+from patient_docs.rules.object_keys import new_document_key
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.settings import get_settings
+
+
+def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentIn) -> Document:
+    caller.require_patient(caller.account_id, patient_id)
+    mime_type = normalise(doc.mime_type)
+    if mime_type not in DOCUMENT_TYPES:
+        raise InvalidField("doc.mime_type", f"must be one of {', '.join(DOCUMENT_TYPES)}")
+    content = decode_base64_file(doc.data, "doc.data", get_settings().inline_max_bytes)
+    if not matches(mime_type, content):
+        raise InvalidField("doc.mime_type", "does not match the file content")
+
+    extension = extension_for(mime_type, doc.document_name)
+    key = new_document_key(caller.account_id, patient_id, extension)
+    object_store.put_object(key, content, mime_type, doc.document_name)
+    now = utc_now()
+    return record_new_document(
+        lambda document_id: Document(
+            id=document_id,
+            account_id=caller.account_id,
+            patient_id=patient_id,
+            name=doc.document_name,
+            original_file_name=doc.document_name,
+            mime_type=mime_type,
+            extension=extension,
+            size_bytes=len(content),
+            object_key=key,
+            source="inline",
+            uploaded_by=caller.user_id,
+            uploaded_by_name=caller.name,
+            created_at=now,
+            updated_at=now,
+            record_type=doc.record_type,
+        ),
+        uploaded_key=key,
+    )

@@ -1,0 +1,33 @@
+"""Reading documents the caller may see: one, a patient's list, a download link."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from patient_docs.adapters import documents_table, object_store
+from patient_docs.auth import Caller
+from patient_docs.errors import NotFound
+from patient_docs.models.documents import Document
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.settings import get_settings
+
+
+def get_document(caller: Caller, document_id: int, patient_id: int | None = None) -> Document:
+    if patient_id is not None:
+        caller.require_patient(caller.account_id, patient_id)
+    doc = documents_table.get_document(document_id)
+    if doc is None or not caller.may_access_patient(doc.account_id, doc.patient_id):
+        raise NotFound("document")
+    if patient_id is not None and doc.patient_id != patient_id:
+        raise NotFound("document")
+    return doc
+
+
+def list_documents(caller: Caller, patient_id: int) -> list[Document]:
+    caller.require_patient(caller.account_id, patient_id)
+    return documents_table.list_patient_documents(caller.account_id, patient_id)
+
+
+def download_link(doc: Document) -> tuple[str, datetime]:
+    url = object_store.presign_download(doc.object_key, doc.original_file_name, doc.mime_type)
+    return url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)

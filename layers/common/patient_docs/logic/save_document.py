@@ -1,0 +1,72 @@
+"""Door B "Save Document": a record pointing at a file already uploaded here.
+
+The URL is parsed, never fetched: it must name an object of this service's bucket,
+inside the caller's account and that patient's area, and the object must exist and
+really be of an accepted type.
+"""
+
+from __future__ import annotations
+
+from patient_docs.adapters import object_store
+from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField
+from patient_docs.logic.new_document import record_new_document
+from patient_docs.logic.upload_file import check_bucket
+from patient_docs.models.documents import Document
+from patient_docs.models.door_b import SaveDocumentRequest
+from patient_docs.rules.content_types import DOCUMENT_TYPES, SNIFF_BYTES, matches, normalise
+from patient_docs.rules.object_keys import key_from_object_url, parse_document_key
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.rules.urls import check_public_https_url
+from patient_docs.settings import get_settings
+
+NOT_OURS = "must be a file_url returned by Upload File for this patient"
+
+
+def _object_key(caller: Caller, request: SaveDocumentRequest) -> str:
+    settings = get_settings()
+    try:
+        url = check_public_https_url(request.document_url)
+    except ValueError as exc:
+        raise InvalidField("document_url", str(exc)) from exc
+    check_bucket(request.bucket_name)
+    key = key_from_object_url(url, settings.bucket_name, settings.region)
+    parsed = parse_document_key(key) if key else None
+    if parsed is None or parsed.account_id != caller.account_id or parsed.patient_id != request.patient_id:
+        raise InvalidField("document_url", NOT_OURS)
+    return parsed.key
+
+
+def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
+    caller.require_patient(caller.account_id, request.patient_id)
+    key = _object_key(caller, request)
+    found = object_store.read_head(key, SNIFF_BYTES)
+    if found is None:
+        raise InvalidField("document_url", "no uploaded file at this URL")
+    stored, head = found
+    mime_type = normalise(stored.content_type)
+    if stored.size_bytes == 0 or mime_type not in DOCUMENT_TYPES or not matches(mime_type, head):
+        raise InvalidField("document_url", "the uploaded file is empty or not of its declared type")
+
+    extension = key.rsplit(".", 1)[-1]
+    now = utc_now()
+    fields = request.model_dump(exclude={"patient_id", "name", "document_url", "bucket_name"}, exclude_none=True)
+    return record_new_document(
+        lambda document_id: Document(
+            id=document_id,
+            account_id=caller.account_id,
+            patient_id=request.patient_id,
+            name=request.name,
+            original_file_name=stored.original_name or f"{request.name}.{extension}",
+            mime_type=mime_type,
+            extension=extension,
+            size_bytes=stored.size_bytes,
+            object_key=key,
+            source="upload",
+            uploaded_by=caller.user_id,
+            uploaded_by_name=caller.name,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+    )

@@ -1,0 +1,23 @@
+"""Door B partial update: fields sent change (null clears), fields omitted keep their value."""
+
+from __future__ import annotations
+
+from patient_docs.adapters import documents_table
+from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField
+from patient_docs.logic.read_documents import get_document
+from patient_docs.models.documents import Document
+from patient_docs.models.door_b import UpdateDocumentRequest
+from patient_docs.rules.timestamps import utc_now
+
+
+def update_document(caller: Caller, document_id: int, request: UpdateDocumentRequest) -> Document:
+    changes = {name: getattr(request, name) for name in request.model_fields_set}
+    if "name" in changes and changes["name"] is None:
+        raise InvalidField("name", "must not be null")
+    if "eligible_visit_count" in changes and changes["eligible_visit_count"] is None:
+        changes["eligible_visit_count"] = 0
+    if not changes:
+        return get_document(caller, document_id)
+    patient_scope = None if caller.is_staff else caller.patient_id
+    return documents_table.update_document(document_id, caller.account_id, patient_scope, changes, utc_now())

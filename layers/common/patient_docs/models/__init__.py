@@ -1,0 +1,1 @@
+"""Pydantic models: the domain record and each door's request/response shapes."""

@@ -1,0 +1,22 @@
+"""Integer document ids without a counter item.
+
+An id is the milliseconds since 2024-01-01 (41 bits, good for 69 years) followed by
+12 random bits: time-ordered, at most 2**53 - 1 so it survives JavaScript, and
+created without touching any shared item. A clash (two ids in one millisecond
+drawing the same 12 bits) is caught by the conditional write, which retries.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+RANDOM_BITS = 12
+MAX_ID = 2**53 - 1
+
+
+def new_document_id(now_ms: int | None = None) -> int:
+    millis = (now_ms if now_ms is not None else time.time_ns() // 1_000_000) - EPOCH_MS
+    value = (millis << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
+    return value & MAX_ID

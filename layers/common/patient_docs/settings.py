@@ -1,0 +1,42 @@
+"""Runtime settings, read from the environment in one place.
+
+Functions never read ``os.environ`` themselves: they ask for ``get_settings()``,
+which validates every value once per container.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseModel):
+    table_name: str = Field(min_length=1)
+    bucket_name: str = Field(min_length=1)
+    region: str = "us-east-1"
+    # Largest file accepted inline (door A base64, door B multipart). 4 MiB decoded is
+    # 5,592,408 characters of base64: with headers and JSON it stays under Lambda's
+    # 6 MB synchronous request limit, the tighter of the two (HTTP API allows 10 MB).
+    inline_max_bytes: int = Field(default=4 * MiB, ge=1)
+    # Largest file accepted through a presigned POST (door B).
+    upload_max_bytes: int = Field(default=50 * MiB, ge=1)
+    presign_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    download_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+
+
+@cache
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", ""),
+        bucket_name=env.get("BUCKET_NAME", ""),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        inline_max_bytes=int(env.get("INLINE_MAX_BYTES", 4 * MiB)),
+        upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", 50 * MiB)),
+        presign_ttl_seconds=int(env.get("PRESIGN_TTL_SECONDS", 300)),
+        download_ttl_seconds=int(env.get("DOWNLOAD_TTL_SECONDS", 300)),
+    )

@@ -1,0 +1,139 @@
+"""The embedded AWS of ``make run``: a moto server provisioned with what the template declares."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+from tests.devserver.template import load_template, resources_of_type
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def local_name(logical_id: str) -> str:
+    return f"local-{logical_id.lower()}"
+
+
+class LocalAws:
+    """Starts a moto server (unless ``AWS_ENDPOINT_URL`` points elsewhere) and creates the resources."""
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        self._moto: Any = None
+        if endpoint_url:
+            self.endpoint_url = endpoint_url.rstrip("/")
+        else:
+            from moto.server import ThreadedMotoServer
+
+            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
+            self.endpoint_url = f"http://{host}:{port}"
+        self.template = load_template()
+        self.names = {logical: local_name(logical) for logical in self.template["Resources"]}
+
+    def configure_environment(self, parameters: dict[str, str]) -> None:
+        """Point boto3 (in this process) at the embedded AWS and give the functions their variables."""
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        os.environ["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION", REGION)
+        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+        env = dict(self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+        for resource in resources_of_type("AWS::Serverless::Function", self.template).values():
+            env.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
+        for name, value in env.items():
+            os.environ[name] = str(self.resolve(value, parameters))
+
+    def resolve(self, value: Any, parameters: dict[str, str]) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            ref = value["Ref"]
+            if ref in self.names:
+                return self.names[ref]
+            if ref in parameters:
+                return parameters[ref]
+            return self.template.get("Parameters", {}).get(ref, {}).get("Default", "")
+        if "Fn::GetAtt" in value:
+            logical, attribute = value["Fn::GetAtt"]
+            return self._attribute(logical, attribute)
+        raise ValueError(f"cannot resolve {value!r} locally")
+
+    def _attribute(self, logical: str, attribute: str) -> str:
+        name = self.names[logical]
+        kind = self.template["Resources"][logical]["Type"]
+        if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
+            return f"{self.endpoint_url}/{ACCOUNT}/{name}"
+        if kind == "AWS::SQS::Queue":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+        if kind == "AWS::SNS::Topic":
+            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
+        return f"arn:aws:local:{REGION}:{ACCOUNT}:{name}"
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=os.environ.get("AWS_REGION", REGION))
+
+    # ------------------------------------------------------------------ provisioning
+    def provision(self, cors_origins: list[str]) -> None:
+        for logical, resource in resources_of_type("AWS::DynamoDB::Table", self.template).items():
+            self._create_table(self.names[logical], resource["Properties"])
+        for logical in resources_of_type("AWS::SQS::Queue", self.template):
+            self.client("sqs").create_queue(QueueName=self.names[logical])
+        for logical in resources_of_type("AWS::SNS::Topic", self.template):
+            self.client("sns").create_topic(Name=self.names[logical])
+        for logical, resource in resources_of_type("AWS::S3::Bucket", self.template).items():
+            self._create_bucket(self.names[logical], resource["Properties"], cors_origins)
+
+    def _create_table(self, name: str, props: dict[str, Any]) -> None:
+        dynamodb = self.client("dynamodb")
+        if name in dynamodb.list_tables()["TableNames"]:
+            return
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        dynamodb.create_table(**request)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+    def _create_bucket(self, name: str, props: dict[str, Any], cors_origins: list[str]) -> None:
+        s3 = self.client("s3")
+        existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+        if name not in existing:
+            s3.create_bucket(Bucket=name)
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        if props.get("VersioningConfiguration"):
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        rules = props.get("CorsConfiguration", {}).get("CorsRules", [])
+        if rules:
+            # CloudFormation spells it MaxAge; the S3 API, MaxAgeSeconds.
+            cors_rules = [
+                {
+                    "AllowedMethods": rule["AllowedMethods"],
+                    "AllowedHeaders": rule.get("AllowedHeaders", []),
+                    "AllowedOrigins": cors_origins,
+                    "MaxAgeSeconds": int(rule.get("MaxAge", 600)),
+                }
+                for rule in rules
+            ]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors_rules})
+
+    def sms_messages(self) -> list[tuple[str, str, str]]:
+        """(message id, number, body) of every SMS the embedded SNS has sent, oldest first."""
+        import requests
+
+        data = requests.get(f"{self.endpoint_url}/moto-api/data.json", timeout=5).json()
+        return [(m["message_id"], m["phone_number"], m["message"]) for m in data.get("sns", {}).get("SMS", [])]
+
+    def stop(self) -> None:
+        if self._moto is not None:
+            self._moto.stop()
