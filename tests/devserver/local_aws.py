@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -42,90 +43,13 @@ class LocalAws:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
         os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
-        env = dict(self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
-        for resource in resources_of_type("AWS::Serverless::Function", self.template).values():
-            env.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
-        for name, value in env.items():
-            os.environ[name] = str(self.resolve(value, parameters))
-
-    def resolve(self, value: Any, parameters: dict[str, str]) -> Any:
-        if not isinstance(value, dict):
-            return value
-        if "Ref" in value:
-            ref = value["Ref"]
-            if ref in self.names:
-                return self.names[ref]
-            if ref in parameters:
-                return parameters[ref]
-            return self.template.get("Parameters", {}).get(ref, {}).get("Default", "")
-        if "Fn::GetAtt" in value:
-            logical, attribute = value["Fn::GetAtt"]
-            return self._attribute(logical, attribute)
-        raise ValueError(f"cannot resolve {value!r} locally")
-
-    def _attribute(self, logical: str, attribute: str) -> str:
-        name = self.names[logical]
-        kind = self.template["Resources"][logical]["Type"]
-        if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
-            return f"{self.endpoint_url}/{ACCOUNT}/{name}"
-        if kind == "AWS::SQS::Queue":
-            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
-        if kind == "AWS::SNS::Topic":
-            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
-        return f"arn:aws:local:{REGION}:{ACCOUNT}:{name}"
+        os.environ.update(function_environment(self.template, self.names, parameters, self.endpoint_url))
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=os.environ.get("AWS_REGION", REGION))
 
-    # ------------------------------------------------------------------ provisioning
     def provision(self, cors_origins: list[str]) -> None:
-        for logical, resource in resources_of_type("AWS::DynamoDB::Table", self.template).items():
-            self._create_table(self.names[logical], resource["Properties"])
-        for logical in resources_of_type("AWS::SQS::Queue", self.template):
-            self.client("sqs").create_queue(QueueName=self.names[logical])
-        for logical in resources_of_type("AWS::SNS::Topic", self.template):
-            self.client("sns").create_topic(Name=self.names[logical])
-        for logical, resource in resources_of_type("AWS::S3::Bucket", self.template).items():
-            self._create_bucket(self.names[logical], resource["Properties"], cors_origins)
-
-    def _create_table(self, name: str, props: dict[str, Any]) -> None:
-        dynamodb = self.client("dynamodb")
-        if name in dynamodb.list_tables()["TableNames"]:
-            return
-        request: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
-        }
-        if props.get("GlobalSecondaryIndexes"):
-            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        dynamodb.create_table(**request)
-        ttl = props.get("TimeToLiveSpecification")
-        if ttl:
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-
-    def _create_bucket(self, name: str, props: dict[str, Any], cors_origins: list[str]) -> None:
-        s3 = self.client("s3")
-        existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-        if name not in existing:
-            s3.create_bucket(Bucket=name)
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
-        if props.get("VersioningConfiguration"):
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        rules = props.get("CorsConfiguration", {}).get("CorsRules", [])
-        if rules:
-            # CloudFormation spells it MaxAge; the S3 API, MaxAgeSeconds.
-            cors_rules = [
-                {
-                    "AllowedMethods": rule["AllowedMethods"],
-                    "AllowedHeaders": rule.get("AllowedHeaders", []),
-                    "AllowedOrigins": cors_origins,
-                    "MaxAgeSeconds": int(rule.get("MaxAge", 600)),
-                }
-                for rule in rules
-            ]
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors_rules})
+        provision(self.template, self.names, self.client, cors_origins)
 
     def sms_messages(self) -> list[tuple[str, str, str]]:
         """(message id, number, body) of every SMS the embedded SNS has sent, oldest first."""
@@ -137,3 +61,93 @@ class LocalAws:
     def stop(self) -> None:
         if self._moto is not None:
             self._moto.stop()
+
+
+def provision(
+    template: dict[str, Any], names: dict[str, str], client: Callable[[str], Any], cors_origins: list[str]
+) -> None:
+    """Create the template's tables, queues, topics and buckets (idempotent)."""
+    for logical, resource in resources_of_type("AWS::DynamoDB::Table", template).items():
+        _create_table(client, names[logical], resource["Properties"])
+    for logical in resources_of_type("AWS::SQS::Queue", template):
+        client("sqs").create_queue(QueueName=names[logical])
+    for logical in resources_of_type("AWS::SNS::Topic", template):
+        client("sns").create_topic(Name=names[logical])
+    for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
+        _create_bucket(client, names[logical], resource["Properties"], cors_origins)
+
+
+def _create_table(client: Callable[[str], Any], name: str, props: dict[str, Any]) -> None:
+    dynamodb = client("dynamodb")
+    if name in dynamodb.list_tables()["TableNames"]:
+        return
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    dynamodb.create_table(**request)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def _create_bucket(client: Callable[[str], Any], name: str, props: dict[str, Any], cors_origins: list[str]) -> None:
+    s3 = client("s3")
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    if props.get("VersioningConfiguration"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    rules = props.get("CorsConfiguration", {}).get("CorsRules", [])
+    if rules:
+        # CloudFormation spells it MaxAge; the S3 API, MaxAgeSeconds.
+        cors_rules = [
+            {
+                "AllowedMethods": rule["AllowedMethods"],
+                "AllowedHeaders": rule.get("AllowedHeaders", []),
+                "AllowedOrigins": cors_origins,
+                "MaxAgeSeconds": int(rule.get("MaxAge", 600)),
+            }
+            for rule in rules
+        ]
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors_rules})
+
+
+def function_environment(
+    template: dict[str, Any], names: dict[str, str], parameters: dict[str, str], endpoint_url: str
+) -> dict[str, str]:
+    """Every function's environment variables, with references resolved to the local resources."""
+    env = dict(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    for resource in resources_of_type("AWS::Serverless::Function", template).values():
+        env.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    return {name: str(_resolve(template, names, parameters, endpoint_url, value)) for name, value in env.items()}
+
+
+def _resolve(
+    template: dict[str, Any], names: dict[str, str], parameters: dict[str, str], endpoint: str, value: Any
+) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        ref = value["Ref"]
+        if ref in names:
+            return names[ref]
+        if ref in parameters:
+            return parameters[ref]
+        return template.get("Parameters", {}).get(ref, {}).get("Default", "")
+    if "Fn::GetAtt" in value:
+        logical, attribute = value["Fn::GetAtt"]
+        name = names[logical]
+        kind = template["Resources"][logical]["Type"]
+        if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
+            return f"{endpoint}/{ACCOUNT}/{name}"
+        service = {"AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Events::EventBus": "events"}.get(
+            kind, "local"
+        )
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"
+    raise ValueError(f"cannot resolve {value!r} locally")

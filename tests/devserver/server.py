@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from tests.devserver import tokens
@@ -29,6 +29,10 @@ CORS_METHODS = "GET,POST,DELETE,OPTIONS"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+class SmsSource(Protocol):
+    def sms_messages(self) -> list[tuple[str, str, str]]: ...
+
+
 def mask_number(number: str) -> str:
     return "*" * max(0, len(number) - 3) + number[-3:]
 
@@ -36,7 +40,7 @@ def mask_number(number: str) -> str:
 class LocalApi:
     """Routes requests like API Gateway would and invokes handlers like Lambda would."""
 
-    def __init__(self, aws: LocalAws, base_url: str, quiet: bool = False) -> None:
+    def __init__(self, aws: SmsSource, base_url: str, quiet: bool = False) -> None:
         self.aws = aws
         self.base_url = base_url
         self.quiet = quiet

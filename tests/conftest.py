@@ -1,0 +1,96 @@
+"""Shared fixtures: moto in-process with the template's resources, and the local API router.
+
+Handler tests call the real handlers through ``LocalApi.handle`` — the same routing,
+JWT check and event building as ``make run`` — against moto.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.devserver.local_aws import REGION, function_environment, local_name, provision
+from tests.devserver.template import load_template
+
+BASE_URL = "http://127.0.0.1:3000"
+ORIGINS = [BASE_URL]
+
+_TEMPLATE = load_template()
+NAMES = {logical: local_name(logical) for logical in _TEMPLATE["Resources"]}
+PARAMETERS = {"CorsAllowedOrigins": BASE_URL, "PublicBaseUrl": BASE_URL}
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_SERVICE_NAME": "patient-docs",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.update(function_environment(_TEMPLATE, NAMES, PARAMETERS, "http://moto.invalid"))
+
+
+def _reset_cached_clients() -> None:
+    from patient_docs.adapters import aws as aws_clients
+    from patient_docs.settings import get_settings
+
+    get_settings.cache_clear()
+    for factory in (aws_clients.dynamodb, aws_clients.s3, aws_clients.sns):
+        factory.cache_clear()
+
+
+@dataclass
+class MockedAws:
+    table: str
+    bucket: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)
+
+    def all_items(self) -> list[dict[str, Any]]:
+        return self.client("dynamodb").scan(TableName=self.table)["Items"]
+
+    def all_objects(self) -> list[str]:
+        listed = self.client("s3").list_object_versions(Bucket=self.bucket)
+        return [v["Key"] for v in listed.get("Versions", [])]
+
+    def sms_messages(self) -> list[tuple[str, str, str]]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        messages = sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages
+        return [(message_id, number, body) for message_id, (number, body) in messages.items()]
+
+
+@pytest.fixture
+def aws() -> Iterator[MockedAws]:
+    from moto import mock_aws
+
+    with mock_aws():
+        provision(_TEMPLATE, NAMES, lambda service: boto3.client(service, region_name=REGION), ORIGINS)
+        _reset_cached_clients()
+        yield MockedAws(table=NAMES["DocumentsTable"], bucket=NAMES["DocumentsBucket"])
+    _reset_cached_clients()
+
+
+@pytest.fixture
+def api(aws: MockedAws, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.devserver.server import LocalApi
+
+    return LocalApi(aws, BASE_URL, quiet=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _local_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests sign tokens with a key of their own, not the developer's ``.local`` key."""
+    os.environ["PATIENT_DOCS_LOCAL_DIR"] = str(tmp_path_factory.getbasetemp() / "local-keys")
