@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import File, Form, UploadFile
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.http import door_b
 from patient_docs.logic.upload_file import upload_unsigned

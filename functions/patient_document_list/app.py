@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.errors import InvalidField
 from patient_docs.http import door_b

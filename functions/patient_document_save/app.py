@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.http import door_b
 from patient_docs.logic.save_document import save_document

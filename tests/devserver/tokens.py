@@ -10,6 +10,7 @@ import argparse
 import os
 import time
 import uuid
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,17 @@ def _key_dir() -> Path:
 
 
 def private_key_pem() -> bytes:
-    path = _key_dir() / "jwt-signing-key.pem"
+    return _key_pair(_key_dir())[0]
+
+
+def public_key_pem() -> bytes:
+    return _key_pair(_key_dir())[1]
+
+
+@cache
+def _key_pair(directory: Path) -> tuple[bytes, bytes]:
+    """The signing key (made on first use) and its public half; loading a key costs ~30 ms."""
+    path = directory / "jwt-signing-key.pem"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -40,12 +51,22 @@ def private_key_pem() -> bytes:
         temporary.write_bytes(pem)
         temporary.chmod(0o600)
         temporary.replace(path)  # atomic: parallel first runs agree on one key
-    return path.read_bytes()
+    private_pem = path.read_bytes()
+    private_key = serialization.load_pem_private_key(private_pem, password=None)
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem
 
 
-def public_key_pem() -> bytes:
-    key = serialization.load_pem_private_key(private_key_pem(), password=None)
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+@cache
+def _signing_key(directory: Path) -> Any:
+    return serialization.load_pem_private_key(_key_pair(directory)[0], password=None)
+
+
+@cache
+def _verifying_key(directory: Path) -> Any:
+    return serialization.load_pem_public_key(_key_pair(directory)[1])
 
 
 def issue(
@@ -76,7 +97,7 @@ def issue(
     if patient is not None:
         claims["patient_id"] = patient
     claims.update(extra)
-    return jwt.encode(claims, private_key_pem(), algorithm=ALGORITHM)
+    return jwt.encode(claims, _signing_key(_key_dir()), algorithm=ALGORITHM)
 
 
 class InvalidToken(Exception):
@@ -90,7 +111,7 @@ def verify(authorization: str | None) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            public_key_pem(),
+            _verifying_key(_key_dir()),
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,

@@ -1,0 +1,81 @@
+"""Start ``make run``'s server in a subprocess on a free port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+
+    def token(self, *args: str) -> str:
+        """What ``make token ...`` prints: the last line is the token."""
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.devserver.tokens", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def local_server(key_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": f"layers/common{os.pathsep}.", "PATIENT_DOCS_LOCAL_DIR": str(key_dir)}
+    for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "BUCKET_NAME"):
+        env.pop(name, None)
+    env.update(extra_env or {})
+    log = (key_dir / f"server-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.devserver", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base_url}/_local/sms", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((key_dir / f"server-{port}.log").read_text())
+            time.sleep(0.2)
+        yield RunningServer(base_url, env, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
