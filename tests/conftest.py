@@ -7,6 +7,7 @@ JWT check and event building as ``make run`` — against moto.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# Tests sign tokens with a key of their own, never the developer's `.local` key.
+os.environ.setdefault("PATIENT_DOCS_LOCAL_DIR", tempfile.mkdtemp(prefix="patient-docs-keys-"))
 os.environ.update(function_environment(_TEMPLATE, NAMES, PARAMETERS, "http://moto.invalid"))
 
 
@@ -84,13 +87,7 @@ def aws() -> Iterator[MockedAws]:
 
 
 @pytest.fixture
-def api(aws: MockedAws, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def api(aws: MockedAws) -> Any:
     from tests.devserver.server import LocalApi
 
     return LocalApi(aws, BASE_URL, quiet=True)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _local_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests sign tokens with a key of their own, not the developer's ``.local`` key."""
-    os.environ["PATIENT_DOCS_LOCAL_DIR"] = str(tmp_path_factory.getbasetemp() / "local-keys")
