@@ -13,7 +13,7 @@ export PYTHONPATH := layers/common:.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv tools run token lint template build test unit bench clean
+.PHONY: help venv tools browser run token lint template build test unit bench clean
 
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
@@ -33,6 +33,13 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 venv: $(BIN)/.installed
 tools: $(SAM_VENV)/.installed
+
+# The browser test drives Debian's Chromium through Playwright (which cannot download a browser here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Chromium (Debian package)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }
 
 run: venv
 	$(BIN)/python -m tests.devserver --port $(PORT)
@@ -55,7 +62,7 @@ build: tools
 unit: venv
 	$(BIN)/pytest -q
 
-test: lint template
+test: lint template browser
 	$(BIN)/pytest -q
 
 clean:
