@@ -26,12 +26,7 @@ def create(
     request: CreateFileRequestBody,
     idempotency_key: Annotated[
         str | None,
-        Header(
-            min_length=1,
-            max_length=255,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Retries with the same key return the same request and notify nobody again",
-        ),
+        Header(description="1-255 visible ASCII characters. A retry with the same key returns the same request"),
     ] = None,
 ) -> FileRequestOut:
     created = create_file_request(caller_from_event(app.current_event), request, idempotency_key)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+import json
+from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from patient_docs.errors import InvalidField
 from patient_docs.http import door_a
 from patient_docs.http.resolver import error_responses, new_resolver
 from patient_docs.models.errors import ErrorResponse
@@ -11,8 +16,23 @@ from patient_docs.models.errors import ErrorResponse
 render = door_a.render
 
 
+def _json_object_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every door C body is a JSON object; Powertools would read ``[{...}]`` as its first element."""
+    body = app.current_event.decoded_body
+    if body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = {}  # not JSON at all: request validation has already answered that
+        if not isinstance(parsed, dict):
+            raise InvalidField("body", "must be a JSON object")
+    return next_middleware(app)
+
+
 def resolver() -> APIGatewayHttpResolver:
-    return new_resolver(render)
+    app = new_resolver(render)
+    app.use([_json_object_bodies])
+    return app
 
 
 ERRORS = error_responses(

@@ -12,6 +12,7 @@ Decisions the seed leaves open:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -37,6 +38,7 @@ from patient_docs.rules.ids import new_patient_number
 from patient_docs.rules.timestamps import utc_now
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 _WRITE_ATTEMPTS = 3
 
 
@@ -158,6 +160,8 @@ def create_file_request(caller: Caller, body: CreateFileRequestBody, idempotency
         raise NotFound("account")
     if body.staff_id is None and body.account_user_id is None:
         raise InvalidField("accountUserId", "is required when staffId is absent")
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
+        raise InvalidField(IDEMPOTENCY_KEY_HEADER, "must be 1 to 255 visible ASCII characters")
     command = CreateFileRequestCommand(caller=caller, idempotency_key=idempotency_key, body=body)
     if idempotency_key is None:
         return _create(command)

@@ -9,7 +9,7 @@ from typing import Literal
 
 # 9 random bytes -> 12 URL-safe characters, 72 bits: unguessable, and short enough for an SMS.
 SHORT_LINK_BYTES = 9
-SHORT_LINK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{12}$")
+SHORT_LINK_PATTERN = re.compile(r"[A-Za-z0-9_-]{12}")
 
 Status = Literal["created", "notified", "opened", "verified", "responded", "expired", "cancelled"]
 STORED_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified", "responded", "cancelled")
@@ -22,7 +22,7 @@ RESEND_MIN_INTERVAL = timedelta(seconds=60)
 RESEND_MAX = 5
 
 # Account SMS settings: AWS allows 1-11 letters and digits with at least one letter.
-SENDER_ID_PATTERN = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")
+SENDER_ID_PATTERN = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
 LINK_LIFETIME_HOURS_MIN = 1
 LINK_LIFETIME_HOURS_MAX = 720  # 30 days
 
@@ -32,7 +32,7 @@ def new_short_link_id() -> str:
 
 
 def is_short_link_id(value: str) -> bool:
-    return SHORT_LINK_PATTERN.match(value) is not None
+    return SHORT_LINK_PATTERN.fullmatch(value) is not None
 
 
 def short_link_url(public_base_url: str, short_link_id: str) -> str:
@@ -52,7 +52,7 @@ def effective_status(stored: str, short_link_expires_at: datetime | None, now: d
 
 def check_sender_id(value: str) -> str:
     text = value.strip()
-    if not SENDER_ID_PATTERN.match(text):
+    if not SENDER_ID_PATTERN.fullmatch(text):
         raise ValueError("must be 1 to 11 letters or digits, with at least one letter")
     return text
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 MAX_AGE_YEARS = 130
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The earliest time zone (UTC+14) reaches a new day 14 hours before UTC does.
 _EARLIEST_ZONE = timedelta(hours=14)
 
@@ -14,7 +14,7 @@ _EARLIEST_ZONE = timedelta(hours=14)
 def check_date_of_birth(value: str, now: datetime | None = None) -> str:
     """``YYYY-MM-DD``, a real date, not in the future, at most 130 years ago."""
     text = value.strip()
-    if not _ISO_DATE.match(text):
+    if not _ISO_DATE.fullmatch(text):
         raise ValueError("must be a date in ISO 8601 format, e.g. 1980-06-17")
     try:
         born = date.fromisoformat(text)
