@@ -185,6 +185,34 @@ def test_a_second_request_to_the_same_mobile_finds_the_patient_and_staff_user(ap
     assert len(aws.sms_messages()) == 2
 
 
+def test_a_create_that_loses_the_race_for_a_new_patient_uses_the_winners(api, aws, monkeypatch):
+    from patient_docs.adapters import file_requests_table
+
+    # Given another create records the patient between this create's read and its write
+    first = create(api).json
+    real_lookup = file_requests_table.get_patient_by_mobile
+    lookups = []
+
+    def stale_first_lookup(*args):
+        lookups.append(args)
+        return None if len(lookups) == 1 else real_lookup(*args)
+
+    monkeypatch.setattr(file_requests_table, "get_patient_by_mobile", stale_first_lookup)
+    # When this create's transaction fails on the patient's key, it reads again and retries
+    second = create(api, seed_body(prompt="Raced"))
+    # Then it joins the existing patient: still one patient, two requests
+    assert second.status == 201, second.body
+    assert second.json["patient_id"] == first["patient_id"]
+    assert len(lookups) == 2
+    assert len(items_of(aws, "patient")) == 1 and len(items_of(aws, "file_request")) == 2
+
+
+def test_the_patient_number_addresses_the_patients_documents_in_door_a(api, aws):
+    created = create(api).json
+    reply = call(api, "GET", f"/api/v2/patients/{created['patient_number']}/documents", caller=STAFF_12)
+    assert reply.status == 200 and reply.json == {"docs": []}
+
+
 def test_shell_patient_keeps_the_names_and_date_of_birth_given(api, aws):
     from patient_docs.adapters import file_requests_table
 
@@ -247,6 +275,36 @@ def test_the_same_key_with_a_different_body_is_422(api, aws):
     assert reply.json["error"]["field"] == "Idempotency-Key"
     assert "different request body" in reply.json["error"]["message"]
     assert len(aws.sms_messages()) == 1 and len(items_of(aws, "file_request")) == 1
+
+
+def test_a_retry_while_the_first_is_still_running_is_409(aws, monkeypatch):
+    from patient_docs.auth import caller_from_claims
+    from patient_docs.errors import Conflict
+    from patient_docs.logic import create_file_request as logic
+    from patient_docs.models.door_c import CreateFileRequestBody
+
+    from tests.devserver.events import LambdaContext
+
+    # What the handler does per invocation: in-progress records expire with the invocation
+    monkeypatch.setattr(logic.IDEMPOTENCY, "lambda_context", LambdaContext())
+    caller = caller_from_claims({"sub": "staff-12-user", "account_id": "12", "role": "staff"})
+    body = CreateFileRequestBody.model_validate(seed_body())
+    refusals = []
+    real_notify = logic.notify_patient
+
+    def notify_while_a_retry_arrives(*args):
+        # Given the first create has not finished, when its retry arrives
+        with pytest.raises(Conflict) as refused:
+            logic.create_file_request(caller, body, "in-flight")
+        refusals.append(refused.value)
+        return real_notify(*args)
+
+    monkeypatch.setattr(logic, "notify_patient", notify_while_a_retry_arrives)
+    created = logic.create_file_request(caller, body, "in-flight")
+    # Then the retry is told to come back, and the patient gets one SMS
+    assert refusals[0].status == 409 and refusals[0].field == "Idempotency-Key"
+    assert created.notification_status == "sent"
+    assert len(aws.sms_messages()) == 1
 
 
 def test_keys_are_scoped_to_the_caller(api, aws):
@@ -401,6 +459,7 @@ def test_cancel_ends_the_request_and_its_link(api, aws):
     assert again.status == 200 and again.json["cancelled_at"] == reply.json["cancelled_at"]
     linked = file_requests_table.get_file_request_by_short_link(created["short_link_id"])
     assert linked is not None and linked.status == "cancelled"
+    assert file_requests_table.get_file_request_by_short_link("AAAAAAAAAAAA") is None
     resend = call(api, "POST", f"{REQUESTS}/{created['id']}/resend", caller=STAFF_12)
     assert resend.status == 409
     assert len(aws.sms_messages()) == 1

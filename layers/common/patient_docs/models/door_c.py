@@ -63,10 +63,10 @@ ExternalId = Annotated[
     BeforeValidator(_string_or_integer, json_schema_input_type=str | int),
     Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
 ]
-Prompt = Annotated[str, Field(max_length=4 * MAX_PROMPT_LENGTH), AfterValidator(_prompt)]
-PersonName = Annotated[str, Field(max_length=4 * MAX_PERSON_NAME_LENGTH), AfterValidator(_person_name)]
+Prompt = Annotated[str, Field(max_length=MAX_PROMPT_LENGTH), AfterValidator(_prompt)]
+PersonName = Annotated[str, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_person_name)]
 OptionalPersonName = Annotated[
-    str | None, Field(max_length=4 * MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
+    str | None, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
 ]
 Mobile = Annotated[str, Field(max_length=64), AfterValidator(normalise_mobile)]
 DateOfBirth = Annotated[str, Field(max_length=32), AfterValidator(check_date_of_birth)]
