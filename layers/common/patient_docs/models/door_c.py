@@ -191,7 +191,9 @@ class FileRequestOut(BaseModel):
 
 
 class FileRequestPage(BaseModel):
-    file_requests: list[FileRequestOut]
+    file_requests: list[FileRequestOut] = Field(
+        description="Newest first. Entries list no files: GET a request for its files and download links"
+    )
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
 
 
