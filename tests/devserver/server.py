@@ -24,7 +24,7 @@ from tests.devserver.template import Route, http_routes
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 API_BODY_LIMIT = 10 * 1024 * 1024
 CORS_HEADERS = "authorization,content-type,idempotency-key"
-CORS_METHODS = "GET,POST,DELETE,OPTIONS"
+CORS_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

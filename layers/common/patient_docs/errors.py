@@ -36,6 +36,13 @@ class Unauthenticated(PatientDocsError):
         super().__init__(message)
 
 
+class Forbidden(PatientDocsError):
+    """The caller may see the resource but not change it (e.g. account settings without ``admin``)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(PatientDocsError):
     """Also what a caller gets for anything outside their account or patient."""
 
@@ -51,6 +58,11 @@ class Conflict(PatientDocsError):
     code = "conflict"
 
 
+class UnprocessableRequest(PatientDocsError):
+    status = 422
+    code = "unprocessable"
+
+
 class Locked(PatientDocsError):
     status = 423
     code = "locked"
@@ -59,3 +71,8 @@ class Locked(PatientDocsError):
 class TooManyRequests(PatientDocsError):
     status = 429
     code = "too_many_requests"
+
+
+class ServiceUnavailable(PatientDocsError):
+    status = 503
+    code = "service_unavailable"

@@ -26,6 +26,13 @@ class Settings(BaseModel):
     upload_max_bytes: int = Field(default=50 * MiB, ge=1)
     presign_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     download_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # Door C. The patient page lives at {public_base_url}/r/{short_link_id}.
+    public_base_url: str = "http://127.0.0.1:3000"
+    # Account defaults until an admin stores the account's own settings.
+    default_sms_sender_id: str = Field(default="PatientDocs", min_length=1, max_length=11)
+    default_link_lifetime_hours: int = Field(default=72, ge=1, le=720)
+    # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
+    push_platform_application_arn: str = ""
 
 
 @cache
@@ -39,4 +46,8 @@ def get_settings() -> Settings:
         upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", 50 * MiB)),
         presign_ttl_seconds=int(env.get("PRESIGN_TTL_SECONDS", 300)),
         download_ttl_seconds=int(env.get("DOWNLOAD_TTL_SECONDS", 300)),
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:3000").rstrip("/"),
+        default_sms_sender_id=env.get("DEFAULT_SMS_SENDER_ID") or "PatientDocs",
+        default_link_lifetime_hours=int(env.get("DEFAULT_LINK_LIFETIME_HOURS") or 72),
+        push_platform_application_arn=env.get("PUSH_PLATFORM_APPLICATION_ARN", ""),
     )

@@ -82,8 +82,11 @@ def new_resolver(render: Renderer) -> APIGatewayHttpResolver:
         return reply(500, "internal_error", "internal error", None)
 
     def _value_error(exc: ValueError) -> Response[Any]:
-        # The multipart parser raises a bare ValueError for a Content-Type without boundary.
+        # The multipart parser raises a bare ValueError for a Content-Type without boundary, and
+        # reading a body that is not UTF-8 raises UnicodeDecodeError (a ValueError).
         content_type = app.current_event.headers.get("content-type", "")
+        if isinstance(exc, UnicodeDecodeError):
+            return reply(400, "invalid_field", "body: is not valid UTF-8 text", "body")
         if content_type.startswith("multipart/") and "boundary" in str(exc):
             return reply(400, "invalid_field", "Content-Type: multipart body needs a boundary", "Content-Type")
         return _unexpected(exc)

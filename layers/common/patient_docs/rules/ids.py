@@ -20,3 +20,13 @@ def new_document_id(now_ms: int | None = None) -> int:
     millis = (now_ms if now_ms is not None else time.time_ns() // 1_000_000) - EPOCH_MS
     value = (millis << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
     return value & MAX_ID
+
+
+def new_patient_number(now_ms: int | None = None) -> int:
+    """A shell patient's number, made like a document id: doors A and B address patients by it.
+
+    Numbers from this clock are far above the small practice-system ids clients use
+    (1172416 is about 2**20; a new number, about 2**48), and the conditional write that
+    records a patient refuses a number already taken.
+    """
+    return new_document_id(now_ms)

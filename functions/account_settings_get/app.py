@@ -1,0 +1,27 @@
+"""GET /v1/account-settings — door C: the caller's account SMS settings (or the defaults)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from patient_docs.auth import caller_from_event
+from patient_docs.http import door_c
+from patient_docs.logic.account_settings import read_account_settings
+from patient_docs.models.door_c import AccountSettingsOut
+from patient_docs.observability import CORRELATION_HTTP, logger
+
+app = door_c.resolver()
+
+
+@app.get(
+    "/v1/account-settings",
+    summary="The account's SMS sender ID and short link lifetime",
+    tags=["Door C: account settings"],
+    responses=door_c.ERRORS,
+)
+def get_settings() -> AccountSettingsOut:
+    return AccountSettingsOut.of(read_account_settings(caller_from_event(app.current_event)))
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,72 @@
+"""Door C resolver: errors as ``{"error": {status, code, message, field}}``, like door A."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from patient_docs.errors import InvalidField
+from patient_docs.http import door_a
+from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.models.errors import ErrorResponse
+
+render = door_a.render
+
+
+def _json_object_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every door C body is a JSON object; Powertools would read ``[{...}]`` as its first element."""
+    body = app.current_event.decoded_body
+    if body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = {}  # not JSON at all: request validation has already answered that
+        if not isinstance(parsed, dict):
+            raise InvalidField("body", "must be a JSON object")
+    return next_middleware(app)
+
+
+def resolver() -> APIGatewayHttpResolver:
+    app = new_resolver(render)
+    app.use([_json_object_bodies])
+    return app
+
+
+ERRORS = error_responses(
+    ErrorResponse,
+    {
+        400: "A field is missing or invalid (the body names it)",
+        401: "Missing or invalid bearer token",
+        404: "No such file request, patient or account for this caller",
+        415: "Unsupported Content-Type",
+        500: "Internal error",
+    },
+)
+CREATE_ERRORS = {
+    **ERRORS,
+    **error_responses(
+        ErrorResponse,
+        {
+            409: "The date of birth differs from the patient's on record, or the same Idempotency-Key is in flight",
+            422: "The Idempotency-Key was already used with a different body",
+        },
+    ),
+}
+CHANGE_ERRORS = {
+    **ERRORS,
+    **error_responses(
+        ErrorResponse,
+        {
+            409: "The request is no longer open (cancelled, expired or responded)",
+            429: "Resent too recently or too often",
+        },
+    ),
+}
+SETTINGS_ERRORS = {**ERRORS, **error_responses(ErrorResponse, {403: "Only the admin role may change settings"})}
+DEVICE_ERRORS = {
+    **ERRORS,
+    **error_responses(ErrorResponse, {503: "Push notifications are not configured in this deployment"}),
+}

@@ -1,0 +1,44 @@
+"""Per-account SMS settings: the sender ID and how long a short link works."""
+
+from __future__ import annotations
+
+from patient_docs.adapters import account_settings_table
+from patient_docs.auth import ROLE_ADMIN, Caller
+from patient_docs.errors import Forbidden
+from patient_docs.models.door_c import AccountSettingsBody
+from patient_docs.models.file_requests import AccountSettings
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.settings import get_settings
+
+
+def effective_account_settings(account_id: str) -> AccountSettings:
+    """The account's stored settings, or the deployment's defaults (template parameters)."""
+    stored = account_settings_table.get_account_settings(account_id)
+    if stored is not None:
+        return stored
+    settings = get_settings()
+    return AccountSettings(
+        account_id=account_id,
+        sms_sender_id=settings.default_sms_sender_id,
+        link_lifetime_hours=settings.default_link_lifetime_hours,
+    )
+
+
+def read_account_settings(caller: Caller) -> AccountSettings:
+    caller.require_staff()
+    return effective_account_settings(caller.account_id)
+
+
+def change_account_settings(caller: Caller, body: AccountSettingsBody) -> AccountSettings:
+    caller.require_staff()
+    if caller.role != ROLE_ADMIN:
+        raise Forbidden("only the admin role may change account settings")
+    settings = AccountSettings(
+        account_id=caller.account_id,
+        sms_sender_id=body.sms_sender_id,
+        link_lifetime_hours=body.link_lifetime_hours,
+        updated_at=utc_now(),
+        updated_by=caller.subject,
+    )
+    account_settings_table.put_account_settings(settings)
+    return settings

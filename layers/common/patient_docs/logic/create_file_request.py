@@ -1,0 +1,178 @@
+"""Door C create: staff ask a patient (found by mobile, or created) for a file, and the patient is told.
+
+Decisions the seed leaves open:
+- An existing patient whose date of birth differs from ``patientDateOfBirth`` is never changed:
+  the create is refused with 409 naming ``patientDateOfBirth``, and nothing is written or sent
+  (the patient page checks that date, so a wrong one would lock the patient out).
+- Names of an existing patient are kept as recorded; the request's names only name a new patient.
+- ``staffId`` that names no staff user of the caller's account is a 400 naming ``staffId``.
+- With an ``Idempotency-Key`` header, a retry within 24 hours returns the stored result and sends
+  nothing; the same key with another body is a 422, and while the first is still running a 409.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel
+
+from patient_docs.adapters import file_requests_table, idempotency
+from patient_docs.auth import Caller
+from patient_docs.errors import Conflict, InvalidField, NotFound, UnprocessableRequest
+from patient_docs.logic.account_settings import effective_account_settings
+from patient_docs.logic.notify_patient import notify_patient
+from patient_docs.models.door_c import CreateFileRequestBody
+from patient_docs.models.file_requests import FileRequest, Patient, StaffUser
+from patient_docs.observability import logger
+from patient_docs.rules.file_requests import link_expiry, new_short_link_id
+from patient_docs.rules.ids import new_patient_number
+from patient_docs.rules.timestamps import utc_now
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+_WRITE_ATTEMPTS = 3
+
+
+class CreateFileRequestCommand(BaseModel):
+    """What the idempotency record hashes: the key is scoped to the caller, the body is validated."""
+
+    caller: Caller
+    idempotency_key: str | None = None
+    body: CreateFileRequestBody
+
+
+IDEMPOTENCY = idempotency.config(
+    event_key_jmespath="[caller.account_id, caller.subject, idempotency_key]",
+    payload_validation_jmespath="body",
+)
+
+
+def _resolve_staff(caller: Caller, body: CreateFileRequestBody, now: datetime) -> tuple[StaffUser, bool]:
+    """The staff user and whether it is new (a shell to be written with the request)."""
+    if body.staff_id is not None:
+        staff = file_requests_table.get_staff(body.staff_id)
+        if staff is None or staff.account_id != caller.account_id:
+            raise InvalidField("staffId", "does not name a staff user of this account")
+        return staff, False
+    if body.account_user_id is None:
+        raise InvalidField("accountUserId", "is required when staffId is absent")
+    staff = file_requests_table.get_staff_by_account_user(caller.account_id, body.account_user_id)
+    if staff is not None:
+        return staff, False
+    shell = StaffUser(
+        staff_id=str(uuid.uuid4()),
+        account_id=caller.account_id,
+        account_user_id=body.account_user_id,
+        name=body.staff_name,
+        created_at=now,
+    )
+    return shell, True
+
+
+def _resolve_patient(caller: Caller, body: CreateFileRequestBody, now: datetime) -> tuple[Patient, bool]:
+    patient = file_requests_table.get_patient_by_mobile(caller.account_id, body.patient_mobile)
+    if patient is not None:
+        if patient.date_of_birth != body.patient_date_of_birth:
+            raise Conflict(
+                "differs from the date of birth recorded for the patient with this mobile number;"
+                " the record was not changed and nothing was sent",
+                "patientDateOfBirth",
+            )
+        return patient, False
+    shell = Patient(
+        patient_id=str(uuid.uuid4()),
+        patient_number=new_patient_number(),
+        account_id=caller.account_id,
+        mobile=body.patient_mobile,
+        date_of_birth=body.patient_date_of_birth,
+        first_name=body.patient_first_name,
+        last_name=body.patient_last_name,
+        created_at=now,
+    )
+    return shell, True
+
+
+def _create(command: CreateFileRequestCommand) -> FileRequest:
+    caller, body = command.caller, command.body
+    for _ in range(_WRITE_ATTEMPTS):
+        now = utc_now()
+        staff, staff_is_new = _resolve_staff(caller, body, now)
+        patient, patient_is_new = _resolve_patient(caller, body, now)
+        settings = effective_account_settings(caller.account_id)
+        request = FileRequest(
+            id=str(uuid.uuid4()),
+            account_id=caller.account_id,
+            patient_id=patient.patient_id,
+            patient_number=patient.patient_number,
+            staff_id=staff.staff_id,
+            staff_name=body.staff_name,
+            prompt=body.prompt,
+            type=body.type,
+            short_link_id=new_short_link_id(),
+            short_link_expires_at=link_expiry(now, settings.link_lifetime_hours),
+            created_at=now,
+            updated_at=now,
+            created_by=caller.subject,
+        )
+        try:
+            file_requests_table.create_file_request(
+                request, patient if patient_is_new else None, staff if staff_is_new else None
+            )
+        except file_requests_table.RecordTaken:
+            continue  # another create recorded this patient or staff user first: read them again
+        logger.info(
+            "file request created",
+            extra={"file_request_id": request.id, "new_patient": patient_is_new, "new_staff": staff_is_new},
+        )
+        return notify_patient(request, patient, settings.sms_sender_id, now)
+    raise RuntimeError("could not record the file request")
+
+
+_CreateOnce = Callable[..., FileRequest]
+# Powertools' decorator is untyped; it keeps the function's signature and return type.
+_idempotent: Callable[[_CreateOnce], _CreateOnce] = idempotent_function(
+    data_keyword_argument="command",
+    persistence_store=idempotency.persistence_layer("create_file_request"),
+    config=IDEMPOTENCY,
+    output_serializer=PydanticSerializer(FileRequest),
+)
+
+
+@_idempotent
+def _create_once(*, command: CreateFileRequestCommand) -> FileRequest:
+    """A retry with the same key returns the stored request and notifies nobody again."""
+    return _create(command)
+
+
+def create_file_request(caller: Caller, body: CreateFileRequestBody, idempotency_key: str | None) -> FileRequest:
+    caller.require_staff()
+    # Checked before anything is read or written, idempotency records included.
+    if body.account_id != caller.account_id:
+        raise NotFound("account")
+    if body.staff_id is None and body.account_user_id is None:
+        raise InvalidField("accountUserId", "is required when staffId is absent")
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
+        raise InvalidField(IDEMPOTENCY_KEY_HEADER, "must be 1 to 255 visible ASCII characters")
+    command = CreateFileRequestCommand(caller=caller, idempotency_key=idempotency_key, body=body)
+    if idempotency_key is None:
+        return _create(command)
+    try:
+        result: FileRequest = _create_once(command=command)
+    except IdempotencyValidationError as exc:
+        raise UnprocessableRequest(
+            "was already used with a different request body; use a new key for a new request", IDEMPOTENCY_KEY_HEADER
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict(
+            "a request with this key is still being processed; retry shortly", IDEMPOTENCY_KEY_HEADER
+        ) from exc
+    return result

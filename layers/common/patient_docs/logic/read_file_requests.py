@@ -1,0 +1,70 @@
+"""Reading file requests: one with its files (and download links), or a page of the account's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from patient_docs.adapters import file_requests_table, object_store
+from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField, NotFound
+from patient_docs.models.door_c import FileOut, FileRequestOut, FileRequestPage
+from patient_docs.models.file_requests import FileRequest
+from patient_docs.rules.cursors import decode_cursor, encode_cursor
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.settings import get_settings
+
+
+def find_file_request(caller: Caller, file_request_id: str) -> FileRequest:
+    """The request if the caller's account owns it; anything else is indistinguishable from absent."""
+    caller.require_staff()
+    request = file_requests_table.get_file_request(file_request_id)
+    if request is None or request.account_id != caller.account_id:
+        raise NotFound("file request")
+    return request
+
+
+def present(request: FileRequest, now: datetime, with_download_urls: bool = False) -> FileRequestOut:
+    """The seed's FileRequest. Files past their ``expires_at`` stay stored but are not returned."""
+    files = []
+    for file in request.files:
+        if file.expires_at <= now:
+            continue
+        url = None
+        if with_download_urls:
+            url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
+        files.append(FileOut.of(file, url))
+    return FileRequestOut.of(request, get_settings().public_base_url, now, files)
+
+
+def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
+    return present(find_file_request(caller, file_request_id), utc_now(), with_download_urls=True)
+
+
+@dataclass(frozen=True)
+class FileRequestQuery:
+    patient_id: str | None = None
+    status: str | None = None
+    limit: int = 20
+    cursor: str | None = None
+
+
+def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPage:
+    caller.require_staff()
+    after = None
+    if query.cursor is not None:
+        try:
+            after = decode_cursor(query.cursor, file_requests_table.CURSOR_KEYS)
+        except ValueError as exc:
+            raise InvalidField("cursor", str(exc)) from exc
+        # A cursor only ever moves within the caller's own account.
+        if after["GSI1PK"] != file_requests_table.account_partition(caller.account_id):
+            raise InvalidField("cursor", "is not a valid cursor")
+    now = utc_now()
+    requests, position = file_requests_table.list_file_requests(
+        caller.account_id, now, query.limit, query.patient_id, query.status, after
+    )
+    return FileRequestPage(
+        file_requests=[present(request, now) for request in requests],
+        next_cursor=encode_cursor(position) if position else None,
+    )

@@ -1,0 +1,94 @@
+"""Door C records: patients and staff known by the service, file requests, their files, account settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+NotificationChannel = Literal["sms", "push"]
+# pending: not tried yet; sent: SNS accepted it; opted_out: the number opted out of SMS, nothing sent;
+# failed: SNS refused or was unreachable (resend can try again).
+NotificationStatus = Literal["pending", "sent", "opted_out", "failed"]
+
+
+class Patient(BaseModel):
+    """A patient of one account, found by mobile number. ``shell`` when this service created it."""
+
+    patient_id: str  # UUID (door C)
+    patient_number: int  # JSON-safe integer (doors A and B address the patient's documents by it)
+    account_id: str
+    mobile: str  # E.164
+    date_of_birth: str  # YYYY-MM-DD
+    first_name: str | None = None
+    last_name: str | None = None
+    shell: bool = True
+    push_endpoint_arn: str | None = None
+    device_registered_at: datetime | None = None
+    created_at: datetime
+
+
+class StaffUser(BaseModel):
+    staff_id: str  # UUID
+    account_id: str
+    account_user_id: str | None = None
+    name: str
+    shell: bool = True
+    created_at: datetime
+
+
+class RequestFile(BaseModel):
+    """A file a patient sent in answer to a request; also a document of the patient."""
+
+    id: str  # UUID
+    file_request_id: str
+    account_id: str
+    created_at: datetime
+    expires_at: datetime
+    mime_type: str
+    original_name: str
+    size: int
+    object_key: str
+    document_id: int | None = None
+
+
+class FileRequest(BaseModel):
+    id: str  # UUID
+    account_id: str
+    patient_id: str
+    patient_number: int
+    staff_id: str
+    staff_name: str
+    prompt: str
+    type: str
+    short_link_id: str
+    short_link_expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    created_by: str  # the caller's subject
+    # Lifecycle: created -> notified -> opened -> verified -> responded, or cancelled; "expired" is
+    # computed from short_link_expires_at when read.
+    status: str = "created"
+    notified_at: datetime | None = None
+    opened_at: datetime | None = None
+    verified_at: datetime | None = None
+    responded_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    # Notification
+    notification_channel: NotificationChannel | None = None
+    notification_status: NotificationStatus = "pending"
+    last_notification_at: datetime | None = None
+    notification_attempts: int = 0
+    resend_count: int = 0
+    # The patient page (date-of-birth check) counts wrong answers here.
+    failed_verifications: int = 0
+    files: list[RequestFile] = []
+
+
+class AccountSettings(BaseModel):
+    account_id: str
+    sms_sender_id: str
+    link_lifetime_hours: int
+    updated_at: datetime | None = None  # None: the deployment's defaults, never changed
+    updated_by: str | None = None

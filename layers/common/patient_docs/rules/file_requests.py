@@ -1,0 +1,65 @@
+"""Door C rules with no I/O: short links, the request lifecycle, resend limits, SMS text."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Literal
+
+# 9 random bytes -> 12 URL-safe characters, 72 bits: unguessable, and short enough for an SMS.
+SHORT_LINK_BYTES = 9
+SHORT_LINK_PATTERN = re.compile(r"[A-Za-z0-9_-]{12}")
+
+Status = Literal["created", "notified", "opened", "verified", "responded", "expired", "cancelled"]
+STORED_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified", "responded", "cancelled")
+STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified", "responded", "expired", "cancelled")
+# While a request is in one of these, its link works (until it expires) and it can be resent.
+OPEN_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified")
+
+# Resend: at most one notification a minute, and at most 5 resends per request.
+RESEND_MIN_INTERVAL = timedelta(seconds=60)
+RESEND_MAX = 5
+
+# Account SMS settings: AWS allows 1-11 letters and digits with at least one letter.
+SENDER_ID_PATTERN = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
+LINK_LIFETIME_HOURS_MIN = 1
+LINK_LIFETIME_HOURS_MAX = 720  # 30 days
+
+
+def new_short_link_id() -> str:
+    return secrets.token_urlsafe(SHORT_LINK_BYTES)
+
+
+def is_short_link_id(value: str) -> bool:
+    return SHORT_LINK_PATTERN.fullmatch(value) is not None
+
+
+def short_link_url(public_base_url: str, short_link_id: str) -> str:
+    return f"{public_base_url.rstrip('/')}/r/{short_link_id}"
+
+
+def link_expiry(created_at: datetime, lifetime_hours: int) -> datetime:
+    return created_at + timedelta(hours=lifetime_hours)
+
+
+def effective_status(stored: str, short_link_expires_at: datetime | None, now: datetime) -> Status:
+    """The status a reader sees: an open request whose link has expired is ``expired``."""
+    if stored in OPEN_STATUSES and short_link_expires_at is not None and now >= short_link_expires_at:
+        return "expired"
+    return stored  # type: ignore[return-value]
+
+
+def check_sender_id(value: str) -> str:
+    text = value.strip()
+    if not SENDER_ID_PATTERN.fullmatch(text):
+        raise ValueError("must be 1 to 11 letters or digits, with at least one letter")
+    return text
+
+
+def notification_text(kind: str, link: str, expires_at: datetime | None) -> str:
+    """The SMS or push text. It never carries the patient's name, date of birth or the prompt."""
+    text = f"You have been asked to send a {kind}. Respond securely here: {link}"
+    if expires_at is not None:
+        text += f" (link valid until {expires_at:%d %b %H:%M} UTC)"
+    return text

@@ -1,0 +1,35 @@
+"""Patient mobile numbers: parsed and normalised to E.164 with Google's libphonenumber.
+
+The normalised form is what the service stores, compares and sends SMS to, so
+``+44 7777 123456`` and ``+447777123456`` are the same patient.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+# Types that can receive an SMS; some countries (US, CA) do not tell mobiles from landlines.
+_SMS_CAPABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+MAX_INPUT_LENGTH = 32
+# One leading +, then digits with the usual separators; libphonenumber alone would also read
+# letters as keypad digits ("+44 7777 FLOWER") and forgive a doubled "+".
+_WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().-]*")
+
+
+def normalise_mobile(value: str) -> str:
+    """The E.164 form of an international mobile number, or ValueError saying what is wrong."""
+    text = value.strip()
+    if len(text) > MAX_INPUT_LENGTH or not _WRITTEN_NUMBER.fullmatch(text):
+        raise ValueError("must be a mobile number in E.164 format, e.g. +447777123456")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("must be a mobile number in E.164 format, e.g. +447777123456") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid phone number")
+    if phonenumbers.number_type(parsed) not in _SMS_CAPABLE:
+        raise ValueError("must be a mobile number that can receive SMS")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
