@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.http import door_c
 from patient_docs.logic.create_file_request import IDEMPOTENCY, create_file_request

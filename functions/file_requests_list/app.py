@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.http import door_c
 from patient_docs.logic.read_file_requests import FileRequestQuery, list_file_requests

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from patient_docs.auth import caller_from_event
 from patient_docs.http import door_c
 from patient_docs.logic.register_patient_device import register_patient_device

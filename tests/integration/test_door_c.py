@@ -282,7 +282,6 @@ def test_a_retry_while_the_first_is_still_running_is_409(aws, monkeypatch):
     from patient_docs.errors import Conflict
     from patient_docs.logic import create_file_request as logic
     from patient_docs.models.door_c import CreateFileRequestBody
-
     from tests.devserver.events import LambdaContext
 
     # What the handler does per invocation: in-progress records expire with the invocation

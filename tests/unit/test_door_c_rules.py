@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.file_requests import (
     SHORT_LINK_BYTES,

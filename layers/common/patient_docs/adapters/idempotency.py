@@ -8,6 +8,8 @@ above the rate at which staff create file requests.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from patient_docs.adapters.aws import dynamodb
@@ -16,14 +18,37 @@ from patient_docs.settings import get_settings
 EXPIRES_AFTER_SECONDS = 24 * 3600
 
 
+class _LazyClientPersistenceLayer(DynamoDBPersistenceLayer):
+    """Uses the shared DynamoDB client, created on first use rather than when a module is imported.
+
+    The layer is built at import time (the decorator needs it), and a client made then would cost
+    cold-start time on every function importing it, and outlive the process's other clients.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._ready = False
+        super().__init__(boto3_client=_NOT_YET, **kwargs)
+        self._ready = True
+
+    @property  # type: ignore[override]
+    def client(self) -> Any:
+        return dynamodb() if self._ready else _NOT_YET
+
+    @client.setter
+    def client(self, value: Any) -> None:
+        """The base class assigns its client; the shared one is used instead."""
+
+
+_NOT_YET: Any = object()
+
+
 def persistence_layer(use_case: str) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
+    return _LazyClientPersistenceLayer(
         table_name=get_settings().table_name,
         key_attr="PK",
         sort_key_attr="SK",
         static_pk_value=f"IDEMPOTENCY#{use_case}",
         expiry_attr="ttl",
-        boto3_client=dynamodb(),
     )
 
 
