@@ -47,8 +47,11 @@ def _reset_cached_clients() -> None:
     from patient_docs.adapters import aws as aws_clients
     from patient_docs.settings import get_settings
 
+    from patient_docs.adapters import object_store
+
     get_settings.cache_clear()
-    for factory in (aws_clients.dynamodb, aws_clients.s3, aws_clients.sns):
+    object_store.upload_origin.cache_clear()
+    for factory in (aws_clients.dynamodb, aws_clients.s3, aws_clients.sns, aws_clients.events):
         factory.cache_clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -69,12 +70,59 @@ def provision(
     """Create the template's tables, queues, topics and buckets (idempotent)."""
     for logical, resource in resources_of_type("AWS::DynamoDB::Table", template).items():
         _create_table(client, names[logical], resource["Properties"])
-    for logical in resources_of_type("AWS::SQS::Queue", template):
-        client("sqs").create_queue(QueueName=names[logical])
+    queues = resources_of_type("AWS::SQS::Queue", template)
+    # Dead-letter queues first: the queues that redrive to them name their ARN.
+    for logical, resource in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]["Properties"]):
+        _create_queue(client, names, logical, resource.get("Properties", {}))
     for logical in resources_of_type("AWS::SNS::Topic", template):
         client("sns").create_topic(Name=names[logical])
+    for logical in resources_of_type("AWS::Events::EventBus", template):
+        buses = {bus["Name"] for bus in client("events").list_event_buses()["EventBuses"]}
+        if names[logical] not in buses:
+            client("events").create_event_bus(Name=names[logical])
     for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
         _create_bucket(client, names[logical], resource["Properties"], cors_origins)
+        _notify_queues(client, names, names[logical], resource["Properties"])
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+
+
+def _logical_of(reference: Any) -> str:
+    return str(reference["Fn::GetAtt"][0] if isinstance(reference, dict) and "Fn::GetAtt" in reference else reference)
+
+
+def _create_queue(client: Callable[[str], Any], names: dict[str, str], logical: str, props: dict[str, Any]) -> None:
+    attributes: dict[str, str] = {}
+    if "VisibilityTimeout" in props:
+        attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+    redrive = props.get("RedrivePolicy")
+    if redrive:
+        target = names[_logical_of(redrive["deadLetterTargetArn"])]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": queue_arn(target), "maxReceiveCount": str(redrive["maxReceiveCount"])}
+        )
+    client("sqs").create_queue(QueueName=names[logical], Attributes=attributes)
+
+
+def _notify_queues(client: Callable[[str], Any], names: dict[str, str], bucket: str, props: dict[str, Any]) -> None:
+    configurations = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+    if not configurations:
+        return
+    queue_configurations = []
+    for configuration in configurations:
+        entry: dict[str, Any] = {
+            "QueueArn": queue_arn(names[_logical_of(configuration["Queue"])]),
+            "Events": [configuration["Event"]],
+        }
+        rules = configuration.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        if rules:
+            entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        queue_configurations.append(entry)
+    client("s3").put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queue_configurations}
+    )
 
 
 def _create_table(client: Callable[[str], Any], name: str, props: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from tests.devserver import tokens
 from tests.devserver.events import LambdaContext, http_event
 from tests.devserver.local_aws import LocalAws
+from tests.devserver.queues import QueueConsumers
 from tests.devserver.template import Route, http_routes
 
 # Lambda's synchronous request limit; HTTP API refuses bodies over 10 MB before that.
@@ -47,7 +48,7 @@ class LocalApi:
         self.routes = http_routes()
         self._handlers: dict[str, Handler] = {}
         # One request at a time per function, like one Lambda container.
-        self._locks: dict[str, threading.Lock] = {r.function: threading.Lock() for r in self.routes}
+        self.function_locks: dict[str, threading.Lock] = {r.function: threading.Lock() for r in self.routes}
         self._import_lock = threading.Lock()
         self._sms_seen: dict[str, str] = {}
         self._sms_lock = threading.Lock()
@@ -71,7 +72,7 @@ class LocalApi:
             return self._handlers[route.function]
 
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
-        with self._locks[route.function]:
+        with self.function_locks[route.function]:
             return self.handler(route)(event, LambdaContext(function_name=route.function))
 
     # ------------------------------------------------------------------ local-only endpoints
@@ -217,6 +218,9 @@ def serve(port: int, quiet: bool = False) -> None:
     )
     aws.provision(origins)
     api = LocalApi(aws, base_url, quiet)
+    # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
+    consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
+    consumers.start()
     server = _Server(("127.0.0.1", port), api)
     staff = tokens.issue("staff", "12")
     print(f"patient-docs is serving on {base_url}  (embedded AWS at {aws.endpoint_url})", flush=True)
@@ -229,5 +233,6 @@ def serve(port: int, quiet: bool = False) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        consumers.stop()
         server.server_close()
         aws.stop()

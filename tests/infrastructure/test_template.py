@@ -57,7 +57,10 @@ def test_every_function_event_is_handled_without_a_server_error(aws):
             event["requestContext"]["authorizer"]["jwt"]["claims"]["exp"] = "4102444800"
         handler = getattr(importlib.import_module(function.module), function.handler_name)
         result = handler(event, LambdaContext(function_name=function.logical_id))
-        assert result["statusCode"] < 500, (function.logical_id, result)
+        if "Records" in event:  # a queue consumer: nothing left to retry
+            assert result == {"batchItemFailures": []}, (function.logical_id, result)
+        else:
+            assert result["statusCode"] < 500, (function.logical_id, result)
 
 
 def test_the_local_server_routes_are_exactly_the_templates():
@@ -117,8 +120,10 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only():
     assert sse["SSEAlgorithm"] == "aws:kms" and sse["KMSMasterKeyID"]
     assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
     assert bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
-    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedOrigins"] == {"Ref": "CorsAllowedOrigins"}
+    api_clients, patient_page = bucket["CorsConfiguration"]["CorsRules"]
+    assert api_clients["AllowedOrigins"] == {"Ref": "CorsAllowedOrigins"}
+    # The page's photos: exactly the page's origin, POST only.
+    assert patient_page["AllowedOrigins"] == [{"Ref": "PublicBaseUrl"}] and patient_page["AllowedMethods"] == ["POST"]
     statements = TEMPLATE["Resources"]["DocumentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert any(
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements

@@ -53,6 +53,13 @@ class NotFound(PatientDocsError):
         super().__init__(f"{what} not found")
 
 
+class Gone(PatientDocsError):
+    """A short link that worked once: expired or cancelled."""
+
+    status = 410
+    code = "gone"
+
+
 class Conflict(PatientDocsError):
     status = 409
     code = "conflict"

@@ -33,6 +33,13 @@ class Settings(BaseModel):
     default_link_lifetime_hours: int = Field(default=72, ge=1, le=720)
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""
+    # The patient page: photos per request, bytes per photo, how long staff can open a file,
+    # how long a date-of-birth check lasts, and the bus that hears about answered requests.
+    photo_max_files: int = Field(default=10, ge=1, le=50)
+    photo_max_bytes: int = Field(default=15 * MiB, ge=1)
+    file_access_hours: int = Field(default=720, ge=1)
+    upload_session_minutes: int = Field(default=15, ge=1, le=120)
+    event_bus_name: str = ""
 
 
 @cache
@@ -50,4 +57,9 @@ def get_settings() -> Settings:
         default_sms_sender_id=env.get("DEFAULT_SMS_SENDER_ID") or "PatientDocs",
         default_link_lifetime_hours=int(env.get("DEFAULT_LINK_LIFETIME_HOURS") or 72),
         push_platform_application_arn=env.get("PUSH_PLATFORM_APPLICATION_ARN", ""),
+        photo_max_files=int(env.get("PHOTO_MAX_FILES") or 10),
+        photo_max_bytes=int(env.get("PHOTO_MAX_BYTES") or 15 * MiB),
+        file_access_hours=int(env.get("FILE_ACCESS_HOURS") or 720),
+        upload_session_minutes=int(env.get("UPLOAD_SESSION_MINUTES") or 15),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
     )

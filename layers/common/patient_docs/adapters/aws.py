@@ -14,6 +14,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
@@ -30,6 +31,11 @@ def dynamodb() -> DynamoDBClient:
 def s3() -> S3Client:
     # SigV4 is what browsers and curl need for presigned POST/GET against KMS-encrypted objects.
     return boto3.client("s3", config=_DEFAULT.merge(Config(signature_version="s3v4")))
+
+
+@cache
+def events() -> EventBridgeClient:
+    return boto3.client("events", config=_DEFAULT)
 
 
 @cache

@@ -35,7 +35,8 @@ def patient_partition(account_id: str, patient_id: int) -> str:
     return f"PATIENT#{account_id}#{patient_id}"
 
 
-def _to_item(doc: Document) -> dict[str, Any]:
+def document_item(doc: Document) -> dict[str, Any]:
+    """The item a document is stored as (also written inside other modules' transactions)."""
     attributes = doc.model_dump(mode="json", exclude_none=True)
     attributes.update(
         PK=f"DOC#{doc.id}",
@@ -60,7 +61,7 @@ def put_document(doc: Document) -> None:
     try:
         dynamodb().put_item(
             TableName=get_settings().table_name,
-            Item=_to_item(doc),
+            Item=document_item(doc),
             ConditionExpression="attribute_not_exists(PK)",
         )
     except ClientError as exc:

@@ -8,6 +8,7 @@ Layout (PK / SK; GSI1PK / GSI1SK):
   FILEREQ#<id>                        / REQUEST   file request; GSI1: FILEREQS#<account> / <created_at>#<id>
   FILEREQ#<id>                        / FILE#<id> a file sent in answer (one Query reads request and files)
   LINK#<short_link_id>                / LINK      short link -> file request (the patient page)
+  UPLOADSESSION#<sha256 of token>     / SESSION   a patient page's upload session (expires with ``ttl``)
 
 Mobile numbers are hashed in keys: keys show up in metrics, traces and error reports, attributes do not.
 A new patient, staff user, request and link are written in one transaction, each on condition that
@@ -16,10 +17,11 @@ its key is free, so a race between two creates for the same new patient cannot m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -430,3 +432,137 @@ def list_file_requests(
         next_position = {name: str(_deserializer.deserialize(last_key[name])) for name in CURSOR_KEYS}
     requests = [FileRequest.model_validate(_values(item)) for item in page]
     return requests, next_position
+
+
+# ------------------------------------------------------------------ the patient page
+
+
+def mark_opened(file_request_id: str, at: datetime) -> None:
+    """created/notified -> opened, the first time the link is opened; later opens change nothing."""
+    with contextlib.suppress(RecordChanged):
+        _update(
+            file_request_id,
+            "SET #status = :opened, opened_at = if_not_exists(opened_at, :at), updated_at = :at",
+            "#status IN (:created, :notified)",
+            {
+                ":opened": {"S": "opened"},
+                ":at": {"S": stored_time(at)},
+                ":created": {"S": "created"},
+                ":notified": {"S": "notified"},
+            },
+            {"#status": "status"},
+        )
+
+
+def record_wrong_answer(file_request_id: str, max_wrong: int, at: datetime) -> int:
+    """Count one wrong date of birth; the count after it. RecordChanged when already locked."""
+    updated = _update(
+        file_request_id,
+        "SET failed_verifications = if_not_exists(failed_verifications, :zero) + :one, updated_at = :at",
+        "attribute_exists(PK) AND (attribute_not_exists(failed_verifications) OR failed_verifications < :max)",
+        {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": str(max_wrong)}, ":at": {"S": stored_time(at)}},
+    )
+    return updated.failed_verifications
+
+
+def mark_verified(file_request_id: str, at: datetime) -> None:
+    # Already answered: nothing to move, and the session still lets the patient add photos.
+    with contextlib.suppress(RecordChanged):
+        _update(
+            file_request_id,
+            "SET #status = :verified, verified_at = if_not_exists(verified_at, :at), updated_at = :at",
+            f"#status IN ({_OPEN_LIST})",
+            {":verified": {"S": "verified"}, ":at": {"S": stored_time(at)}, **_open_status_values()},
+            {"#status": "status"},
+        )
+
+
+def _session_key(token_hash: str) -> dict[str, str]:
+    return {"PK": f"UPLOADSESSION#{token_hash}", "SK": "SESSION"}
+
+
+def put_upload_session(token_hash: str, file_request_id: str, expires_at: datetime) -> None:
+    item = {
+        **_session_key(token_hash),
+        "entity": "upload_session",
+        "file_request_id": file_request_id,
+        "expires_at": stored_time(expires_at),
+        "ttl": int(expires_at.timestamp()) + 3600,
+    }
+    dynamodb().put_item(TableName=_table(), Item={k: _serializer.serialize(v) for k, v in item.items()})
+
+
+def get_upload_session(token_hash: str) -> tuple[str, datetime] | None:
+    """(file request id, expiry) of a session, or None."""
+    item = _get(_session_key(token_hash))
+    if not item:
+        return None
+    return str(item["file_request_id"]), datetime.fromisoformat(str(item["expires_at"]))
+
+
+def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime) -> int:
+    """Count one presigned upload against the request's limit; RecordChanged when it is reached."""
+    updated = _update(
+        file_request_id,
+        "SET upload_slots = if_not_exists(upload_slots, :zero) + :one, updated_at = :at",
+        "attribute_exists(PK) AND (attribute_not_exists(upload_slots) OR upload_slots < :max)",
+        {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": str(max_files)}, ":at": {"S": stored_time(at)}},
+    )
+    return updated.upload_slots
+
+
+AnswerOutcome = Literal["recorded", "duplicate", "closed", "document_id_taken"]
+
+
+def record_answer(file: RequestFile, document_item: dict[str, Any], at: datetime) -> AnswerOutcome:
+    """File, patient document and ``responded`` status in one transaction, so a file is recorded once.
+
+    A second delivery of the same upload finds the file item and changes nothing ("duplicate").
+    """
+    file_keys = {"PK": _request_key(file.file_request_id)["PK"], "SK": f"FILE#{file.id}"}
+    answerable = (*OPEN_STATUSES, "responded")
+    values: dict[str, Any] = {":responded": {"S": "responded"}, ":at": {"S": stored_time(at)}}
+    values.update({f":s{index}": {"S": status} for index, status in enumerate(answerable)})
+    statuses = ", ".join(f":s{index}" for index in range(len(answerable)))
+    try:
+        dynamodb().transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": _table(),
+                        "Item": _item(file, file_keys, "request_file"),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": _table(),
+                        "Item": document_item,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": _table(),
+                        "Key": _serialized_key(_request_key(file.file_request_id)),
+                        "UpdateExpression": "SET #status = :responded, responded_at = if_not_exists(responded_at, :at),"
+                        " updated_at = :at",
+                        "ConditionExpression": f"#status IN ({statuses})",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return "duplicate"
+        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            return "document_id_taken"
+        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+            return "closed"
+        raise
+    return "recorded"

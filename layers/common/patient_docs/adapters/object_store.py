@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -112,3 +113,18 @@ def read_head(key: str, length: int) -> tuple[StoredObject, bytes] | None:
         original_name=unquote(original) if original else None,
     )
     return stored, head
+
+
+def quarantine(key: str, quarantined_key: str) -> None:
+    """Move an object that failed its checks out of reach: copy under the quarantine prefix, then delete."""
+    bucket = get_settings().bucket_name
+    s3().copy_object(Bucket=bucket, Key=quarantined_key, CopySource={"Bucket": bucket, "Key": key})
+    s3().delete_object(Bucket=bucket, Key=key)
+
+
+@cache
+def upload_origin() -> str:
+    """The origin browsers POST files to (for the page's Content-Security-Policy); signed locally, no call."""
+    url = s3().generate_presigned_post(Bucket=get_settings().bucket_name, Key="probe", ExpiresIn=60)["url"]
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

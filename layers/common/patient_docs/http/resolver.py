@@ -49,9 +49,11 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     return field, message[:300]
 
 
-def json_response(status: int, body: dict[str, Any] | BaseModel) -> Response[Any]:
+def json_response(status: int, body: dict[str, Any] | BaseModel, headers: dict[str, str] | None = None) -> Response[Any]:
     payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(payload))
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(payload), headers=headers
+    )
 
 
 def _where(exc: BaseException) -> str:
@@ -59,11 +61,11 @@ def _where(exc: BaseException) -> str:
     return " <- ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in reversed(frames))
 
 
-def new_resolver(render: Renderer) -> APIGatewayHttpResolver:
+def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
 
     def reply(status: int, code: str, message: str, field: str | None) -> Response[Any]:
-        return json_response(status, render(status, code, message, field))
+        return json_response(status, render(status, code, message, field), error_headers)
 
     def _domain_error(exc: PatientDocsError) -> Response[Any]:
         logger.info("request refused", extra={"status": exc.status, "error_code": exc.code, "field": exc.field})

@@ -83,6 +83,8 @@ class FileRequest(BaseModel):
     resend_count: int = 0
     # The patient page (date-of-birth check) counts wrong answers here.
     failed_verifications: int = 0
+    # Presigned uploads handed out by the patient page (at most the photo limit).
+    upload_slots: int = 0
     files: list[RequestFile] = []
 
 

@@ -1,0 +1,44 @@
+"""GET /r/{short_link_id} — the patient page (public: the link itself is the capability)."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from patient_docs.adapters.object_store import upload_origin
+from patient_docs.errors import Gone, Locked, NotFound
+from patient_docs.http import patient_page
+from patient_docs.logic.patient_page import LOCKED_MESSAGE, open_page
+from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.timestamps import utc_now
+from patient_docs.web.render import content_security_policy, message_page, request_page
+
+app = patient_page.resolver()
+
+
+@app.get(
+    "/r/<short_link_id>",
+    summary="The page a patient opens from the SMS link",
+    tags=["Patient page"],
+    responses={200: {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+def show_page(short_link_id: str) -> Response[str]:
+    policy = content_security_policy(None)
+    try:
+        view = open_page(short_link_id, utc_now())
+    except NotFound:
+        page = message_page("This link is not valid", "Please check the link in your message, or contact the practice.")
+        return patient_page.html(404, page, policy)
+    except Gone as exc:
+        return patient_page.html(410, message_page("This link no longer works", exc.message), policy)
+    except Locked:
+        return patient_page.html(423, message_page("This link is locked", LOCKED_MESSAGE), policy)
+    page = request_page(
+        view.short_link_id, view.staff_name, view.prompt, view.max_files, view.max_bytes, view.accepted_types
+    )
+    return patient_page.html(200, page, content_security_policy(upload_origin()))
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,48 @@
+"""The patient page's resolver: public routes, door C's error format, nothing cached or referred."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+
+from patient_docs.http import door_c
+from patient_docs.http.resolver import error_responses, json_response, new_resolver
+from patient_docs.logic.patient_page import WrongAnswer
+from patient_docs.models.errors import ErrorResponse
+from patient_docs.web.render import SECURITY_HEADERS
+
+
+def resolver() -> APIGatewayHttpResolver:
+    app = new_resolver(door_c.render, SECURITY_HEADERS)
+
+    def _wrong_answer(exc: WrongAnswer) -> Response[Any]:
+        body = door_c.render(400, exc.code, f"{exc.field}: {exc.message}", exc.field)
+        body["attempts_left"] = exc.attempts_left
+        return json_response(400, body, SECURITY_HEADERS)
+
+    app.exception_handler(WrongAnswer)(_wrong_answer)
+    return app
+
+
+def html(status: int, page: str, content_security_policy: str) -> Response[str]:
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy}
+    return Response(status_code=status, content_type=f"{content_types.TEXT_HTML}; charset=utf-8", body=page, headers=headers)
+
+
+def ok(body: Any) -> Response[Any]:
+    return json_response(200, body, SECURITY_HEADERS)
+
+
+ERRORS = error_responses(
+    ErrorResponse,
+    {
+        400: "A field is missing or invalid, or the date of birth does not match (attempts_left says how many remain)",
+        404: "Unknown link",
+        409: "The request already has as many photos as it allows",
+        410: "The link expired or the request was cancelled",
+        413: "Photo larger than allowed",
+        423: "Locked after too many wrong dates of birth",
+        500: "Internal error",
+    },
+)

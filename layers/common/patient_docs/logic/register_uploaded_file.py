@@ -1,0 +1,108 @@
+"""A photo has landed in the bucket: check its real bytes, then record it once, or quarantine it.
+
+Runs for every S3 ObjectCreated event under ``file-requests/`` (through SQS, so a failure
+is retried and ends in the dead-letter queue). The same event delivered twice, even at
+the same time, records one file: the transaction that records it is conditional on the
+file not being there yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from patient_docs.adapters import documents_table, events, file_requests_table, object_store
+from patient_docs.adapters.object_store import StoredObject
+from patient_docs.models.documents import Document
+from patient_docs.models.file_requests import FileRequest, RequestFile
+from patient_docs.observability import logger
+from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, matches, normalise, sniff
+from patient_docs.rules.ids import new_document_id
+from patient_docs.rules.response_page import parse_request_file_key, quarantine_key
+from patient_docs.settings import get_settings
+
+Outcome = Literal["recorded", "duplicate", "quarantined", "gone"]
+_ID_ATTEMPTS = 5
+
+
+def _quarantine(key: str, reason: str) -> Outcome:
+    object_store.quarantine(key, quarantine_key(key))
+    logger.warning("upload quarantined", extra={"reason": reason})
+    return "quarantined"
+
+
+def register_uploaded_file(key: str, now: datetime) -> Outcome:
+    parsed = parse_request_file_key(key)
+    if parsed is None:
+        return _quarantine(key, "key not issued by this service")
+    request = file_requests_table.get_file_request(parsed.file_request_id)
+    if request is None or request.account_id != parsed.account_id:
+        return _quarantine(key, "no such request")
+    if any(file.id == parsed.file_id for file in request.files):
+        return "duplicate"
+    found = object_store.read_head(key, SNIFF_BYTES)
+    if found is None:
+        return "gone"  # an earlier delivery already moved it
+    stored, head = found
+    declared = normalise(stored.content_type)
+    if declared not in PHOTO_TYPES or sniff(head) not in PHOTO_TYPES or not matches(declared, head):
+        return _quarantine(key, "not a photo of an accepted type")
+    if not 0 < stored.size_bytes <= get_settings().photo_max_bytes:
+        return _quarantine(key, "size outside the limit")
+    return _record(request, parsed.file_id, parsed.extension, stored, declared, now)
+
+
+def _record(
+    request: FileRequest, file_id: str, extension: str, stored: StoredObject, mime_type: str, now: datetime
+) -> Outcome:
+    original_name = stored.original_name or f"photo.{extension}"
+    expires_at = now + timedelta(hours=get_settings().file_access_hours)
+    for _ in range(_ID_ATTEMPTS):
+        document = Document(
+            id=new_document_id(),
+            account_id=request.account_id,
+            patient_id=request.patient_number,
+            name=original_name,
+            original_file_name=original_name,
+            mime_type=mime_type,
+            extension=extension,
+            size_bytes=stored.size_bytes,
+            object_key=stored.key,
+            source="file_request",
+            uploaded_by=request.patient_number,
+            uploaded_by_name="patient",
+            created_at=now,
+            updated_at=now,
+            record_type="Patient Record",
+            document_category="MEDICAL_HISTORY",
+            file_request_id=request.id,
+        )
+        file = RequestFile(
+            id=file_id,
+            file_request_id=request.id,
+            account_id=request.account_id,
+            created_at=now,
+            expires_at=expires_at,
+            mime_type=mime_type,
+            original_name=original_name,
+            size=stored.size_bytes,
+            object_key=stored.key,
+            document_id=document.id,
+        )
+        outcome = file_requests_table.record_answer(file, documents_table.document_item(document), now)
+        if outcome == "document_id_taken":
+            continue
+        if outcome == "duplicate":
+            return "duplicate"
+        if outcome == "closed":
+            return _quarantine(stored.key, "request no longer open")
+        ids: dict[str, str | int] = {
+            "file_request_id": request.id,
+            "account_id": request.account_id,
+            "file_id": file_id,
+            "document_id": document.id,
+        }
+        logger.info("file recorded", extra=ids)
+        events.publish("FileRequestResponded", ids)
+        return "recorded"
+    raise RuntimeError("could not allocate a document id")
