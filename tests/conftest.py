@@ -45,9 +45,8 @@ os.environ.update(function_environment(_TEMPLATE, NAMES, PARAMETERS, "http://mot
 
 def _reset_cached_clients() -> None:
     from patient_docs.adapters import aws as aws_clients
-    from patient_docs.settings import get_settings
-
     from patient_docs.adapters import object_store
+    from patient_docs.settings import get_settings
 
     get_settings.cache_clear()
     object_store.upload_origin.cache_clear()

@@ -1,0 +1,269 @@
+"""The patient page against moto: link states, the date-of-birth check, uploads, and registration."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.integration.page_helpers import (
+    DOB,
+    create_request,
+    jpeg_bytes,
+    presign,
+    queued_events,
+    register,
+    s3_event_message,
+    session_for,
+    upload,
+    verify,
+)
+from tests.utils import STAFF_12, STAFF_13, call, pdf_bytes, png_bytes
+
+
+def _file_request(api, request_id, caller=STAFF_12):
+    return call(api, "GET", f"/v1/file-requests/{request_id}", caller=caller)
+
+
+# ------------------------------------------------------------------ the page
+def test_open_link_serves_a_safe_page_without_the_patients_identity(api, aws):
+    created = create_request(api)
+    reply = call(api, "GET", f"/r/{created['short_link_id']}")
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("text/html")
+    assert reply.headers["referrer-policy"] == "no-referrer"
+    assert reply.headers["cache-control"] == "no-store"
+    csp = reply.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "script-src 'sha256-" in csp
+    page = reply.body.decode()
+    assert "Dr Rachel Williams" in page and "rash on the back of your right hand" in page
+    for secret in ("John", "Smith", DOB, "1980", "+447777123456", "7777123456"):
+        assert secret not in page
+    assert 'capture="environment"' in page and 'accept="image/' in page
+    assert "https://" not in page.split("<main", 1)[0]  # no CDN, fonts or external assets
+    assert _file_request(api, created["id"]).json["status"] == "opened"
+
+
+def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws, monkeypatch):
+    assert call(api, "GET", "/r/doesnotexist").status == 404
+    assert call(api, "GET", "/r/../../etc").status == 404
+
+    cancelled = create_request(api)
+    call(api, "POST", f"/v1/file-requests/{cancelled['id']}/cancel", {}, STAFF_12)
+    reply = call(api, "GET", f"/r/{cancelled['short_link_id']}")
+    assert reply.status == 410 and "withdrawn" in reply.body.decode()
+
+    locked = create_request(api, patientMobile="+447911123401")
+    for _ in range(5):
+        verify(api, locked["short_link_id"], "1999-01-01")
+    reply = call(api, "GET", f"/r/{locked['short_link_id']}")
+    assert reply.status == 423 and "contact the practice" in reply.body.decode()
+
+    expired = create_request(api, patientMobile="+447911123402")
+    import patient_docs.logic.patient_page as page_logic
+
+    later = datetime.now(UTC) + timedelta(days=30)
+    monkeypatch.setattr("functions.response_page.app.utc_now", lambda: later)
+    reply = call(api, "GET", f"/r/{expired['short_link_id']}")
+    assert reply.status == 410 and "expired" in reply.body.decode()
+    assert page_logic.LOCKED_MESSAGE not in reply.body.decode()
+    for reply in (call(api, "GET", "/r/doesnotexist"),):
+        assert "Traceback" not in reply.body.decode()
+
+
+# ------------------------------------------------------------------ date of birth
+def test_wrong_answers_are_counted_and_the_fifth_locks_the_link_for_good(api, aws):
+    link = create_request(api)["short_link_id"]
+    for left in (4, 3, 2, 1):
+        reply = verify(api, link, "1980-06-18")
+        assert reply.status == 400 and reply.json["attempts_left"] == left
+        assert reply.json["error"]["field"] == "date_of_birth"
+    fifth = verify(api, link, "1980-06-18")
+    assert fifth.status == 423
+    # Locked for good: even the right answer is refused now, and no session is issued.
+    right = verify(api, link, DOB)
+    assert right.status == 423 and "upload_session" not in right.json
+
+
+def test_malformed_dates_are_400_and_not_counted(api, aws):
+    link = create_request(api)["short_link_id"]
+    for bad in ("17/06/1980", "1980-6-17", "1980-02-30", "", "x" * 30):
+        reply = verify(api, link, bad)
+        assert reply.status == 400 and reply.json["error"]["field"] == "date_of_birth"
+        assert "attempts_left" not in reply.json
+    assert verify(api, link, DOB).status == 200
+
+
+def test_a_correct_answer_opens_a_short_session_bound_to_the_request(api, aws):
+    created = create_request(api)
+    reply = verify(api, created["short_link_id"])
+    assert reply.status == 200
+    session = reply.json
+    assert len(session["upload_session"]) >= 43 and session["max_files"] == 10
+    assert session["max_bytes"] == 15 * 1024 * 1024
+    expires = datetime.fromisoformat(session["expires_at"])
+    assert timedelta(minutes=14) < expires - datetime.now(UTC) <= timedelta(minutes=15)
+    assert session["upload_session"] not in json.dumps(aws.all_items())  # only its hash is stored
+    assert _file_request(api, created["id"]).json["status"] == "verified"
+
+
+# ------------------------------------------------------------------ presigned uploads
+def test_presigned_post_pins_key_type_and_size_under_the_requests_area(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    reply = presign(api, created["short_link_id"], session, "IMG_0292.JPG", "image/jpeg", 2904221)
+    assert reply.status == 200, reply.body
+    fields = reply.json["fields"]
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    key = fields["key"]
+    assert key.startswith(f"file-requests/12/{created['id']}/") and key.endswith(".jpg") and "IMG" not in key
+    assert {"key": key} in policy["conditions"]
+    assert {"Content-Type": "image/jpeg"} in policy["conditions"]
+    assert ["content-length-range", 1, 15 * 1024 * 1024] in policy["conditions"]
+
+
+def _refused(api, aws, reply, status, field=None):
+    assert reply.status == status, reply.body
+    if field:
+        assert reply.json["error"]["field"] == field
+    assert aws.all_objects() == []
+
+
+def test_uploads_need_a_live_session_for_this_request(api, aws):
+    first = create_request(api)
+    other = create_request(api, patientMobile="+447911123403")
+    other_session = session_for(api, other["short_link_id"])
+    _refused(api, aws, presign(api, first["short_link_id"], None), 400, "X-Upload-Session")
+    _refused(api, aws, presign(api, first["short_link_id"], "made-up-session"), 400, "X-Upload-Session")
+    _refused(api, aws, presign(api, first["short_link_id"], other_session), 400, "X-Upload-Session")
+
+
+def test_an_expired_session_is_refused(api, aws, monkeypatch):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    monkeypatch.setattr("functions.response_upload.app.utc_now", lambda: later)
+    _refused(api, aws, presign(api, created["short_link_id"], session), 400, "X-Upload-Session")
+
+
+def test_types_outside_the_allowlist_and_oversized_photos_are_refused(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    _refused(api, aws, presign(api, created["short_link_id"], session, "a.pdf", "application/pdf"), 400, "content_type")
+    _refused(api, aws, presign(api, created["short_link_id"], session, "a.gif", "image/gif"), 400, "content_type")
+    big = presign(api, created["short_link_id"], session, "a.jpg", "image/jpeg", 15 * 1024 * 1024 + 1)
+    _refused(api, aws, big, 413, "size_bytes")
+
+
+def test_an_eleventh_file_is_refused(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    for _ in range(10):
+        assert presign(api, created["short_link_id"], session).status == 200
+    reply = presign(api, created["short_link_id"], session)
+    assert reply.status == 409 and "10" in reply.json["error"]["message"]
+
+
+# ------------------------------------------------------------------ registration
+def test_uploaded_photos_are_recorded_on_the_request_and_as_patient_documents(api, aws):
+    created = create_request(api)
+    link = created["short_link_id"]
+    session = session_for(api, link)
+    jpeg, png = jpeg_bytes(), png_bytes(4, 3)
+    upload(api, link, session, jpeg, "IMG_0292.JPG", "image/jpeg")
+    upload(api, link, session, png, "scan.png", "image/png")
+    result = register(queued_events(aws))
+    assert result == {"batchItemFailures": []}
+
+    request = _file_request(api, created["id"]).json
+    assert request["status"] == "responded" and request["responded_at"]
+    files = {f["original_name"]: f for f in request["files"]}
+    assert files["IMG_0292.JPG"]["size"] == len(jpeg) and files["IMG_0292.JPG"]["mime_type"] == "image/jpeg"
+    assert files["scan.png"]["size"] == len(png) and files["scan.png"]["mime_type"] == "image/png"
+    for file in files.values():
+        created_at = datetime.fromisoformat(file["created_at"])
+        assert datetime.fromisoformat(file["expires_at"]) - created_at == timedelta(hours=720)
+
+    # The same photos are documents of the patient, through doors A and B.
+    number = request["patient_number"]
+    docs = call(api, "GET", f"/api/v2/patients/{number}/documents", caller=STAFF_12).json["docs"]
+    assert sorted(d["document_name"] for d in docs) == ["IMG_0292.JPG", "scan.png"]
+    listed = call(api, "GET", f"/apis/v1/patient-document/{number}", caller=STAFF_12).json["data"]
+    assert listed["total"] == 2
+    one = call(api, "GET", f"/api/v2/patients/{number}/documents/{docs[0]['id']}", caller=STAFF_12)
+    assert one.status == 200 and one.json["doc"]["download_url"]
+    assert call(api, "GET", f"/api/v2/patients/{number}/documents", caller=STAFF_13).json["docs"] == []
+
+
+def test_the_same_event_twice_even_at_once_records_one_file(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    key = upload(api, created["short_link_id"], session, png_bytes(), "a.png", "image/png")
+    queued_events(aws)  # drop S3's own delivery: this test delivers by hand
+    message = s3_event_message(aws.bucket, key, len(png_bytes()))
+    assert register([message]) == {"batchItemFailures": []}
+    assert register([message]) == {"batchItemFailures": []}
+    threads = [threading.Thread(target=register, args=([message],)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    request = _file_request(api, created["id"]).json
+    assert len(request["files"]) == 1
+    docs = [i for i in aws.all_items() if i.get("entity", {}).get("S") == "document"]
+    assert len(docs) == 1
+
+
+def test_bytes_that_are_not_an_image_are_quarantined_and_never_listed(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    key = upload(api, created["short_link_id"], session, pdf_bytes() + b"x" * 100, "IMG_0001.jpg", "image/jpeg")
+    assert register(queued_events(aws)) == {"batchItemFailures": []}
+    request = _file_request(api, created["id"]).json
+    assert request["files"] == [] and request["status"] != "responded"
+    objects = aws.all_objects()
+    assert f"quarantine/{key}" in objects
+    current = aws.client("s3").list_objects_v2(Bucket=aws.bucket, Prefix="file-requests/").get("KeyCount", 0)
+    assert current == 0
+    assert [i for i in aws.all_items() if i.get("entity", {}).get("S") == "document"] == []
+
+
+def test_a_staff_notification_event_carries_ids_only(api, aws):
+    events = aws.client("events")
+    sqs = aws.client("sqs")
+    queue = sqs.create_queue(QueueName="staff-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    from tests.conftest import NAMES
+
+    events.put_rule(
+        Name="answered", EventBusName=NAMES["FileRequestEvents"], EventPattern=json.dumps({"source": ["patient-docs"]})
+    )
+    events.put_targets(Rule="answered", EventBusName=NAMES["FileRequestEvents"], Targets=[{"Id": "q", "Arn": arn}])
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    upload(api, created["short_link_id"], session, png_bytes(), "John Smith rash.png", "image/png")
+    register(queued_events(aws))
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    event = json.loads(message["Body"])
+    assert event["detail-type"] == "FileRequestResponded"
+    assert set(event["detail"]) == {"file_request_id", "account_id", "file_id", "document_id"}
+    assert "Smith" not in message["Body"] and "rash" not in message["Body"]
+
+
+def test_a_cancelled_requests_late_upload_is_quarantined(api, aws):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    upload(api, created["short_link_id"], session, png_bytes(), "a.png", "image/png")
+    call(api, "POST", f"/v1/file-requests/{created['id']}/cancel", {}, STAFF_12)
+    assert register(queued_events(aws)) == {"batchItemFailures": []}
+    assert _file_request(api, created["id"]).json["files"] == []
+
+
+@pytest.mark.parametrize("payload", [{"date_of_birth": 19800617}, {}, []])
+def test_verify_refuses_non_string_or_missing_answers(api, aws, payload):
+    link = create_request(api)["short_link_id"]
+    reply = call(api, "POST", f"/r/{link}/verify", payload)
+    assert reply.status == 400
