@@ -511,19 +511,16 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime) -> i
     return updated.upload_slots
 
 
-AnswerOutcome = Literal["recorded", "duplicate", "closed", "document_id_taken"]
+AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]
 
 
-def record_answer(file: RequestFile, document_item: dict[str, Any], at: datetime) -> AnswerOutcome:
-    """File, patient document and ``responded`` status in one transaction, so a file is recorded once.
+def record_answer(file: RequestFile, document_item: dict[str, Any]) -> AnswerOutcome:
+    """The file and its patient document in one transaction, so that a file is recorded once.
 
-    A second delivery of the same upload finds the file item and changes nothing ("duplicate").
+    Both items are new, so parallel uploads to one request never contend; a second delivery
+    of the same upload finds the file item and changes nothing ("duplicate").
     """
     file_keys = {"PK": _request_key(file.file_request_id)["PK"], "SK": f"FILE#{file.id}"}
-    answerable = (*OPEN_STATUSES, "responded")
-    values: dict[str, Any] = {":responded": {"S": "responded"}, ":at": {"S": stored_time(at)}}
-    values.update({f":s{index}": {"S": status} for index, status in enumerate(answerable)})
-    statuses = ", ".join(f":s{index}" for index in range(len(answerable)))
     try:
         dynamodb().transact_write_items(
             TransactItems=[
@@ -541,28 +538,27 @@ def record_answer(file: RequestFile, document_item: dict[str, Any], at: datetime
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
-                {
-                    "Update": {
-                        "TableName": _table(),
-                        "Key": _serialized_key(_request_key(file.file_request_id)),
-                        "UpdateExpression": "SET #status = :responded, responded_at = if_not_exists(responded_at, :at),"
-                        " updated_at = :at",
-                        "ConditionExpression": f"#status IN ({statuses})",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": values,
-                    }
-                },
             ]
         )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "duplicate"
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
             return "document_id_taken"
-        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
-            return "closed"
-        raise
+        raise  # a conflict with another transaction: the message is retried
     return "recorded"
+
+
+def mark_responded(file_request_id: str, at: datetime) -> None:
+    """An open request that has a file is ``responded`` (idempotent: later files change nothing)."""
+    with contextlib.suppress(RecordChanged):
+        _update(
+            file_request_id,
+            "SET #status = :responded, responded_at = if_not_exists(responded_at, :at), updated_at = :at",
+            f"#status IN ({_OPEN_LIST})",
+            {":responded": {"S": "responded"}, ":at": {"S": stored_time(at)}, **_open_status_values()},
+            {"#status": "status"},
+        )

@@ -27,7 +27,9 @@ def resolver() -> APIGatewayHttpResolver:
 
 def html(status: int, page: str, content_security_policy: str) -> Response[str]:
     headers = {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy}
-    return Response(status_code=status, content_type=f"{content_types.TEXT_HTML}; charset=utf-8", body=page, headers=headers)
+    return Response(
+        status_code=status, content_type=f"{content_types.TEXT_HTML}; charset=utf-8", body=page, headers=headers
+    )
 
 
 def ok(body: Any) -> Response[Any]:

@@ -49,7 +49,9 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     return field, message[:300]
 
 
-def json_response(status: int, body: dict[str, Any] | BaseModel, headers: dict[str, str] | None = None) -> Response[Any]:
+def json_response(
+    status: int, body: dict[str, Any] | BaseModel, headers: dict[str, str] | None = None
+) -> Response[Any]:
     payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(payload), headers=headers

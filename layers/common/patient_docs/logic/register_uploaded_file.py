@@ -18,7 +18,7 @@ from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.observability import logger
 from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, matches, normalise, sniff
 from patient_docs.rules.ids import new_document_id
-from patient_docs.rules.response_page import parse_request_file_key, quarantine_key
+from patient_docs.rules.response_page import page_state, parse_request_file_key, quarantine_key
 from patient_docs.settings import get_settings
 
 Outcome = Literal["recorded", "duplicate", "quarantined", "gone"]
@@ -39,7 +39,10 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
     if request is None or request.account_id != parsed.account_id:
         return _quarantine(key, "no such request")
     if any(file.id == parsed.file_id for file in request.files):
+        file_requests_table.mark_responded(request.id, now)  # in case an earlier delivery stopped short
         return "duplicate"
+    if page_state(request, now) in ("cancelled", "expired"):
+        return _quarantine(key, "request no longer open")
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:
         return "gone"  # an earlier delivery already moved it
@@ -89,13 +92,12 @@ def _record(
             object_key=stored.key,
             document_id=document.id,
         )
-        outcome = file_requests_table.record_answer(file, documents_table.document_item(document), now)
+        outcome = file_requests_table.record_answer(file, documents_table.document_item(document))
         if outcome == "document_id_taken":
             continue
+        file_requests_table.mark_responded(request.id, now)
         if outcome == "duplicate":
             return "duplicate"
-        if outcome == "closed":
-            return _quarantine(stored.key, "request no longer open")
         ids: dict[str, str | int] = {
             "file_request_id": request.id,
             "account_id": request.account_id,

@@ -1,0 +1,24 @@
+"""Runs a handler in its own process, like one Lambda container, for the concurrency tests."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+
+def start(env: dict[str, str]) -> None:
+    os.environ.update(env)
+
+
+def warm(_: int) -> None:
+    """Import the heavy modules once per process, before the timed part."""
+    importlib.import_module("functions.file_requests_create.app")
+    importlib.import_module("functions.uploaded_file_register.app")
+
+
+def invoke(module: str, event: dict[str, Any]) -> dict[str, Any]:
+    from tests.devserver.events import LambdaContext
+
+    handler = importlib.import_module(module).lambda_handler
+    return dict(handler(event, LambdaContext(function_name=module)))

@@ -1,0 +1,205 @@
+"""Concurrency and faults: parallel uploads, duplicate deliveries, concurrent retries, poison messages."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from tests.conftest import NAMES, ORIGINS
+from tests.devserver import tokens
+from tests.devserver.events import http_event
+from tests.devserver.local_aws import REGION, provision
+from tests.devserver.queues import sqs_event
+from tests.devserver.template import load_template
+from tests.integration import concurrency_worker
+from tests.integration.page_helpers import (
+    SEED_REQUEST,
+    create_request,
+    queued_events,
+    register,
+    session_for,
+    upload,
+)
+from tests.utils import STAFF_12, call, png_bytes
+
+
+def test_a_message_that_always_fails_ends_in_the_dead_letter_queue(api, aws, monkeypatch):
+    created = create_request(api)
+    session = session_for(api, created["short_link_id"])
+    queued_events(aws)  # S3's test event, sent when the notification was configured
+    upload(api, created["short_link_id"], session, png_bytes(), "a.png", "image/png")
+
+    def broken(key, now):
+        raise RuntimeError("storage is down")
+
+    monkeypatch.setattr("functions.uploaded_file_register.app.register_uploaded_file", broken)
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=NAMES["UploadEventsQueue"])["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName=NAMES["UploadEventsDeadLetterQueue"])["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+    redrive = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    )
+    max_receives = int(redrive["maxReceiveCount"])
+    assert max_receives == 5  # from template.yaml
+
+    deliveries = 0
+    for _ in range(max_receives + 5):  # what the event source mapping does: receive, invoke, delete what succeeded
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        try:
+            result = register(messages)
+            failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+        except Exception:  # every record failed: the invocation fails and the whole batch returns
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            )
+        deliveries += len(failed)
+    assert deliveries == max_receives
+    parked = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(parked) == 1 and "ObjectCreated" in parked[0]["Body"]
+    assert call(api, "GET", f"/v1/file-requests/{created['id']}", caller=STAFF_12).json["files"] == []
+
+
+# ------------------------------------------------------------------ separate processes, like Lambda containers
+WORKERS = 4
+
+
+@dataclass
+class Containers:
+    """A moto server and a pool of warmed processes, each running handlers like one Lambda container."""
+
+    endpoint: str
+    pool: ProcessPoolExecutor
+
+    def invoke(self, module: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self.pool.map(concurrency_worker.invoke, [module] * len(events), events))
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
+
+
+@pytest.fixture
+def containers() -> Iterator[Containers]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    provision(load_template(), NAMES, lambda s: boto3.client(s, endpoint_url=endpoint, region_name=REGION), ORIGINS)
+    # Twenty photos for one request, so that twenty parallel uploads are all allowed.
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "PHOTO_MAX_FILES": "20"}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        WORKERS, mp_context=context, initializer=concurrency_worker.start, initargs=(env,)
+    ) as pool:
+        list(pool.map(concurrency_worker.warm, range(WORKERS * 2)))
+        yield Containers(endpoint, pool)
+    server.stop()
+
+
+def _staff_event(
+    method: str,
+    path: str,
+    route_key: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    claims = tokens.jwt.decode(tokens.issue("staff", "12"), options={"verify_signature": False})
+    sent = {"content-type": "application/json", **(headers or {})}
+    raw = json.dumps(body).encode() if body is not None else None
+    return http_event(method, path, route_key, path_parameters, sent, body=raw, claims=claims)
+
+
+def _public_event(path: str, route_key: str, link: str, body: Any, headers: dict[str, str] | None = None) -> dict:
+    sent = {"content-type": "application/json", **(headers or {})}
+    return http_event("POST", path, route_key, {"short_link_id": link}, sent, body=json.dumps(body).encode())
+
+
+def test_the_same_idempotency_key_sent_concurrently_gives_one_request_and_one_sms(containers):
+    event = _staff_event(
+        "POST", "/v1/file-requests", "POST /v1/file-requests", SEED_REQUEST, {"idempotency-key": "k-1"}
+    )
+    results = containers.invoke("functions.file_requests_create.app", [event] * WORKERS)
+    created = [json.loads(r["body"]) for r in results if r["statusCode"] == 201]
+    assert created and all(c["id"] == created[0]["id"] for c in created)
+    assert {r["statusCode"] for r in results} <= {201, 409}  # 409: "still being processed, retry"
+    sms = requests.get(f"{containers.endpoint}/moto-api/data.json", timeout=10).json()["sns"]["SMS"]
+    assert len(sms) == 1
+    items = containers.client("dynamodb").scan(TableName=NAMES["DocumentsTable"])["Items"]
+    assert len([i for i in items if i.get("SK", {}).get("S") == "REQUEST"]) == 1
+
+
+def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):
+    # Given a request whose patient has passed the date-of-birth check, allowed 20 photos
+    created = json.loads(
+        containers.invoke(
+            "functions.file_requests_create.app",
+            [_staff_event("POST", "/v1/file-requests", "POST /v1/file-requests", SEED_REQUEST)],
+        )[0]["body"]
+    )
+    link = created["short_link_id"]
+    verify = _public_event(f"/r/{link}/verify", "POST /r/{short_link_id}/verify", link, {"date_of_birth": "1980-06-17"})
+    session = json.loads(containers.invoke("functions.response_verify.app", [verify])[0]["body"])["upload_session"]
+    photos = [png_bytes(2 + index, 2) for index in range(20)]
+    presigns = [
+        _public_event(
+            f"/r/{link}/uploads",
+            "POST /r/{short_link_id}/uploads",
+            link,
+            {"file_name": f"photo-{i}.png", "content_type": "image/png", "size_bytes": len(photos[i])},
+            {"x-upload-session": session},
+        )
+        for i in range(20)
+    ]
+    # When 20 presigns run in parallel containers and 20 uploads go to storage at once
+    forms = [json.loads(r["body"]) for r in containers.invoke("functions.response_upload.app", presigns)]
+    assert all("fields" in form for form in forms), forms
+
+    def post(index: int) -> int:
+        form = forms[index]
+        files = {"file": (f"photo-{index}.png", photos[index], "image/png")}
+        return requests.post(form["url"], data=form["fields"], files=files, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as threads:
+        assert set(threads.map(post, range(20))) <= {200, 204}
+    # And the register function runs in parallel containers on the queued events
+    sqs = containers.client("sqs")
+    url = sqs.get_queue_url(QueueName=NAMES["UploadEventsQueue"])["QueueUrl"]
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        messages.extend(m for m in batch if "ObjectCreated" in m["Body"])
+    assert len(messages) == 20
+    batches = [sqs_event(messages[i : i + 5], "arn:aws:sqs:us-east-1:123456789012:q") for i in range(0, 20, 5)]
+    results = containers.invoke("functions.uploaded_file_register.app", batches)
+    retried = [m for r in results for m in r["batchItemFailures"]]
+    if retried:  # a transaction conflict is retried, as SQS would redeliver
+        again = [m for m in messages if m["MessageId"] in {r["itemIdentifier"] for r in retried}]
+        results = containers.invoke("functions.uploaded_file_register.app", [sqs_event(again, "arn:q")])
+        assert results == [{"batchItemFailures": []}]
+    # Then the request has 20 files, none lost or doubled
+    get = _staff_event(
+        "GET",
+        f"/v1/file-requests/{created['id']}",
+        "GET /v1/file-requests/{fileRequestId}",
+        path_parameters={"fileRequestId": created["id"]},
+    )
+    answer = json.loads(containers.invoke("functions.file_requests_get.app", [get])[0]["body"])
+    assert len(answer["files"]) == 20 and len({f["id"] for f in answer["files"]}) == 20
+    assert sorted(f["size"] for f in answer["files"]) == sorted(len(p) for p in photos)
+    assert answer["status"] == "responded"
