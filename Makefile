@@ -94,8 +94,9 @@ build: tools
 unit: venv
 	$(BIN)/pytest -q
 
+# Two workers: the fuzz run (its own server process) overlaps the rest of the suite.
 test: lint template security
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # A long fuzz run (make test runs a short one): every operation, every check, many examples.
 fuzz: venv
