@@ -62,6 +62,12 @@ def test_every_operation_documents_its_success_response_with_a_body_schema(api, 
                 assert operation["responses"][code]["content"]["application/json"]["schema"], route.route_key
 
 
+def test_a_204_is_documented_without_a_body(api, aws):
+    document = json.loads(api.openapi())
+    operation = document["paths"]["/api/v2/patients/{patient_id}/documents/{document_id}"]["delete"]
+    assert not operation["responses"]["204"].get("content")
+
+
 def test_statuses_the_gateway_answers_itself_document_its_body_too(api, aws):
     # The JWT authorizer answers 401 {"message": "Unauthorized"} in every door.
     document = json.loads(api.openapi())

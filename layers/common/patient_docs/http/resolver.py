@@ -66,12 +66,16 @@ def _where(exc: BaseException) -> str:
     return " <- ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in reversed(frames))
 
 
+_NO_BODY = {204, 304}
+
+
 class DocumentedResolver(APIGatewayHttpResolver):
     """A resolver whose routes always document their success response.
 
     Powertools documents the success response only for routes without ``responses=``;
     every route here passes its door's error responses, so the success status (200, 201,
-    ...) and its body schema would be missing from ``/openapi.json``.
+    ...) and its body schema would be missing from ``/openapi.json``. Found by the fuzzer,
+    like the JSON body it documented for 204 responses, which have none.
     """
 
     def route(  # Powertools' own signature, passed through unchanged
@@ -96,9 +100,15 @@ class DocumentedResolver(APIGatewayHttpResolver):
         status_code: int = DEFAULT_STATUS_CODE,
         middlewares: list[Callable[..., Any]] | None = None,
     ) -> Callable[[Any], Any]:
-        if responses is not None and status_code not in responses:
-            success: OpenAPIResponse = {"description": response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION}
-            responses = {status_code: success, **responses}
+        if responses is not None:
+            if status_code not in responses:
+                description = response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION
+                responses = {status_code: {"description": description}, **responses}
+            # A 204 has no body: without an explicit empty content, Powertools documents a JSON one.
+            responses = {
+                code: {**entry, "content": {}} if code in _NO_BODY and "content" not in entry else entry
+                for code, entry in responses.items()
+            }
         return super().route(
             rule,
             method,
