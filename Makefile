@@ -8,6 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-tools/checkov
 SECURITY_VENV := .venv-tools/security
 FUZZ_EXAMPLES ?= 500
+FUZZ_SEED ?= $(shell date +%s)
 PORT ?= 3000
 ROLE ?= staff
 ACCOUNT ?= 12
@@ -98,9 +99,10 @@ unit: venv
 test: lint template security
 	$(BIN)/pytest -q -n 2
 
-# A long fuzz run (make test runs a short one): every operation, every check, many examples.
+# A long fuzz run (make test runs a short, seeded one): every operation, every check, many examples,
+# a fresh seed each time (printed in tests/artifacts/fuzz-report.txt; FUZZ_SEED=... replays one).
 fuzz: venv
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:xdist tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -q -p no:xdist tests/fuzz
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
