@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-tools/sam
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-tools/checkov
+SECURITY_VENV := .venv-tools/security
+FUZZ_EXAMPLES ?= 500
+FUZZ_SEED ?= $(shell date +%s)
 PORT ?= 3000
 ROLE ?= staff
 ACCOUNT ?= 12
@@ -13,17 +17,22 @@ export PYTHONPATH := layers/common:.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv tools browser run token lint template build test unit bench clean
+.PHONY: help venv tools browser run token lint template checkov security audit lock build test unit fuzz bench clean
 
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
 	@echo "make token  print a bearer token (ROLE=staff|patient|admin ACCOUNT=12 PATIENT=1172416)"
 	@echo "make test   lint, type-check, template checks and every test"
 	@echo "make build  sam build (no Docker needed)"
+	@echo "make fuzz   a long schemathesis run against the local server (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation)"
+	@echo "make lock   re-pin layers/deps/requirements.txt (with hashes) from requirements.in"
 
+# Hash-checking mode covers a whole pip run, so the hashed layer lock is installed on its own,
+# after the dev tools: whatever they pulled in, the layer's packages end up exactly as locked.
 $(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(BIN)/pip install $(PIP_QUIET) --require-hashes -r layers/deps/requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -31,8 +40,19 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install $(PIP_QUIET) -r requirements-sam.txt 2> >(grep -v "^WARNING: Location" >&2)
 	touch $@
 
+# checkov pins its own boto3 and friends: its own virtualenv.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) -r requirements-checkov.txt 2> >(grep -v "^WARNING: Location" >&2)
+	touch $@
+
+$(SECURITY_VENV)/.installed: requirements-security.txt
+	test -x $(SECURITY_VENV)/bin/python || $(PYTHON) -m venv $(SECURITY_VENV)
+	$(SECURITY_VENV)/bin/pip install $(PIP_QUIET) -r requirements-security.txt 2> >(grep -v "^WARNING: Location" >&2)
+	touch $@
+
 venv: $(BIN)/.installed
-tools: $(SAM_VENV)/.installed
+tools: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(SECURITY_VENV)/.installed
 
 # The browser test drives Debian's Chromium through Playwright (which cannot download a browser here).
 CHROMIUM ?= /usr/bin/chromium
@@ -52,9 +72,29 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-template: venv tools
-	$(BIN)/cfn-lint template.yaml
+# cfn-lint with the serverless rules. WS1004 (a log group per function) is ignored: every
+# function logs to the shared FunctionLogs group, with retention and KMS, which the rule cannot see.
+template: venv tools checkov
+	$(BIN)/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules --ignore-checks WS1004
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
+
+# Zero failed checks; the skip list, one reason per skip, is .checkov.yaml. BC_SKIP_MAPPING keeps it offline.
+checkov: $(CHECKOV_VENV)/.installed
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+# bandit: no medium or high finding in the deployed code (tests excluded).
+security: $(SECURITY_VENV)/.installed audit
+	$(SECURITY_VENV)/bin/bandit --quiet --recursive --severity-level medium layers/common functions
+
+# pip-audit over the hashed layer lock. A package the vulnerability service cannot be asked about is
+# reported and, unless AUDIT_STRICT=1, not fatal (set it wherever the service is reachable).
+audit: $(SECURITY_VENV)/.installed
+	$(SECURITY_VENV)/bin/pip-audit --requirement layers/deps/requirements.txt --require-hashes --disable-pip \
+		--progress-spinner off $(if $(filter 1,$(AUDIT_STRICT)),--strict) 2> >(grep -v "^WARNING: Location" >&2)
+
+lock: $(SECURITY_VENV)/.installed
+	cd layers/deps && ../../$(SECURITY_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --strip-extras --output-file requirements.txt requirements.in
 
 build: tools
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel
@@ -62,8 +102,14 @@ build: tools
 unit: venv
 	$(BIN)/pytest -q
 
-test: lint template browser
-	$(BIN)/pytest -q
+# Two workers: the fuzz run (its own server process) overlaps the rest of the suite.
+test: lint template security browser
+	$(BIN)/pytest -q -n 2
+
+# A long fuzz run (make test runs a short, seeded one): every operation, every check, many examples,
+# a fresh seed each time (printed in tests/artifacts/fuzz-report.txt; FUZZ_SEED=... replays one).
+fuzz: venv
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -q -p no:xdist tests/fuzz
 
 clean:
-	rm -rf $(VENV) .venv-tools .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis tests/artifacts

@@ -12,10 +12,12 @@ from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_do
 from patient_docs.models.door_b import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
-from patient_docs.rules.timestamps import parse_range_bound
+from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
 from patient_docs.settings import get_settings
 
 app = door_b.resolver()
+# Documented in /openapi.json; _bound() decides.
+_BOUND: dict[str, Any] = {"json_schema_extra": {"pattern": RANGE_BOUND_PATTERN}}
 
 
 def _bound(name: str, value: str | None, end: bool) -> Any:
@@ -40,8 +42,8 @@ def list_patient_documents(
     signed: Annotated[bool | None, Query(description="true: signature_status COMPLETED")] = None,
     case_title: Annotated[list[str] | None, Query(description="matches spry_case_id")] = None,
     document_name: Annotated[str | None, Query(max_length=255, description="part of the name")] = None,
-    start: Annotated[str | None, Query(max_length=40, description="created on or after")] = None,
-    end: Annotated[str | None, Query(max_length=40, description="created on or before")] = None,
+    start: Annotated[str | None, Query(max_length=40, description="created on or after", **_BOUND)] = None,
+    end: Annotated[str | None, Query(max_length=40, description="created on or before", **_BOUND)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 5,
     sort: Annotated[Literal["asc", "desc"], Query()] = "desc",

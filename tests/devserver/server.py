@@ -189,7 +189,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             route, _ = self.server.api.match(self.command, urlsplit(self.path).path)
             print(f"{route.route_key if route else self.command + ' (local)'} -> {status} {elapsed:.0f} ms", flush=True)
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = _serve  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (QUERY, PROPFIND, ...) is routed too: API Gateway answers 404, never 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the default log line prints the full path, which carries ids."""

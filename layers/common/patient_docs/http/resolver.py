@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.constants import (
+    DEFAULT_OPENAPI_RESPONSE_DESCRIPTION,
+    DEFAULT_STATUS_CODE,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from patient_docs.errors import PatientDocsError
+from patient_docs.models.errors import GatewayErrorResponse
 from patient_docs.observability import logger
 
 # (status, code, message, field) -> response body
@@ -63,8 +70,74 @@ def _where(exc: BaseException) -> str:
     return " <- ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in reversed(frames))
 
 
+_NO_BODY = {204, 304}
+
+
+class DocumentedResolver(APIGatewayHttpResolver):
+    """A resolver whose routes always document their success response.
+
+    Powertools documents the success response only for routes without ``responses=``;
+    every route here passes its door's error responses, so the success status (200, 201,
+    ...) and its body schema would be missing from ``/openapi.json``. Found by the fuzzer,
+    like the JSON body it documented for 204 responses, which have none.
+    """
+
+    def route(  # Powertools' own signature, passed through unchanged
+        self,
+        rule: str,
+        method: str | list[str] | tuple[str],
+        cors: bool | None = None,
+        compress: bool = False,
+        cache_control: str | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        responses: dict[int, OpenAPIResponse] | None = None,
+        response_description: str | None = DEFAULT_OPENAPI_RESPONSE_DESCRIPTION,
+        tags: list[str] | None = None,
+        operation_id: str | None = None,
+        include_in_schema: bool = True,
+        security: list[dict[str, list[str]]] | None = None,
+        openapi_extensions: dict[str, Any] | None = None,
+        deprecated: bool = False,
+        enable_validation: bool | None = None,
+        custom_response_validation_http_code: int | HTTPStatus | None = None,
+        status_code: int = DEFAULT_STATUS_CODE,
+        middlewares: list[Callable[..., Any]] | None = None,
+    ) -> Callable[[Any], Any]:
+        if responses is not None:
+            if status_code not in responses:
+                description = response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION
+                responses = {status_code: {"description": description}, **responses}
+            # A 204 has no body: without an explicit empty content, Powertools documents a JSON one.
+            responses = {
+                code: {**entry, "content": {}} if code in _NO_BODY and "content" not in entry else entry
+                for code, entry in responses.items()
+            }
+        return super().route(
+            rule,
+            method,
+            cors,
+            compress,
+            cache_control,
+            summary,
+            description,
+            responses,
+            response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION,
+            tags,
+            operation_id,
+            include_in_schema,
+            security,
+            openapi_extensions,
+            deprecated,
+            enable_validation,
+            custom_response_validation_http_code,
+            status_code,
+            middlewares,
+        )
+
+
 def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = DocumentedResolver(enable_validation=True)
 
     def reply(status: int, code: str, message: str, field: str | None) -> Response[Any]:
         return json_response(status, render(status, code, message, field), error_headers)
@@ -85,12 +158,14 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
         logger.error("response failed its own schema", extra={"where": _where(exc)})
         return reply(500, "internal_error", "internal error", None)
 
+    def _undecodable_body(exc: UnicodeDecodeError) -> Response[Any]:
+        # A JSON body that is not UTF-8 arrives base64-encoded; Powertools fails decoding it.
+        logger.info("request refused", extra={"status": 400, "error_code": "invalid_field", "field": "body"})
+        return reply(400, "invalid_field", "body: is not valid UTF-8 JSON", "body")
+
     def _value_error(exc: ValueError) -> Response[Any]:
-        # The multipart parser raises a bare ValueError for a Content-Type without boundary, and
-        # reading a body that is not UTF-8 raises UnicodeDecodeError (a ValueError).
+        # The multipart parser raises a bare ValueError for a Content-Type without boundary.
         content_type = app.current_event.headers.get("content-type", "")
-        if isinstance(exc, UnicodeDecodeError):
-            return reply(400, "invalid_field", "body: is not valid UTF-8 text", "body")
         if content_type.startswith("multipart/") and "boundary" in str(exc):
             return reply(400, "invalid_field", "Content-Type: multipart body needs a boundary", "Content-Type")
         return _unexpected(exc)
@@ -105,14 +180,31 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.exception_handler(RequestUnsupportedContentType)(_unsupported_type)
     app.exception_handler(ResponseValidationError)(_bad_response)
+    app.exception_handler(UnicodeDecodeError)(_undecodable_body)
     app.exception_handler(ValueError)(_value_error)
     app.exception_handler(Exception)(_unexpected)
     return app
 
 
+# Statuses API Gateway can answer itself, in its own body, whatever the door.
+GATEWAY_STATUSES = {
+    401: "Missing or invalid bearer token",
+    413: "Request body too large",
+    429: "Too many requests (route throttling)",
+    500: "Internal error",
+    503: "Service unavailable (function timed out or throttled)",
+}
+
+
 def error_responses(model: type[BaseModel], statuses: dict[int, str]) -> dict[int, Any]:
-    """OpenAPI ``responses`` entries documenting a door's error body."""
-    return {
-        status: {"description": description, "content": {"application/json": {"model": model}}}
-        for status, description in statuses.items()
-    }
+    """OpenAPI ``responses`` entries documenting a door's error body.
+
+    For the statuses API Gateway may answer on its own the body is either the door's
+    or the gateway's ``{"message": ...}``, and both are documented.
+    """
+    described = {**GATEWAY_STATUSES, **statuses}
+    responses: dict[int, Any] = {}
+    for status in sorted(described):
+        body: Any = model | GatewayErrorResponse if status in GATEWAY_STATUSES else model
+        responses[status] = {"description": described[status], "content": {"application/json": {"model": body}}}
+    return responses

@@ -7,15 +7,37 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StrictInt
 
 from patient_docs.rules.ids import MAX_ID
-from patient_docs.rules.names import check_display_text, check_file_name
-from patient_docs.rules.timestamps import parse_door_b_datetime
-from patient_docs.rules.urls import check_public_https_url
+from patient_docs.rules.names import (
+    DISPLAY_TEXT_PATTERN,
+    FILE_NAME_PATTERN,
+    MAX_NAME_LENGTH,
+    check_display_text,
+    check_file_name,
+)
+from patient_docs.rules.timestamps import DATETIME_PATTERN, parse_door_b_datetime
+from patient_docs.rules.urls import PUBLIC_HTTPS_URL_PATTERN, check_public_https_url
 
-FileName = Annotated[str, Field(max_length=1024), AfterValidator(check_file_name)]
-DisplayName = Annotated[str, Field(max_length=1024), AfterValidator(check_display_text)]
+# ``json_schema_extra`` documents each rule in /openapi.json; the validators enforce it (they
+# also accept a little more, e.g. surrounding spaces, so the documented shape is the safe one).
+FileName = Annotated[
+    str,
+    Field(max_length=1024, json_schema_extra={"pattern": FILE_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+    AfterValidator(check_file_name),
+]
+DisplayName = Annotated[
+    str,
+    Field(max_length=1024, json_schema_extra={"pattern": DISPLAY_TEXT_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+    AfterValidator(check_display_text),
+]
 PatientNumber = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-DoorBDatetime = Annotated[str, Field(max_length=40), AfterValidator(parse_door_b_datetime)]
-PublicHttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(check_public_https_url)]
+DoorBDatetime = Annotated[
+    str, Field(max_length=40, json_schema_extra={"pattern": DATETIME_PATTERN}), AfterValidator(parse_door_b_datetime)
+]
+PublicHttpsUrl = Annotated[
+    str,
+    Field(max_length=2048, json_schema_extra={"pattern": PUBLIC_HTTPS_URL_PATTERN}),
+    AfterValidator(check_public_https_url),
+]
 ShortText = Annotated[str, Field(max_length=255)]
 Notes = Annotated[str, Field(max_length=5000)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from patient_docs.models.common import (
     DisplayName,
@@ -105,7 +106,8 @@ class SaveDocumentRequest(_DocumentFields):
 
 
 class UpdateDocumentRequest(_DocumentFields):
-    name: DisplayName | None = None
+    # May be omitted, never null (the logic refuses null): the schema says so too.
+    name: DisplayName | SkipJsonSchema[None] = None
 
     @model_validator(mode="before")
     @classmethod

@@ -24,3 +24,13 @@ class DoorBErrorResponse(BaseModel):
     code: int
     message: str
     data: None = None
+
+
+class GatewayErrorResponse(BaseModel):
+    """What API Gateway itself answers before or instead of the function: ``{"message": "Unauthorized"}``.
+
+    The JWT authorizer (401), the payload limit (413), throttling (429) and a failed or timed-out
+    function (500, 503) all answer this way, whichever door the route belongs to.
+    """
+
+    message: str

@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from collections.abc import Callable
 
 MAX_NAME_LENGTH = 255
+
+
+def _char_class(excluded: Callable[[str], bool]) -> str:
+    """A regex character-class body (``\\uXXXX`` ranges) of the BMP characters ``excluded`` holds for."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(min(sys.maxunicode, 0xFFFF) + 1):
+        if excluded(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def _is_control_or_format(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+# The same rules as JSON Schema patterns, for /openapi.json (documentation: the checks below
+# decide). Clients and the fuzzer then know which names are accepted: at least one visible
+# character, and none of the refused ones.
+_FILE_REFUSED = _char_class(lambda ch: _is_control_or_format(ch) or ch in "/\\")
+_FILE_BLANK = _char_class(lambda ch: _is_control_or_format(ch) or ch in "/\\." or ch.isspace())
+FILE_NAME_PATTERN = f"^[^{_FILE_REFUSED}]*[^{_FILE_BLANK}][^{_FILE_REFUSED}]*$"
+_TEXT_REFUSED = _char_class(lambda ch: _is_control(ch) and ch not in "\n\t")
+_TEXT_BLANK = _char_class(lambda ch: _is_control(ch) or ch.isspace())
+DISPLAY_TEXT_PATTERN = f"^[^{_TEXT_REFUSED}]*[^{_TEXT_BLANK}][^{_TEXT_REFUSED}]*$"
 
 
 def check_file_name(value: str) -> str:

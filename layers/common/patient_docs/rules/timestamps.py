@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+# Documented shapes (JSON Schema patterns in /openapi.json) of the dates the parsers below accept:
+# real calendar days (29 February aside), years 1000-2999 so that no offset leaves the calendar.
+_DAY = r"[12][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])?"
+DATETIME_PATTERN = f"^{_DAY}{_TIME}$"
+RANGE_BOUND_PATTERN = f"^{_DAY}(?:{_TIME})?$"
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -26,10 +33,10 @@ def parse_door_b_datetime(value: str) -> str:
         raise ValueError("must be a datetime like 2026-04-01T09:00:00")
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         raise ValueError("must be a datetime like 2026-04-01T09:00:00") from exc
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.isoformat(timespec="seconds")
 
 
@@ -41,6 +48,6 @@ def parse_range_bound(value: str, end: bool = False) -> datetime:
             day = datetime.fromisoformat(text).replace(tzinfo=UTC)
             return day.replace(hour=23, minute=59, second=59, microsecond=999999) if end else day
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # an offset can push year 1 or 9999 out of range
         raise ValueError("must be a date (2026-04-01) or a datetime (2026-04-01T09:00:00)") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -10,6 +10,12 @@ from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2048
 
+# Documented shape (JSON Schema pattern in /openapi.json): https, a public DNS name, a plain path.
+PUBLIC_HTTPS_URL_PATTERN = (
+    r"^https://(?![^/]*\.(?:local|localhost|internal)(?:/|$))"
+    r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)+(?:/[A-Za-z0-9._~/-]*)?$"
+)
+
 
 def _is_private_host(host: str) -> bool:
     if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal")):

@@ -1,0 +1,169 @@
+"""Schemathesis against the local server of ``make run``: every operation of ``/openapi.json``, every check.
+
+No 5xx, every response (errors included) matches the documented schema, schema-valid requests
+are accepted. ``make test`` runs a bounded, seeded pass; ``make fuzz`` a long one with a fresh seed
+(``FUZZ_EXAMPLES``, ``FUZZ_SEED``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.authz_fixtures import multipart
+from tests.devserver import tokens
+from tests.devserver.local_aws import local_name
+from tests.devserver.template import ROOT
+from tests.utils import b64, png_bytes
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+REPORT = ROOT / "tests" / "artifacts" / "fuzz-report.txt"  # the whole run, kept for reading failures
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+SEED = os.environ.get("FUZZ_SEED", "20261122")
+# Expects 405 for a method a path does not declare. API Gateway HTTP APIs answer 404
+# {"message": "Not Found"} there (no route matches), and so does the local server: the answer is
+# the gateway's, not this code's, so no HTTP API can pass it.
+UNSUPPORTED_METHOD = "unsupported_method"
+PATIENT = 1172416
+BUCKET = local_name("DocumentsBucket")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``make run`` on a free port, in its own process, signing tokens with the tests' key."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = (tmp_path_factory.mktemp("fuzz") / "server.log").open("w")
+    env = {**os.environ, "PYTHONPATH": f"layers/common{os.pathsep}."}
+    env.pop("AWS_ENDPOINT_URL", None)  # the server starts its own embedded AWS
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.devserver", "--port", str(port), "--quiet"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base_url}/openapi.json", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert server.poll() is None, f"the local server exited: {Path(log.name).read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "the local server did not start within 60 s"
+            time.sleep(0.3)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def _seed_documents(base_url: str, token: str) -> tuple[list[int], list[int]]:
+    """A few real documents, so the fuzzer also reaches the code behind an existing id, not only 404."""
+    headers = {"authorization": f"Bearer {token}"}
+    door_a: list[int] = []
+    door_b: list[int] = []
+    for index in range(3):
+        body = {
+            "doc": {
+                "document_name": f"seed-{index}.png",
+                "data": b64(png_bytes()),
+                "mime_type": "image/png",
+                "record_type": "Test Result",
+            }
+        }
+        created = requests.post(
+            f"{base_url}/api/v2/patients/{PATIENT}/documents", json=body, headers=headers, timeout=20
+        )
+        assert created.status_code == 201, created.text
+        door_a.append(created.json()["doc"]["id"])
+        fields = {"bucket_name": BUCKET, "file_path": f"patients/{PATIENT}/documents", "file_name": f"seed-{index}.png"}
+        raw, content_type = multipart(fields, f"seed-{index}.png", png_bytes(), "image/png")
+        upload_headers = {**headers, "content-type": content_type}
+        uploaded = requests.post(
+            f"{base_url}/apis/v1/file/upload/unsigned", data=raw, headers=upload_headers, timeout=20
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        save = {
+            "patient_id": PATIENT,
+            "name": f"seed {index}",
+            "document_url": uploaded.json()["data"]["file_url"],
+            "bucket_name": BUCKET,
+        }
+        saved = requests.post(f"{base_url}/apis/v1/patient-document", json=save, headers=headers, timeout=20)
+        assert saved.status_code == 200, saved.text
+        door_b.append(saved.json()["data"]["id"])
+    return door_a, door_b
+
+
+def _config_with_known_ids(directory: Path, door_a: list[int], door_b: list[int]) -> Path:
+    """The committed settings, plus: half of the generated ids are ones that exist."""
+    known = f"""
+[dictionaries.patients]
+values = [{PATIENT}]
+
+[dictionaries.door_a_documents]
+values = {door_a}
+
+[dictionaries.door_b_documents]
+values = {door_b}
+
+[parameters]
+"path.patient_id" = {{ dictionary = "patients", probability = 0.5 }}
+"path.patientId" = {{ dictionary = "patients", probability = 0.5 }}
+"path.document_id" = {{ dictionary = "door_a_documents", probability = 0.5 }}
+"path.documentId" = {{ dictionary = "door_b_documents", probability = 0.5 }}
+"""
+    path = directory / "schemathesis.toml"
+    path.write_text(CONFIG.read_text() + known)
+    return path
+
+
+@pytest.mark.server
+def test_every_operation_survives_the_fuzzer_with_every_check(local_server: str, tmp_path: Path) -> None:
+    # Given the local server, a staff token it accepts and a few documents of that staff's account
+    token = tokens.issue("staff", "12")
+    config = _config_with_known_ids(tmp_path, *_seed_documents(local_server, token))
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        "--config-file",
+        str(config),
+        "run",
+        f"{local_server}/openapi.json",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        UNSUPPORTED_METHOD,
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        SEED,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--request-timeout",
+        "20",
+        "--no-color",
+    ]
+    # When schemathesis runs every phase against every operation
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(result.stdout + result.stderr)
+    # Then it finds nothing
+    assert result.returncode == 0, f"see {REPORT}\n" + result.stdout[-6000:] + result.stderr[-2000:]

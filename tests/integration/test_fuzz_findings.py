@@ -1,0 +1,96 @@
+"""Regressions for what schemathesis found (tests/fuzz): each one a 500 or a response off its schema."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+
+import pytest
+
+from tests.devserver.server import _Server
+from tests.devserver.template import http_routes
+from tests.utils import STAFF_12, call
+
+PATIENT = 1172416
+
+
+@pytest.mark.parametrize(
+    ("path", "door"),
+    [(f"/api/v2/patients/{PATIENT}/documents", "A"), ("/apis/v1/file/upload/presigned", "B")],
+)
+def test_a_json_body_that_is_not_utf8_is_a_400_in_the_doors_format(api, aws, path, door):
+    # Given a body declared as JSON whose bytes are not UTF-8 (it used to crash decoding: 500)
+    reply = call(api, "POST", path, caller=STAFF_12, headers={"content-type": "application/json"}, raw=b"\t\xff\xfe}")
+    # Then it is refused as bad input, naming the body, and nothing is written
+    assert reply.status == 400, reply.body
+    if door == "A":
+        assert reply.json["error"]["field"] == "body"
+    else:
+        assert reply.json["code"] == 4000 and reply.json["data"] is None
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_a_list_bound_whose_offset_leaves_the_calendar_is_a_400(api, aws):
+    reply = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}?start=0001-01-01T00:00:00%2B01:00", caller=STAFF_12)
+    assert reply.status == 400, reply.body
+    assert reply.json["message"].startswith("start:")
+
+
+def test_a_stored_date_whose_offset_leaves_the_calendar_is_a_400(api, aws):
+    reply = call(api, "POST", "/apis/v1/patient-document/1", {"receipt_date": "0001-01-01T00:00:00+01:00"}, STAFF_12)
+    assert reply.status == 400, reply.body
+    assert reply.json["message"].startswith("receipt_date:")
+
+
+def test_update_refuses_a_null_name_and_the_schema_says_it_is_not_nullable(api, aws):
+    assert call(api, "POST", "/apis/v1/patient-document/1", {"name": None}, STAFF_12).status == 400
+    schema = json.loads(api.openapi())["components"]["schemas"]["UpdateDocumentRequest"]["properties"]["name"]
+    assert "anyOf" not in schema and schema["type"] == "string"
+
+
+def test_every_operation_documents_its_success_response_with_a_body_schema(api, aws):
+    # Routes pass their door's error responses; the success one used to be left out.
+    document = json.loads(api.openapi())
+    for route in http_routes():
+        path = route.path
+        operation = document["paths"][path][route.method.lower()]
+        successes = [code for code in operation["responses"] if code.startswith("2")]
+        assert successes, f"{route.route_key} documents no success response"
+        for code in successes:
+            if code != "204":
+                assert operation["responses"][code]["content"]["application/json"]["schema"], route.route_key
+
+
+def test_a_204_is_documented_without_a_body(api, aws):
+    document = json.loads(api.openapi())
+    operation = document["paths"]["/api/v2/patients/{patient_id}/documents/{document_id}"]["delete"]
+    assert not operation["responses"]["204"].get("content")
+
+
+def test_statuses_the_gateway_answers_itself_document_its_body_too(api, aws):
+    # The JWT authorizer answers 401 {"message": "Unauthorized"} in every door.
+    document = json.loads(api.openapi())
+    for route in http_routes():
+        operation = document["paths"][route.path][route.method.lower()]
+        schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
+        refs = {option.get("$ref", "").rsplit("/", 1)[-1] for option in schema.get("anyOf", [])}
+        assert "GatewayErrorResponse" in refs, route.route_key
+    assert call(api, "GET", f"/api/v2/patients/{PATIENT}/documents").json == {"message": "Unauthorized"}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "PATCH"])
+def test_an_undeclared_method_is_404_like_the_gateway_not_501(api, aws, method):
+    # The local HTTP server answered 501 for methods it had no do_<METHOD> for.
+    server = _Server(("127.0.0.1", 0), api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host, port = server.server_address[:2]
+        connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+        connection.request(method, f"/api/v2/patients/{PATIENT}/documents")
+        response = connection.getresponse()
+        assert response.status == 404
+        assert json.loads(response.read()) == {"message": "Not Found"}
+    finally:
+        server.shutdown()
+        server.server_close()
