@@ -20,6 +20,7 @@ help:
 	@echo "make token  print a bearer token (ROLE=staff|patient|admin ACCOUNT=12 PATIENT=1172416)"
 	@echo "make test   lint, type-check, template checks and every test"
 	@echo "make build  sam build (no Docker needed)"
+	@echo "make bench  cold start, AWS calls, warm overhead, memory and size per function (bench/results.md)"
 
 $(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,9 @@ template: venv tools
 
 build: tools
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel
+
+bench: venv
+	$(BIN)/python -m bench.run
 
 unit: venv
 	$(BIN)/pytest -q
