@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.examples import Example, Seeder, example_for
-from bench.sizes import build_common_layer, build_deps_layer, top_level_sizes, tree_bytes
+from bench.sizes import build_common_layer, build_deps_layer, compile_bytecode, top_level_sizes, tree_bytes
 from bench.table import Layer, Row, render
 from tests.devserver.local_aws import LocalAws
 from tests.devserver.template import ROOT, functions, http_routes
@@ -100,6 +100,7 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
     row.overhead_median_ms, row.overhead_p99_ms = warm["overhead_median_ms"], warm["overhead_p99_ms"]
     row.peak_rss_kb = warm["peak_rss_kb"]
     row.rss_growth_kb = warm["rss_after_kb"] - warm["rss_before_kb"]
+    row.rss_second_half_kb = warm["rss_after_kb"] - warm["rss_middle_kb"]
     row.file_bytes = warm["file_bytes"]
 
     floor_spec = {"services": warm["services"]}
@@ -119,7 +120,11 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
 
 def layers() -> list[Layer]:
     built = [("common (patient_docs)", build_common_layer()), ("deps (requirements.txt)", build_deps_layer())]
-    return [Layer(name, tree_bytes(path), top_level_sizes(path)) for name, path in built]
+    found = []
+    for name, path in built:
+        compile_bytecode(path)
+        found.append(Layer(name, tree_bytes(path), top_level_sizes(path), tree_bytes(path, with_bytecode=True)))
+    return found
 
 
 def main() -> None:
@@ -181,7 +186,7 @@ def main() -> None:
         "cold = import the function module and serve its example once, in a fresh process (median); "
         "floor = a fresh process that only imports boto3 and creates the same clients. "
         "warm = handler time minus time inside AWS calls (botocore hooks). "
-        "RSS growth = over the warm invocations, after the warm-up. "
+        "RSS growth = over the warm invocations, after the warm-up (in brackets: over their second half alone). "
         "file bytes = object bytes the function itself sends to or reads from S3 per request.",
     ]
     report = render(rows, layer_rows, header)

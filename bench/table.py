@@ -28,6 +28,7 @@ class Row:
     overhead_p99_ms: float | None = None
     peak_rss_kb: int | None = None
     rss_growth_kb: int | None = None
+    rss_second_half_kb: int | None = None  # growth over the last half alone: a leak keeps growing
     code_bytes: int = 0
     file_bytes: int | None = None
 
@@ -48,8 +49,13 @@ class Row:
 @dataclass
 class Layer:
     name: str
-    bytes: int
+    bytes: int  # sources only, as sam build unpacks them
     largest: list[tuple[str, int]] = field(default_factory=list)
+    compiled_bytes: int | None = None  # with the .pyc make build adds
+
+    @property
+    def shipped_bytes(self) -> int:
+        return self.compiled_bytes if self.compiled_bytes is not None else self.bytes
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -59,6 +65,14 @@ def _num(value: float | None, digits: int = 0) -> str:
 def _kb(value: int | None) -> str:
     """Bytes as KB, or KB as MB."""
     return "-" if value is None else f"{value / 1024:.1f}"
+
+
+def _growth(row: Row) -> str:
+    if row.rss_growth_kb is None:
+        return "-"
+    if row.rss_second_half_kb is None:
+        return str(row.rss_growth_kb)
+    return f"{row.rss_growth_kb} ({row.rss_second_half_kb:+d})"
 
 
 def _calls(row: Row) -> str:
@@ -71,26 +85,29 @@ def _calls(row: Row) -> str:
 def function_table(rows: list[Row]) -> list[str]:
     lines = [
         "| function | status | cold ms | floor ms | ratio | AWS calls | min | warm med ms | warm p99 ms "
-        "| peak RSS MB | RSS growth KB | code KB | file bytes via Lambda |",
+        "| peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |",
         "|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         lines.append(
             f"| {row.function} | {row.status} | {_num(row.cold_median)} | {_num(row.floor_median)} "
             f"| {_num(row.ratio, 2)} | {_calls(row)} | {_num(row.minimum)} | {_num(row.overhead_median_ms, 2)} "
-            f"| {_num(row.overhead_p99_ms, 2)} | {_kb(row.peak_rss_kb and row.peak_rss_kb * 1024)} "
-            f"| {_num(row.rss_growth_kb)} | {_kb(row.code_bytes)} | {_num(row.file_bytes)} |"
+            f"| {_num(row.overhead_p99_ms, 2)} | {_kb(row.peak_rss_kb)} | {_growth(row)} "
+            f"| {_kb(row.code_bytes)} | {_num(row.file_bytes)} |"
         )
     return lines
 
 
 def layer_table(layers: list[Layer]) -> list[str]:
-    lines = ["| layer | unzipped MB | largest parts (MB) |", "|---|--:|---|"]
+    lines = ["| layer | sources MB | with .pyc MB | largest parts (sources, MB) |", "|---|--:|--:|---|"]
     for layer in layers:
         parts = ", ".join(f"{name} {size / MB:.1f}" for name, size in layer.largest)
-        lines.append(f"| {layer.name} | {layer.bytes / MB:.2f} | {parts} |")
+        lines.append(f"| {layer.name} | {layer.bytes / MB:.2f} | {layer.shipped_bytes / MB:.2f} | {parts} |")
     total = sum(layer.bytes for layer in layers)
-    lines.append(f"| **total** | **{total / MB:.2f}** | target ≤ {LAYERS_TARGET_BYTES / MB:.0f} |")
+    shipped = sum(layer.shipped_bytes for layer in layers)
+    lines.append(
+        f"| **total** | **{total / MB:.2f}** | **{shipped / MB:.2f}** | target ≤ {LAYERS_TARGET_BYTES / MB:.0f} |"
+    )
     return lines
 
 
@@ -113,7 +130,7 @@ def verdicts(rows: list[Row], layers: list[Layer]) -> list[str]:
         for r in rows
         if r.rss_growth_kb is not None and r.rss_growth_kb > RSS_GROWTH_NOISE_KB
     ]
-    total = sum(layer.bytes for layer in layers)
+    total = sum(layer.shipped_bytes for layer in layers)
 
     def verdict(name: str, misses: list[str]) -> str:
         return f"- {name}: " + ("holds" if not misses else "misses — " + "; ".join(misses))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import importlib
 import json
-import resource
 import sys
 import time
 from typing import Any
@@ -33,10 +32,13 @@ class Context:
         return 10_000
 
 
-def _rss_kb() -> int:
-    with open("/proc/self/statm") as handle:
-        pages = int(handle.read().split()[1])
-    return pages * resource.getpagesize() // 1024
+def _memory_kb(field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of this process; ru_maxrss would carry the parent's peak over exec."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
 
 
 def _handler(spec: dict[str, Any]) -> Any:
@@ -103,8 +105,7 @@ class AwsMeter:
     def _call_starts(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self._pending = time.perf_counter()  # presigning starts here too, but never sends
         if model.name in ("PutObject", "UploadPart"):
-            body = params.get("Body")
-            self.file_bytes += len(body) if isinstance(body, bytes | bytearray) else 0
+            self.file_bytes += _body_size(params.get("Body"))
 
     def _call_sent(self, model: Any, **_: Any) -> None:
         self.calls.append(model.name)
@@ -123,6 +124,17 @@ class AwsMeter:
             self._pending = None
 
 
+def _body_size(body: Any) -> int:
+    if isinstance(body, bytes | bytearray | str):
+        return len(body)
+    if hasattr(body, "seek") and hasattr(body, "tell"):  # botocore wraps bytes in a BytesIO
+        position = body.tell()
+        size: int = body.seek(0, 2)
+        body.seek(position)
+        return size
+    return 0
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -138,11 +150,14 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
     overhead_ms: list[float] = []
     total_ms: list[float] = []
     file_bytes: list[int] = []
-    rss_before = 0
+    rss_before = rss_middle = 0
     for index in range(warmup + count):
         if index == warmup:
             gc.collect()
-            rss_before = _rss_kb()
+            rss_before = _memory_kb("VmRSS")
+        elif index == warmup + count // 2:
+            gc.collect()
+            rss_middle = _memory_kb("VmRSS")
         meter.reset()
         context = Context(f"warm-{index}")
         start = time.perf_counter()
@@ -157,7 +172,7 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
             calls_seen[calls] = calls_seen.get(calls, 0) + 1
             file_bytes.append(meter.file_bytes)
     gc.collect()
-    rss_after = _rss_kb()
+    rss_after = _memory_kb("VmRSS")
     typical_calls = max(calls_seen, key=lambda key: calls_seen[key])
     return {
         "services": meter.services,
@@ -170,8 +185,9 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
         "total_median_ms": _percentile(total_ms, 0.5),
         "file_bytes": max(file_bytes),
         "rss_before_kb": rss_before,
+        "rss_middle_kb": rss_middle,
         "rss_after_kb": rss_after,
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": _memory_kb("VmHWM"),
         "invocations": count,
     }
 
