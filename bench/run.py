@@ -113,9 +113,13 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
             f"{row.function}-cold-{attempt}",
         )
         floor = run_worker("floor", floor_spec, f"{row.function}-floor-{attempt}")
+        libraries = run_worker("libraries", floor_spec, f"{row.function}-libraries-{attempt}")
         if attempt:
             row.cold_ms.append(cold["total_ms"])
             row.floor_ms.append(floor["total_ms"])
+            row.libraries_ms.append(libraries["total_ms"])
+            row.cold_cpu_ms.append(cold["cpu_ms"])
+            row.floor_cpu_ms.append(floor["cpu_ms"])
 
 
 def layers() -> list[Layer]:
@@ -184,7 +188,10 @@ def main() -> None:
         f"· bench took {time.monotonic() - started:.0f} s",
         "",
         "cold = import the function module and serve its example once, in a fresh process (median); "
-        "floor = a fresh process that only imports boto3 and creates the same clients. "
+        "floor = a fresh process that only imports boto3 and creates the same clients; "
+        "libs = the floor plus Powertools' validating resolver, its Logger and a first pydantic model "
+        "(what any function on this stack pays; cold minus libs is this project's own code). "
+        "CPU ratio = the same medians in CPU time, which other load on the machine disturbs less than wall time. "
         "warm = handler time minus time inside AWS calls (botocore hooks). "
         "RSS growth = over the warm invocations, after the warm-up (in brackets: over their second half alone). "
         "file bytes = object bytes the function itself sends to or reads from S3 per request.",

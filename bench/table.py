@@ -20,6 +20,9 @@ class Row:
     status: str = "-"
     cold_ms: list[float] = field(default_factory=list)
     floor_ms: list[float] = field(default_factory=list)
+    libraries_ms: list[float] = field(default_factory=list)
+    cold_cpu_ms: list[float] = field(default_factory=list)
+    floor_cpu_ms: list[float] = field(default_factory=list)
     calls: str = "-"
     call_count: int | None = None
     minimum: int | None = None
@@ -39,6 +42,21 @@ class Row:
     @property
     def floor_median(self) -> float | None:
         return statistics.median(self.floor_ms) if self.floor_ms else None
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        if not self.cold_cpu_ms or not self.floor_cpu_ms:
+            return None
+        return statistics.median(self.cold_cpu_ms) / statistics.median(self.floor_cpu_ms)
+
+    @property
+    def libraries_median(self) -> float | None:
+        return statistics.median(self.libraries_ms) if self.libraries_ms else None
+
+    @property
+    def libraries_ratio(self) -> float | None:
+        libraries, floor = self.libraries_median, self.floor_median
+        return libraries / floor if libraries is not None and floor else None
 
     @property
     def ratio(self) -> float | None:
@@ -67,6 +85,12 @@ def _kb(value: int | None) -> str:
     return "-" if value is None else f"{value / 1024:.1f}"
 
 
+def _libraries(row: Row) -> str:
+    if row.libraries_median is None:
+        return "-"
+    return f"{row.libraries_median:.0f} ({row.libraries_ratio:.2f})"
+
+
 def _growth(row: Row) -> str:
     if row.rss_growth_kb is None:
         return "-"
@@ -84,14 +108,15 @@ def _calls(row: Row) -> str:
 
 def function_table(rows: list[Row]) -> list[str]:
     lines = [
-        "| function | status | cold ms | floor ms | ratio | AWS calls | min | warm med ms | warm p99 ms "
-        "| peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |",
-        "|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| function | status | cold ms | floor ms | ratio | CPU ratio | libs ms (ratio) | AWS calls | min "
+        "| warm med ms | warm p99 ms | peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |",
+        "|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         lines.append(
             f"| {row.function} | {row.status} | {_num(row.cold_median)} | {_num(row.floor_median)} "
-            f"| {_num(row.ratio, 2)} | {_calls(row)} | {_num(row.minimum)} | {_num(row.overhead_median_ms, 2)} "
+            f"| {_num(row.ratio, 2)} | {_num(row.cpu_ratio, 2)} | {_libraries(row)} | {_calls(row)} "
+            f"| {_num(row.minimum)} | {_num(row.overhead_median_ms, 2)} "
             f"| {_num(row.overhead_p99_ms, 2)} | {_kb(row.peak_rss_kb)} | {_growth(row)} "
             f"| {_kb(row.code_bytes)} | {_num(row.file_bytes)} |"
         )
