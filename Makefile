@@ -26,6 +26,7 @@ help:
 	@echo "make build  sam build (no Docker needed)"
 	@echo "make fuzz   a long schemathesis run against the local server (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation)"
 	@echo "make lock   re-pin layers/deps/requirements.txt (with hashes) from requirements.in"
+	@echo "make bench  cold start, AWS calls, warm overhead, memory and size per function (bench/results.md)"
 
 # Hash-checking mode covers a whole pip run, so the hashed layer lock is installed on its own,
 # after the dev tools: whatever they pulled in, the layer's packages end up exactly as locked.
@@ -98,6 +99,15 @@ lock: $(SECURITY_VENV)/.installed
 
 build: tools
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel
+	@# sam build unpacks wheels without byte-code and /opt is read-only on Lambda, so every cold
+	@# start would compile pydantic and Powertools again (about +300 ms, see bench/README.md).
+	@# Hash-checked .pyc survive the zip's timestamps; only a 3.13 interpreter writes ones python3.13 reads.
+	@if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
+		$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build > /dev/null; \
+	else echo "warning: $(PYTHON) is not 3.13; layers ship without .pyc (slower cold starts)" >&2; fi
+
+bench: venv
+	$(BIN)/python -m bench.run
 
 unit: venv
 	$(BIN)/pytest -q

@@ -16,7 +16,9 @@ DEFAULT_RECORD_TYPE = "Patient Record"
 
 class InlineDocumentIn(BaseModel):
     document_name: FileName = Field(description="Desired file name, with extension")
-    data: str = Field(min_length=1, description="Base64 encoded file data")
+    # repr=False: Powertools formats the route arguments into a debug message on every request,
+    # which would copy megabytes of base64 (and file content is PHI).
+    data: str = Field(min_length=1, description="Base64 encoded file data", repr=False)
     mime_type: str = Field(min_length=1, max_length=127, description="MIME type, e.g. image/png")
     record_type: RecordType
 
