@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.adapters.object_store import upload_origin
@@ -16,11 +17,21 @@ from patient_docs.web.render import content_security_policy, message_page, reque
 app = patient_page.resolver()
 
 
+def _html_page(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 @app.get(
     "/r/<short_link_id>",
     summary="The page a patient opens from the SMS link",
     tags=["Patient page"],
-    responses={200: {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
+    responses={
+        200: _html_page("The page: who asks, the prompt, the date-of-birth form"),
+        404: _html_page("Unknown link: a friendly page"),
+        410: _html_page("Expired or cancelled link: a friendly page"),
+        423: _html_page("Locked after too many wrong dates of birth: a friendly page"),
+        500: patient_page.ERRORS[500],
+    },
 )
 def show_page(short_link_id: str) -> Response[str]:
     policy = content_security_policy(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
@@ -26,4 +27,9 @@ def build_openapi(routes: list[Route], base_url: str) -> str:
     for module_name in sorted({route.module for route in routes}):
         app = importlib.import_module(module_name).app
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return merge.get_openapi_json_schema()
+    document = json.loads(merge.get_openapi_json_schema())
+    # The template says which routes have no authorizer: those need no bearer token.
+    for route in routes:
+        if route.public:
+            document["paths"][route.path][route.method.lower()]["security"] = []
+    return json.dumps(document, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 
 import pytest
@@ -59,7 +60,9 @@ def test_every_operation_documents_its_success_response_with_a_body_schema(api, 
         assert successes, f"{route.route_key} documents no success response"
         for code in successes:
             if code != "204":
-                assert operation["responses"][code]["content"]["application/json"]["schema"], route.route_key
+                content = operation["responses"][code]["content"]
+                media = "text/html" if route.route_key == "GET /r/{short_link_id}" else "application/json"
+                assert content[media]["schema"], route.route_key
 
 
 def test_a_204_is_documented_without_a_body(api, aws):
@@ -73,6 +76,9 @@ def test_statuses_the_gateway_answers_itself_document_its_body_too(api, aws):
     document = json.loads(api.openapi())
     for route in http_routes():
         operation = document["paths"][route.path][route.method.lower()]
+        if route.public:  # no authorizer, so no 401 from the gateway, and no bearer scheme
+            assert "401" not in operation["responses"] and operation.get("security") == [], route.route_key
+            continue
         schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
         refs = {option.get("$ref", "").rsplit("/", 1)[-1] for option in schema.get("anyOf", [])}
         assert "GatewayErrorResponse" in refs, route.route_key
@@ -94,3 +100,59 @@ def test_an_undeclared_method_is_404_like_the_gateway_not_501(api, aws, method):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v2/patients/1172416/documents", "/apis/v1/patient-document", "/apis/v1/file/upload/presigned"],
+)
+@pytest.mark.parametrize("raw", [b"[]", b'[{"doc": {}}]', b'"text"', b"null", b"42"])
+def test_a_json_body_that_is_not_an_object_is_400_on_every_door(api, aws, path, raw):
+    reply = call(api, "POST", path, None, STAFF_12, headers={"content-type": "application/json"}, raw=raw)
+    assert reply.status == 400, reply.body
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_a_valid_body_wrapped_in_an_array_is_refused_not_unwrapped(api, aws):
+    from tests.utils import b64, png_bytes
+
+    doc = {"document_name": "a.png", "data": b64(png_bytes()), "mime_type": "image/png", "record_type": "Behavioral"}
+    raw = json.dumps([{"doc": doc}]).encode()
+    path = "/api/v2/patients/1172416/documents"
+    reply = call(api, "POST", path, None, STAFF_12, headers={"content-type": "application/json"}, raw=raw)
+    assert reply.status == 400 and reply.json["error"]["field"] == "body"
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_the_sender_id_rule_is_stated_in_the_schema_and_an_empty_one_is_refused(api, aws):
+    # The schema used to allow "" (and anything up to 64 characters) that the rule then refused.
+    document = json.loads(api.openapi())
+    schema = document["components"]["schemas"]["AccountSettingsBody"]["properties"]["smsSenderId"]
+    assert schema["minLength"] == 1 and schema["maxLength"] == 11
+    pattern = re.compile(schema["pattern"])
+    assert pattern.search("Clinic12") and not pattern.search("123456") and not pattern.search("Dr Smith")
+    admin = {**STAFF_12, "role": "admin"}
+    reply = call(api, "PUT", "/v1/account-settings", {"smsSenderId": "", "linkLifetimeHours": 72}, admin)
+    assert reply.status == 400 and reply.json["error"]["field"] == "smsSenderId"
+    assert aws.all_items() == []
+
+
+def test_the_patient_page_documents_each_status_it_answers_with_html(api, aws):
+    # The friendly pages for unknown, expired or cancelled, and locked links were undocumented.
+    operation = json.loads(api.openapi())["paths"]["/r/{short_link_id}"]["get"]
+    for status in ("200", "404", "410", "423"):
+        assert "text/html" in operation["responses"][status]["content"], status
+    reply = call(api, "GET", "/r/0", None)
+    assert reply.status == 404 and reply.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(("sent", "status"), [(309.0, 200), (309, 200), ("309", 400), (True, 400), (309.5, 400)])
+def test_a_whole_number_written_with_a_fraction_is_an_integer_as_json_schema_says(api, aws, sent, status):
+    # JSON Schema counts 309.0 as an integer, so a schema-valid request must not be refused for it.
+    admin = {**STAFF_12, "role": "admin"}
+    reply = call(api, "PUT", "/v1/account-settings", {"smsSenderId": "Clinic12", "linkLifetimeHours": sent}, admin)
+    assert reply.status == status, reply.body
+    if status == 200:
+        assert reply.json["link_lifetime_hours"] == 309 and isinstance(reply.json["link_lifetime_hours"], int)
+    else:
+        assert reply.json["error"]["field"] == "linkLifetimeHours" and aws.all_items() == []

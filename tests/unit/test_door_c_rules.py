@@ -100,7 +100,9 @@ def test_sender_ids_aws_accepts(value):
     assert check_sender_id(value) == value
 
 
-@pytest.mark.parametrize("value", ["", "123456", "TooLongSender", "Dr Smith", "Clinic-12", "Cl\u00efnic"])
+@pytest.mark.parametrize(
+    "value", ["", "123456", "TooLongSender", "Dr Smith", "Clinic-12", "Cl\u00efnic", " Clinic", "Clinic\n"]
+)
 def test_sender_ids_aws_refuses(value):
     with pytest.raises(ValueError):
         check_sender_id(value)

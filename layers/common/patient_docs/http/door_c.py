@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-
-from patient_docs.errors import InvalidField
 from patient_docs.http import door_a
 from patient_docs.http.resolver import error_responses, new_resolver
 from patient_docs.models.errors import ErrorResponse
@@ -16,23 +11,8 @@ from patient_docs.models.errors import ErrorResponse
 render = door_a.render
 
 
-def _json_object_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Every door C body is a JSON object; Powertools would read ``[{...}]`` as its first element."""
-    body = app.current_event.decoded_body
-    if body:
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = {}  # not JSON at all: request validation has already answered that
-        if not isinstance(parsed, dict):
-            raise InvalidField("body", "must be a JSON object")
-    return next_middleware(app)
-
-
 def resolver() -> APIGatewayHttpResolver:
-    app = new_resolver(render)
-    app.use([_json_object_bodies])
-    return app
+    return new_resolver(render)
 
 
 ERRORS = error_responses(

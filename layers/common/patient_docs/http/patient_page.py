@@ -47,4 +47,5 @@ ERRORS = error_responses(
         423: "Locked after too many wrong dates of birth",
         500: "Internal error",
     },
+    public=True,
 )

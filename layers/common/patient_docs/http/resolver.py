@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.constants import (
     DEFAULT_OPENAPI_RESPONSE_DESCRIPTION,
     DEFAULT_STATUS_CODE,
@@ -21,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from patient_docs.errors import PatientDocsError
+from patient_docs.errors import InvalidField, PatientDocsError
 from patient_docs.models.errors import GatewayErrorResponse
 from patient_docs.observability import logger
 
@@ -136,8 +137,21 @@ class DocumentedResolver(APIGatewayHttpResolver):
         )
 
 
+def _json_object_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every JSON body is an object: Powertools would read ``[{...}]`` as its first element.
+
+    The first character decides (a JSON object starts with ``{``), so a 5 MB body is not parsed twice.
+    """
+    if app.current_event.headers.get("content-type", "").startswith(content_types.APPLICATION_JSON):
+        body = app.current_event.body or ""
+        if body.strip() and not app.current_event.is_base64_encoded and body.lstrip()[:1] != "{":
+            raise InvalidField("body", "must be a JSON object")
+    return next_middleware(app)
+
+
 def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) -> APIGatewayHttpResolver:
     app = DocumentedResolver(enable_validation=True)
+    app.use([_json_object_bodies])
 
     def reply(status: int, code: str, message: str, field: str | None) -> Response[Any]:
         return json_response(status, render(status, code, message, field), error_headers)
@@ -196,15 +210,17 @@ GATEWAY_STATUSES = {
 }
 
 
-def error_responses(model: type[BaseModel], statuses: dict[int, str]) -> dict[int, Any]:
+def error_responses(model: type[BaseModel], statuses: dict[int, str], public: bool = False) -> dict[int, Any]:
     """OpenAPI ``responses`` entries documenting a door's error body.
 
     For the statuses API Gateway may answer on its own the body is either the door's
-    or the gateway's ``{"message": ...}``, and both are documented.
+    or the gateway's ``{"message": ...}``, and both are documented. Public routes have no
+    authorizer, so the gateway never answers them 401.
     """
-    described = {**GATEWAY_STATUSES, **statuses}
+    gateway = {status: text for status, text in GATEWAY_STATUSES.items() if not (public and status == 401)}
+    described = {**gateway, **statuses}
     responses: dict[int, Any] = {}
     for status in sorted(described):
-        body: Any = model | GatewayErrorResponse if status in GATEWAY_STATUSES else model
+        body: Any = model | GatewayErrorResponse if status in gateway else model
         responses[status] = {"description": described[status], "content": {"application/json": {"model": body}}}
     return responses

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.names import (
@@ -29,7 +29,21 @@ DisplayName = Annotated[
     Field(max_length=1024, json_schema_extra={"pattern": DISPLAY_TEXT_PATTERN, "maxLength": MAX_NAME_LENGTH}),
     AfterValidator(check_display_text),
 ]
-PatientNumber = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON has one number type, and JSON Schema counts ``309.0`` as an integer: so do we.
+
+    Strings and booleans stay refused (``"309"``, ``true``): the field is a number.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A JSON integer in a request body: 309 or 309.0, never "309", true or 309.5.
+JsonInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
+PatientNumber = Annotated[JsonInt, Field(ge=1, le=MAX_ID)]
 DoorBDatetime = Annotated[
     str, Field(max_length=40, json_schema_extra={"pattern": DATETIME_PATTERN}), AfterValidator(parse_door_b_datetime)
 ]

@@ -11,6 +11,7 @@ from patient_docs.models.common import (
     DisplayName,
     DoorBDatetime,
     FileName,
+    JsonInt,
     Notes,
     PatientNumber,
     PublicHttpsUrl,
@@ -84,7 +85,7 @@ class _DocumentFields(BaseModel):
     document_category: DocumentCategory | None = None
     thumbnail_url: PublicHttpsUrl | None = None
     spry_case_id: ShortText | None = None
-    eligible_visit_count: int | None = Field(default=None, ge=0, le=100000, strict=True)
+    eligible_visit_count: JsonInt | None = Field(default=None, ge=0, le=100000)
     notes: Notes | None = None
     document_expiration_date: DoorBDatetime | None = None
     receipt_date: DoorBDatetime | None = None

@@ -12,10 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from patient_docs.models.common import JsonInt
 from patient_docs.models.file_requests import AccountSettings, FileRequest, RequestFile
 from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MAX,
     LINK_LIFETIME_HOURS_MIN,
+    SENDER_ID_MAX_LENGTH,
+    SENDER_ID_REGEX,
     check_sender_id,
     effective_status,
     short_link_url,
@@ -216,11 +219,13 @@ class DeviceOut(BaseModel):
 
 
 class AccountSettingsBody(_CamelBody):
-    sms_sender_id: Annotated[str, Field(max_length=64), AfterValidator(check_sender_id)] = Field(
-        description="Alphanumeric sender ID: 1-11 letters or digits, at least one letter"
+    # The rule is checked by check_sender_id (for its message) and stated in the schema for clients.
+    sms_sender_id: Annotated[str, AfterValidator(check_sender_id)] = Field(
+        description="Alphanumeric sender ID: 1-11 letters or digits, at least one letter",
+        json_schema_extra={"pattern": SENDER_ID_REGEX, "minLength": 1, "maxLength": SENDER_ID_MAX_LENGTH},
     )
-    link_lifetime_hours: int = Field(
-        ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, strict=True, description="How long a short link works"
+    link_lifetime_hours: JsonInt = Field(
+        ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, description="How long a short link works"
     )
 
 

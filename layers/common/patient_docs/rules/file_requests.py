@@ -22,7 +22,11 @@ RESEND_MIN_INTERVAL = timedelta(seconds=60)
 RESEND_MAX = 5
 
 # Account SMS settings: AWS allows 1-11 letters and digits with at least one letter.
-SENDER_ID_PATTERN = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
+# 1 to 11 letters or digits, at least one letter (all digits would read as a phone number).
+# Written without look-ahead, so JSON Schema (the OpenAPI document) states exactly the same rule.
+SENDER_ID_REGEX = r"^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*$"
+SENDER_ID_MAX_LENGTH = 11
+SENDER_ID_PATTERN = re.compile(SENDER_ID_REGEX)
 LINK_LIFETIME_HOURS_MIN = 1
 LINK_LIFETIME_HOURS_MAX = 720  # 30 days
 
@@ -51,10 +55,9 @@ def effective_status(stored: str, short_link_expires_at: datetime | None, now: d
 
 
 def check_sender_id(value: str) -> str:
-    text = value.strip()
-    if not SENDER_ID_PATTERN.fullmatch(text):
+    if len(value) > SENDER_ID_MAX_LENGTH or not SENDER_ID_PATTERN.fullmatch(value):
         raise ValueError("must be 1 to 11 letters or digits, with at least one letter")
-    return text
+    return value
 
 
 def notification_text(kind: str, link: str, expires_at: datetime | None) -> str:
