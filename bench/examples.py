@@ -208,11 +208,16 @@ class RouteExample:
 
 
 EXAMPLES: dict[str, RouteExample] = {
+    # ("path",): each scenario keeps its own patient even over an events/ file, so that the
+    # 1,000 warm creates do not become the list's documents.
     DOOR_A_DOCS: RouteExample(
-        door_a_create, 2, "the file must be written (PutObject) and the record too (PutItem); ids need no counter"
+        door_a_create,
+        2,
+        "the file must be written (PutObject) and the record too (PutItem); ids need no counter",
+        ("path",),
     ),
     "GET /api/v2/patients/{patient_id}/documents": RouteExample(
-        door_a_list, 1, "one Query on GSI1 (PATIENT#account#patient) returns the page"
+        door_a_list, 1, "one Query on GSI1 (PATIENT#account#patient) returns the page", ("path",)
     ),
     "GET /api/v2/patients/{patient_id}/documents/{document_id}": RouteExample(
         door_a_get, 1, "one GetItem by id; the download URL is signed locally", ("path",)
@@ -234,7 +239,7 @@ EXAMPLES: dict[str, RouteExample] = {
         ("body",),
     ),
     "GET /apis/v1/patient-document/{patientId}": RouteExample(
-        door_b_list, 1, "one Query on GSI1; filters and pages run on the patient's few items"
+        door_b_list, 1, "one Query on GSI1; filters and pages run on the patient's few items", ("path",)
     ),
     "POST /apis/v1/patient-document/{documentId}": RouteExample(
         door_b_update, 1, "one conditional UpdateItem returning ALL_NEW", ("path",)

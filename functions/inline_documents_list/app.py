@@ -1,8 +1,8 @@
-"""GET /api/v2/patients/{patient_id}/documents — door A: a patient's documents, newest first."""
+"""GET /api/v2/patients/{patient_id}/documents — door A: a patient's documents, newest first, in pages."""
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
@@ -10,7 +10,10 @@ from patient_docs.http import door_a
 from patient_docs.logic.read_documents import list_documents
 from patient_docs.models.door_a import InlineDocumentListResponse, InlineDocumentOut
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.ids import MAX_ID
+
+MAX_PAGE = 100  # also the default: most patients have fewer documents, and read them in one call
 
 app = door_a.resolver()
 
@@ -21,9 +24,15 @@ app = door_a.resolver()
     tags=["Door A: patient documents"],
     responses=door_a.ERRORS,
 )
-def list_patient_documents(patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> InlineDocumentListResponse:
-    docs = list_documents(caller_from_event(app.current_event), patient_id)
-    return InlineDocumentListResponse(docs=[InlineDocumentOut.of(doc) for doc in docs])
+def list_patient_documents(
+    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="documents per page")] = MAX_PAGE,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page")
+    ] = None,
+) -> InlineDocumentListResponse:
+    docs, next_cursor = list_documents(caller_from_event(app.current_event), patient_id, limit, cursor)
+    return InlineDocumentListResponse(docs=[InlineDocumentOut.of(doc) for doc in docs], next_cursor=next_cursor)
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)

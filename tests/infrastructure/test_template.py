@@ -100,6 +100,18 @@ def test_event_logging_is_never_switched_on():
         assert "log_event=True" not in path.read_text(), path
 
 
+def test_no_code_writes_trace_annotations():
+    # X-Ray is on (Tracing: Active) and records AWS calls; annotations or metadata written by code
+    # could carry request data, so none are, and no Tracer is created.
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == "Active"
+    sources = list((ROOT / "functions").rglob("*.py")) + list((ROOT / "layers" / "common").rglob("*.py"))
+    assert sources
+    for path in sources:
+        text = path.read_text()
+        for forbidden in ("put_annotation", "put_metadata", "Tracer(", "aws_xray_sdk"):
+            assert forbidden not in text, f"{path}: {forbidden}"
+
+
 # ------------------------------------------------------------------ auth
 def test_every_door_route_needs_the_jwt_authorizer():
     api = _props("AWS::Serverless::HttpApi")

@@ -74,6 +74,47 @@ def test_created_document_is_listed_fetched_with_a_working_download_url_and_dele
     assert call(api, "GET", DOCS, caller=STAFF_12).json["docs"] == []
 
 
+def test_the_list_comes_in_pages_newest_first_with_a_cursor(api, aws):
+    # Given five documents of one patient (and one of another patient)
+    created = [create_png(api, name=f"p{index}.png").json["doc"]["id"] for index in range(5)]
+    create_png(api, path="/api/v2/patients/77/documents")
+    # When they are read two at a time
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        reply = call(api, "GET", DOCS + query, caller=STAFF_12)
+        assert reply.status == 200, reply.body
+        assert len(reply.json["docs"]) <= 2
+        seen += [d["id"] for d in reply.json["docs"]]
+        pages += 1
+        cursor = reply.json["next_cursor"]
+        if cursor is None:
+            break
+    # Then every document comes once, newest first, and a full last page promises no empty one
+    assert seen == sorted(created, reverse=True) and pages == 3
+    whole = call(api, "GET", DOCS, caller=STAFF_12).json
+    assert [d["id"] for d in whole["docs"]] == seen and whole["next_cursor"] is None
+    assert call(api, "GET", DOCS + "?limit=5", caller=STAFF_12).json["next_cursor"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "cursor=nope", "cursor=" + "A" * 1025])
+def test_bad_paging_parameters_are_400_naming_them(api, aws, query):
+    reply = call(api, "GET", f"{DOCS}?{query}", caller=STAFF_12)
+    assert reply.status == 400, reply.body
+    assert reply.json["error"]["field"] == query.split("=")[0]
+
+
+def test_a_cursor_does_not_move_to_another_patient_or_account(api, aws):
+    for index in range(3):
+        create_png(api, name=f"p{index}.png")
+    cursor = call(api, "GET", DOCS + "?limit=1", caller=STAFF_12).json["next_cursor"]
+    assert cursor
+    other_patient = call(api, "GET", f"/api/v2/patients/77/documents?cursor={cursor}", caller=STAFF_12)
+    other_account = call(api, "GET", f"{DOCS}?cursor={cursor}", caller=STAFF_13)
+    assert other_patient.status == 400 and other_patient.json["error"]["field"] == "cursor"
+    assert other_account.status == 400 and other_account.json["error"]["field"] == "cursor"
+
+
 def test_object_key_is_chosen_by_the_server_and_carries_no_file_name(api, aws):
     create_png(api, name="John Smith rash.png")
     (key,) = aws.all_objects()

@@ -469,6 +469,8 @@ def test_resend_is_limited_to_once_a_minute_and_five_times(api, aws, clock):
     resend = f"{REQUESTS}/{created['id']}/resend"
     too_soon = call(api, "POST", resend, caller=STAFF_12)
     assert too_soon.status == 429 and "retry in" in too_soon.json["error"]["message"]
+    retry_after = {k.lower(): v for k, v in too_soon.headers.items()}["retry-after"]
+    assert 1 <= int(retry_after) <= 61 and f"retry in {retry_after} seconds" in too_soon.json["error"]["message"]
     for count in range(1, 6):
         clock.advance(61)
         reply = call(api, "POST", resend, caller=STAFF_12)
@@ -478,6 +480,7 @@ def test_resend_is_limited_to_once_a_minute_and_five_times(api, aws, clock):
     clock.advance(61)
     limit = call(api, "POST", resend, caller=STAFF_12)
     assert limit.status == 429 and "at most 5" in limit.json["error"]["message"]
+    assert "retry-after" not in {k.lower() for k in limit.headers}  # no retry will ever succeed
     assert len(aws.sms_messages()) == 6
 
 

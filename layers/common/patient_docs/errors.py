@@ -14,6 +14,10 @@ class PatientDocsError(Exception):
         self.message = message
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error adds (none unless a subclass says so)."""
+        return {}
+
 
 class InvalidField(PatientDocsError):
     status = 400
@@ -76,8 +80,17 @@ class Locked(PatientDocsError):
 
 
 class TooManyRequests(PatientDocsError):
+    """``retry_after``: seconds until a retry can succeed (``Retry-After``); None when it never will."""
+
     status = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class ServiceUnavailable(PatientDocsError):

@@ -94,6 +94,32 @@ def list_patient_documents(account_id: str, patient_id: int, newest_first: bool 
         request["ExclusiveStartKey"] = last_key
 
 
+PAGE_KEYS = ("PK", "SK", "GSI1PK", "GSI1SK")  # a position in GSI1: the last item of a page
+
+
+def list_patient_documents_page(
+    account_id: str, patient_id: int, limit: int, after: dict[str, str] | None = None
+) -> tuple[list[Document], dict[str, str] | None]:
+    """One page of a patient's documents, newest first, and the position after it (None: last page).
+
+    One Query: it reads one item more than the page, so a full last page does not promise a next one.
+    """
+    request: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+    }
+    if after:
+        request["ExclusiveStartKey"] = {name: {"S": value} for name, value in after.items()}
+    items = dynamodb().query(**request).get("Items", [])
+    page = items[:limit]
+    position = {name: page[-1][name]["S"] for name in PAGE_KEYS} if len(items) > limit else None
+    return [_from_item(item) for item in page], position
+
+
 def _ownership_condition(account_id: str, patient_id: int | None) -> tuple[str, dict[str, Any]]:
     condition = "attribute_exists(PK) AND account_id = :account"
     values: dict[str, Any] = {":account": {"S": account_id}}

@@ -153,12 +153,15 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
     app = DocumentedResolver(enable_validation=True)
     app.use([_json_object_bodies])
 
-    def reply(status: int, code: str, message: str, field: str | None) -> Response[Any]:
-        return json_response(status, render(status, code, message, field), error_headers)
+    def reply(
+        status: int, code: str, message: str, field: str | None, headers: dict[str, str] | None = None
+    ) -> Response[Any]:
+        return json_response(status, render(status, code, message, field), {**(error_headers or {}), **(headers or {})})
 
     def _domain_error(exc: PatientDocsError) -> Response[Any]:
         logger.info("request refused", extra={"status": exc.status, "error_code": exc.code, "field": exc.field})
-        return reply(exc.status, exc.code, f"{exc.field}: {exc.message}" if exc.field else exc.message, exc.field)
+        message = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        return reply(exc.status, exc.code, message, exc.field, exc.headers())
 
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         field, message = describe_validation_error(exc.errors())

@@ -52,7 +52,9 @@ def _why_not_resent(current: FileRequest, now: datetime) -> PatientDocsError:
     if current.last_notification_at is not None:
         wait = current.last_notification_at + RESEND_MIN_INTERVAL - now
     seconds = max(1, int(wait.total_seconds()) + 1)
-    return TooManyRequests(f"the patient was notified less than a minute ago; retry in {seconds} seconds")
+    return TooManyRequests(
+        f"the patient was notified less than a minute ago; retry in {seconds} seconds", retry_after=seconds
+    )
 
 
 def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:

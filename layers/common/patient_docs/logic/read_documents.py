@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from patient_docs.adapters import documents_table, object_store
 from patient_docs.auth import Caller
-from patient_docs.errors import NotFound
+from patient_docs.errors import InvalidField, NotFound
 from patient_docs.models.documents import Document
+from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
@@ -23,9 +24,22 @@ def get_document(caller: Caller, document_id: int, patient_id: int | None = None
     return doc
 
 
-def list_documents(caller: Caller, patient_id: int) -> list[Document]:
+def list_documents(
+    caller: Caller, patient_id: int, limit: int, cursor: str | None = None
+) -> tuple[list[Document], str | None]:
+    """A page of the patient's documents, newest first, and the cursor of the next page (None: last)."""
     caller.require_patient(caller.account_id, patient_id)
-    return documents_table.list_patient_documents(caller.account_id, patient_id)
+    after = None
+    if cursor is not None:
+        try:
+            after = decode_cursor(cursor, documents_table.PAGE_KEYS)
+        except ValueError as exc:
+            raise InvalidField("cursor", str(exc)) from exc
+        # A cursor only ever moves within the list it came from.
+        if after["GSI1PK"] != documents_table.patient_partition(caller.account_id, patient_id):
+            raise InvalidField("cursor", "is not a valid cursor")
+    docs, position = documents_table.list_patient_documents_page(caller.account_id, patient_id, limit, after)
+    return docs, encode_cursor(position) if position else None
 
 
 def download_link(doc: Document) -> tuple[str, datetime]:

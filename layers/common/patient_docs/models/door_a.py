@@ -69,3 +69,6 @@ class InlineDocumentWithUrlResponse(BaseModel):
 
 class InlineDocumentListResponse(BaseModel):
     docs: list[InlineDocumentOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page"
+    )
