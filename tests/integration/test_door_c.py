@@ -210,7 +210,7 @@ def test_a_create_that_loses_the_race_for_a_new_patient_uses_the_winners(api, aw
 def test_the_patient_number_addresses_the_patients_documents_in_door_a(api, aws):
     created = create(api).json
     reply = call(api, "GET", f"/api/v2/patients/{created['patient_number']}/documents", caller=STAFF_12)
-    assert reply.status == 200 and reply.json == {"docs": []}
+    assert reply.status == 200 and reply.json == {"docs": [], "next_cursor": None}
 
 
 def test_shell_patient_keeps_the_names_and_date_of_birth_given(api, aws):
