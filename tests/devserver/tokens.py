@@ -7,6 +7,7 @@ algorithm (RS256 only, never ``none``), issuer, audience, expiry and not-before.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 import uuid
@@ -50,7 +51,11 @@ def _key_pair(directory: Path) -> tuple[bytes, bytes]:
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(pem)
         temporary.chmod(0o600)
-        temporary.replace(path)  # atomic: parallel first runs agree on one key
+        # Linking fails when the key exists: of processes starting together (test workers, a
+        # server), the first one's key is the key, and every other one reads it from disk below.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+        temporary.unlink()
     private_pem = path.read_bytes()
     private_key = serialization.load_pem_private_key(private_pem, password=None)
     public_pem = private_key.public_key().public_bytes(

@@ -59,3 +59,30 @@ def test_a_token_without_the_service_claims_is_refused_by_the_function(api, aws)
     reply = call(api, "POST", PATH, BODY, headers={"authorization": f"Bearer {token}"})
     assert reply.status == 401 and reply.json["error"]["code"] == "unauthenticated"
     assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def _public_key_in_a_fresh_process(directory: str) -> bytes:
+    import os
+
+    os.environ["PATIENT_DOCS_LOCAL_DIR"] = directory
+    from tests.devserver import tokens as fresh
+
+    return fresh.public_key_pem()
+
+
+def test_processes_that_make_the_key_at_once_all_end_up_with_the_one_on_disk(tmp_path):
+    # Test workers and the local server may all make the signing key on a fresh machine; a process
+    # that kept its own key while another's landed on disk signed tokens the server refused (401).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        keys = list(pool.map(_public_key_in_a_fresh_process, [str(tmp_path)] * 4))
+    from cryptography.hazmat.primitives import serialization
+
+    on_disk = serialization.load_pem_private_key((tmp_path / "jwt-signing-key.pem").read_bytes(), password=None)
+    expected = on_disk.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert keys == [expected] * 4
+    assert [p.name for p in tmp_path.iterdir()] == ["jwt-signing-key.pem"]  # no temporary file left
