@@ -1,9 +1,9 @@
 """``make bench``: cold start, AWS calls, warm overhead, memory and size of every function.
 
 Functions come from ``template.yaml``. AWS is a moto server in its own process (so that
-moto's import is never counted), provisioned from the template. Every measurement runs
-in a fresh ``python`` process (``bench/worker.py``); this process only seeds data,
-starts the workers and writes the table to stdout and ``bench/results.md``.
+moto's import is never counted; ``bench/moto_server.py``), provisioned from the template.
+Every measurement runs in a fresh ``python`` process (``bench/worker.py``); this process
+only seeds data, starts the workers and writes the table to stdout and ``bench/results.md``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bench.examples import Example, Seeder, example_for
+from bench.examples import Example, Seeder, example_for, provision_push
 from bench.sizes import build_common_layer, build_deps_layer, compile_bytecode, top_level_sizes, tree_bytes
 from bench.table import Layer, Row, render
 from tests.devserver.local_aws import LocalAws
@@ -43,9 +42,11 @@ def _free_port() -> int:
 
 def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    server = Path(sys.executable).with_name("moto_server")
-    process = subprocess.Popen(  # noqa: S603 - our venv's moto_server
-        [str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    process = subprocess.Popen(  # noqa: S603 - our venv's moto_server (bench/moto_server.py)
+        [sys.executable, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -160,6 +161,7 @@ def main() -> None:
             }
         )
         local.provision(["http://127.0.0.1:3000"])
+        os.environ.update(provision_push(local.client))
         WORKER_ENV.update(os.environ)  # the functions' own settings (log level INFO, as deployed)
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # seeding here stays quiet
         routes = http_routes()

@@ -41,6 +41,16 @@ def _memory_kb(field: str) -> int:
     raise LookupError(field)
 
 
+def _status(result: dict[str, Any]) -> str:
+    """The HTTP status, or for an SQS batch whether every message passed."""
+    if "statusCode" in result:
+        return str(result["statusCode"])
+    failures = result.get("batchItemFailures")
+    if failures is None:
+        return "None"
+    return f"batch: {len(failures)} failed" if failures else "batch ok"
+
+
 def _handler(spec: dict[str, Any]) -> Any:
     module = importlib.import_module(spec["module"])
     return getattr(module, spec["handler"])
@@ -60,7 +70,7 @@ def cold(spec: dict[str, Any]) -> dict[str, Any]:
         "first_ms": (done - imported) * 1000,
         "total_ms": (done - start) * 1000,
         "cpu_ms": (time.process_time() - cpu) * 1000,
-        "status": result.get("statusCode"),
+        "status": _status(result),
     }
 
 
@@ -110,6 +120,7 @@ class AwsMeter:
         boto3.setup_default_session()
         events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
         self.services: list[str] = []
+        self._service_names: dict[str, str] = {}  # service id (creating-client-class) -> name boto3 takes
         self.reset()
         events.register("creating-client-class", self._client_created)
         events.register("before-parameter-build", self._call_starts)
@@ -128,8 +139,14 @@ class AwsMeter:
         if service not in self.services:
             self.services.append(service)
 
+    def client_names(self) -> list[str]:
+        """The services as ``boto3.client`` names them (EventBridge's id is eventbridge, its name events)."""
+        return [self._service_names.get(service, service) for service in self.services]
+
     def _call_starts(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self._pending = time.perf_counter()  # presigning starts here too, but never sends
+        service = model.service_model
+        self._service_names[service.service_id.hyphenize()] = service.service_name
         if model.name in ("PutObject", "UploadPart"):
             self.file_bytes += _body_size(params.get("Body"))
 
@@ -189,7 +206,7 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
         start = time.perf_counter()
         result = handler(events[index % len(events)], context)
         elapsed = time.perf_counter() - start
-        status = str(result.get("statusCode"))
+        status = _status(result)
         statuses[status] = statuses.get(status, 0) + 1
         if index >= warmup:
             total_ms.append(elapsed * 1000)
@@ -201,7 +218,7 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
     rss_after = _memory_kb("VmRSS")
     typical_calls = max(calls_seen, key=lambda key: calls_seen[key])
     return {
-        "services": meter.services,
+        "services": meter.client_names(),
         "statuses": statuses,
         "calls": typical_calls,
         "call_count": 0 if typical_calls == "-" else len(typical_calls.split("+")),
