@@ -31,13 +31,12 @@ def list_documents(
     caller.require_patient(caller.account_id, patient_id)
     after = None
     if cursor is not None:
+        # A cursor only ever moves within the list it came from.
+        partition = documents_table.patient_partition(caller.account_id, patient_id)
         try:
-            after = decode_cursor(cursor, documents_table.PAGE_KEYS)
+            after = decode_cursor(cursor, documents_table.PAGE_KEYS, within=partition)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
-        # A cursor only ever moves within the list it came from.
-        if after["GSI1PK"] != documents_table.patient_partition(caller.account_id, patient_id):
-            raise InvalidField("cursor", "is not a valid cursor")
     docs, position = documents_table.list_patient_documents_page(caller.account_id, patient_id, limit, after)
     return docs, encode_cursor(position) if position else None
 

@@ -53,13 +53,12 @@ def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPa
     caller.require_staff()
     after = None
     if query.cursor is not None:
+        # A cursor only ever moves within the caller's own account.
+        partition = file_requests_table.account_partition(caller.account_id)
         try:
-            after = decode_cursor(query.cursor, file_requests_table.CURSOR_KEYS)
+            after = decode_cursor(query.cursor, file_requests_table.CURSOR_KEYS, within=partition)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
-        # A cursor only ever moves within the caller's own account.
-        if after["GSI1PK"] != file_requests_table.account_partition(caller.account_id):
-            raise InvalidField("cursor", "is not a valid cursor")
     now = utc_now()
     requests, position = file_requests_table.list_file_requests(
         caller.account_id, now, query.limit, query.patient_id, query.status, after

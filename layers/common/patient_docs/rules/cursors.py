@@ -15,8 +15,11 @@ def encode_cursor(position: dict[str, str]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, str]:
-    """The position a cursor holds, or ValueError when it is not one this service issued."""
+def decode_cursor(cursor: str, keys: tuple[str, ...], within: str | None = None) -> dict[str, str]:
+    """The position a cursor holds, or ValueError when it is not one this service issued.
+
+    ``within``: the index partition (``GSI1PK``) the list reads; a cursor of another list is refused.
+    """
     if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         raise ValueError("is not a valid cursor")
     try:
@@ -26,5 +29,7 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, str]:
     if not isinstance(decoded, dict) or set(decoded) != set(keys):
         raise ValueError("is not a valid cursor")
     if not all(isinstance(value, str) and 0 < len(value) <= 256 for value in decoded.values()):
+        raise ValueError("is not a valid cursor")
+    if within is not None and decoded.get("GSI1PK") != within:
         raise ValueError("is not a valid cursor")
     return decoded
