@@ -548,7 +548,7 @@ EXAMPLES: dict[str, RouteExample] = {
         "one BatchGetItem (staff user by account user id, patient by mobile, account settings: all keyed by the"
         " body), the Idempotency-Key's claim (PutItem) and stored result (UpdateItem), one TransactWriteItems"
         " (request and short link), CheckIfPhoneNumberIsOptedOut and Publish for the SMS, one UpdateItem recording"
-        " the outcome; the code reads the three items with a GetItem each (9)",
+        " the outcome",
         ("body", "headers"),
     ),
     "GET /v1/file-requests/{fileRequestId}": RouteExample(
@@ -578,15 +578,14 @@ EXAMPLES: dict[str, RouteExample] = {
         "a conditional UpdateItem claims the resend (once a minute, 5 per request; requests here were notified an"
         " hour before) and returns the request, one Query for its files, one BatchGetItem (patient-number item,"
         " account settings), GetItem of the mobile item (the app endpoint lives there), CheckIfPhoneNumberIsOptedOut"
-        " and Publish, UpdateItem recording the outcome; the code reads the settings with a GetItem of their own (8)",
+        " and Publish, UpdateItem recording the outcome",
         ("path",),
     ),
     "POST /v1/patient-devices": RouteExample(
         door_c_device,
         3,
         "GetItem of the patient-number item (the token names the number; the item holds the patient's id and"
-        " mobile), CreatePlatformEndpoint, one conditional UpdateItem of the mobile item (where the endpoint lives);"
-        " the code also reads the mobile item (GetItem) whose device it then overwrites (4)",
+        " mobile), CreatePlatformEndpoint, one conditional UpdateItem of the mobile item (where the endpoint lives)",
         ("claims",),
     ),
     "GET /v1/account-settings": RouteExample(
@@ -598,16 +597,15 @@ EXAMPLES: dict[str, RouteExample] = {
         page_open,
         2,
         "GetItem of the short link (it names the request), then one conditional UpdateItem that opens the request"
-        " and returns it (prompt, staff name; expiry, cancel and lock are its condition); the code reads the"
-        " request first (Query) and then updates it (3)",
+        " and returns it (prompt, staff name; expiry, cancel and lock are its condition; when it does not apply,"
+        " the failed condition hands back the request as it is)",
         ("path",),
     ),
     VERIFY: RouteExample(
         page_verify,
         5,
         "GetItem of the short link, a read of the request (its patient number and state), GetItem of the"
-        " patient-number item (it holds the date of birth), PutItem of the upload session, UpdateItem to verified;"
-        " the code also reads the patient's mobile item, which the check does not use (6)",
+        " patient-number item (it holds the date of birth), PutItem of the upload session, UpdateItem to verified",
         ("path",),
     ),
     # ("path", "headers"): the request's link and the upload session its verification opened.
@@ -616,7 +614,7 @@ EXAMPLES: dict[str, RouteExample] = {
         2,
         "one BatchGetItem (short link and upload session: both keyed by the request), then one conditional"
         " UpdateItem that takes a photo slot on the request and returns it (open, unexpired, unlocked, under the"
-        " limit as its condition); the POST is signed locally; the code makes GetItem, Query, GetItem, UpdateItem (4)",
+        " limit as its condition; a failed one hands back the request to say why); the POST is signed locally",
         ("path", "headers"),
     ),
     # Fed by SQS: one S3 ObjectCreated message per invocation, each for a new photo (a second delivery of
@@ -625,9 +623,10 @@ EXAMPLES: dict[str, RouteExample] = {
         register_uploads,
         4,
         "one Query (the request and its files: owner, state, a repeated delivery), one ranged GetObject (real type,"
-        " size, name), one TransactWriteItems (the file, its patient document and, while it is open, the request's"
-        " move to responded), PutEvents for staff systems; the code moves the request in a separate conditional"
-        " UpdateItem after the transaction, for every photo, also when its read showed it already responded (5)",
+        " size, name), one TransactWriteItems (the file and its patient document), PutEvents for staff systems;"
+        " the first photo of a request adds a conditional UpdateItem moving it to responded (5), a write of its own"
+        " by choice: photos sent together are registered in parallel, and transactions on the one request item"
+        " would cancel each other",
         ("records",),
     ),
 }

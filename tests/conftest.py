@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -93,3 +94,23 @@ def api(aws: MockedAws) -> Any:
     from tests.devserver.server import LocalApi
 
     return LocalApi(aws, BASE_URL, quiet=True)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the service's clock (every ``utc_now``) forward by ``clock.advance(seconds)``."""
+    from patient_docs.rules import timestamps
+
+    class Clock(datetime):
+        offset = timedelta(0)
+
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + cls.offset
+
+        @classmethod
+        def advance(cls, seconds):
+            cls.offset += timedelta(seconds=seconds)
+
+    monkeypatch.setattr(timestamps, "datetime", Clock)
+    return Clock

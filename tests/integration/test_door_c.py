@@ -38,26 +38,6 @@ def items_of(aws, entity):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Moves the service's clock (every ``utc_now``) forward by ``clock.advance(seconds)``."""
-    from patient_docs.rules import timestamps
-
-    class Clock(datetime):
-        offset = timedelta(0)
-
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) + cls.offset
-
-        @classmethod
-        def advance(cls, seconds):
-            cls.offset += timedelta(seconds=seconds)
-
-    monkeypatch.setattr(timestamps, "datetime", Clock)
-    return Clock
-
-
-@pytest.fixture
 def sns_calls(aws, monkeypatch):
     """Every SNS publish the service makes, with its arguments (the call still reaches moto)."""
     from patient_docs.adapters import aws as clients
@@ -190,14 +170,15 @@ def test_a_create_that_loses_the_race_for_a_new_patient_uses_the_winners(api, aw
 
     # Given another create records the patient between this create's read and its write
     first = create(api).json
-    real_lookup = file_requests_table.get_patient_by_mobile
+    real_lookup = file_requests_table.read_for_create
     lookups = []
 
     def stale_first_lookup(*args):
         lookups.append(args)
-        return None if len(lookups) == 1 else real_lookup(*args)
+        staff, patient, settings = real_lookup(*args)
+        return (staff, None, settings) if len(lookups) == 1 else (staff, patient, settings)
 
-    monkeypatch.setattr(file_requests_table, "get_patient_by_mobile", stale_first_lookup)
+    monkeypatch.setattr(file_requests_table, "read_for_create", stale_first_lookup)
     # When this create's transaction fails on the patient's key, it reads again and retries
     second = create(api, seed_body(prompt="Raced"))
     # Then it joins the existing patient: still one patient, two requests

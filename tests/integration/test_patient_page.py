@@ -167,6 +167,32 @@ def test_an_eleventh_file_is_refused(api, aws):
     assert reply.status == 409 and "10" in reply.json["error"]["message"]
 
 
+def test_a_link_that_stops_working_refuses_uploads_with_its_page_status(api, aws, monkeypatch):
+    # Given live sessions on three requests
+    cancelled, locked, expired = (create_request(api, patientMobile=f"+44791112341{n}") for n in range(3))
+    sessions = {r["id"]: session_for(api, r["short_link_id"]) for r in (cancelled, locked, expired)}
+    # When one is cancelled, one locked by wrong answers and one outlives its link
+    call(api, "POST", f"/v1/file-requests/{cancelled['id']}/cancel", {}, STAFF_12)
+    for _ in range(5):
+        verify(api, locked["short_link_id"], "1999-01-01")
+    # Then an upload with the live session, or with none, gets the page's answer, and takes no slot
+    for request, status in ((cancelled, 410), (locked, 423)):
+        _refused(api, aws, presign(api, request["short_link_id"], sessions[request["id"]]), status)
+        _refused(api, aws, presign(api, request["short_link_id"], None), status)
+        assert _slots_taken(aws, request["id"]) == 0, status
+    later = datetime.fromisoformat(expired["short_link_expires_at"]) + timedelta(seconds=1)
+    monkeypatch.setattr("functions.response_upload.app.utc_now", lambda: later)
+    _refused(api, aws, presign(api, expired["short_link_id"], None), 410)
+    assert _slots_taken(aws, expired["id"]) == 0
+
+
+def _slots_taken(aws, request_id):
+    item = aws.client("dynamodb").get_item(
+        TableName=aws.table, Key={"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": "REQUEST"}}
+    )["Item"]
+    return int(item["upload_slots"]["N"])
+
+
 # ------------------------------------------------------------------ registration
 def test_uploaded_photos_are_recorded_on_the_request_and_as_patient_documents(api, aws):
     created = create_request(api)

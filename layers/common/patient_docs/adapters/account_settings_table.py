@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from boto3.dynamodb.types import TypeDeserializer
 
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.file_requests_table import stored_time
+from patient_docs.adapters.items import Key, stored_time
 from patient_docs.models.file_requests import AccountSettings
 from patient_docs.settings import get_settings
 
 _deserializer = TypeDeserializer()
 
 
+def settings_key(account_id: str) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": "SETTINGS"}
+
+
 def _key(account_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": {"S": f"ACCOUNT#{account_id}"}, "SK": {"S": "SETTINGS"}}
+    return {name: {"S": value} for name, value in settings_key(account_id).items()}
 
 
-def get_account_settings(account_id: str) -> AccountSettings | None:
-    response = dynamodb().get_item(TableName=get_settings().table_name, Key=_key(account_id))
-    item = response.get("Item")
+def settings_from_item(item: Mapping[str, Any] | None) -> AccountSettings | None:
+    """The settings stored in ``item`` (as read from DynamoDB), or None when the account has none."""
     if not item:
         return None
     values = {name: _deserializer.deserialize(value) for name, value in item.items() if name not in ("PK", "SK")}
     return AccountSettings.model_validate(values)
+
+
+def get_account_settings(account_id: str) -> AccountSettings | None:
+    response = dynamodb().get_item(TableName=get_settings().table_name, Key=_key(account_id))
+    return settings_from_item(response.get("Item"))
 
 
 def put_account_settings(settings: AccountSettings) -> None:

@@ -20,15 +20,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from patient_docs.adapters.account_settings_table import settings_from_item, settings_key
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.models.file_requests import FileRequest, Patient, RequestFile, StaffUser
+from patient_docs.adapters.items import batch_get, stored_time
+from patient_docs.models.file_requests import AccountSettings, FileRequest, Patient, RequestFile, StaffUser
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.settings import get_settings
 
@@ -45,15 +47,17 @@ class RecordTaken(Exception):
 
 
 class RecordChanged(Exception):
-    """A conditional update found the record missing or not in the expected state."""
+    """A conditional update found the record missing or not in the expected state.
+
+    ``current`` is the record as the failed update found it, where the update asked for it.
+    """
+
+    def __init__(self, what: str, current: FileRequest | None = None) -> None:
+        super().__init__(what)
+        self.current = current
 
 
 # ------------------------------------------------------------------ encoding
-
-
-def stored_time(moment: datetime) -> str:
-    """Fixed-width UTC timestamps, so that string order is time order in conditions and sort keys."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _attributes(model: BaseModel) -> dict[str, Any]:
@@ -144,10 +148,40 @@ def get_patient_by_mobile(account_id: str, mobile: str) -> Patient | None:
 
 def get_patient_by_number(account_id: str, number: int) -> Patient | None:
     """The number item leads to the mobile item, which also holds the registered device."""
+    record = get_patient_record_by_number(account_id, number)
+    return get_patient_by_mobile(account_id, record.mobile) if record else None
+
+
+def get_patient_record_by_number(account_id: str, number: int) -> Patient | None:
+    """The patient as recorded at creation (id, mobile, date of birth, names), without the device."""
     values = _get(_patient_number_key(account_id, number))
-    if not values:
-        return None
-    return get_patient_by_mobile(account_id, str(values["mobile"]))
+    return Patient.model_validate(values) if values else None
+
+
+def _found(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return _values(item) if item else None
+
+
+def read_for_create(
+    account_id: str, mobile: str, staff_id: str | None, account_user_id: str | None
+) -> tuple[StaffUser | None, Patient | None, AccountSettings | None]:
+    """What a new request needs, in one read: its staff user, its patient (by mobile), the account's settings."""
+    staff_key = _staff_key(staff_id) if staff_id is not None else _account_user_key(account_id, account_user_id or "")
+    staff, patient, settings = batch_get([staff_key, _mobile_key(account_id, mobile), settings_key(account_id)])
+    staff_values, patient_values = _found(staff), _found(patient)
+    return (
+        StaffUser.model_validate(staff_values) if staff_values else None,
+        Patient.model_validate(patient_values) if patient_values else None,
+        settings_from_item(settings),
+    )
+
+
+def read_for_resend(account_id: str, number: int) -> tuple[Patient | None, AccountSettings | None]:
+    """The patient with their device (the number item names the mobile item) and the account's settings."""
+    record, settings = batch_get([_patient_number_key(account_id, number), settings_key(account_id)])
+    values = _found(record)
+    patient = get_patient_by_mobile(account_id, str(values["mobile"])) if values else None
+    return patient, settings_from_item(settings)
 
 
 def get_staff(staff_id: str) -> StaffUser | None:
@@ -251,12 +285,16 @@ def get_file_request(file_request_id: str) -> FileRequest | None:
     return FileRequest.model_validate({**request, "files": files})
 
 
+def get_link(short_link_id: str) -> str | None:
+    """The id of the request a short link points to, whatever its state."""
+    link = _get(_link_key(short_link_id))
+    return str(link["file_request_id"]) if link else None
+
+
 def get_file_request_by_short_link(short_link_id: str) -> FileRequest | None:
     """For the patient page: the request a short link points to, whatever its state."""
-    link = _get(_link_key(short_link_id))
-    if not link:
-        return None
-    return get_file_request(str(link["file_request_id"]))
+    file_request_id = get_link(short_link_id)
+    return get_file_request(file_request_id) if file_request_id else None
 
 
 def put_request_file(file: RequestFile) -> bool:
@@ -286,7 +324,10 @@ def _update(
     condition: str,
     values: dict[str, Any],
     names: dict[str, str] | None = None,
+    *,
+    current_on_failure: bool = False,
 ) -> FileRequest:
+    """Update a request on a condition; ALL_NEW back. ``current_on_failure``: a failure carries the record."""
     request: dict[str, Any] = {
         "TableName": _table(),
         "Key": _serialized_key(_request_key(file_request_id)),
@@ -297,11 +338,15 @@ def _update(
     }
     if names:
         request["ExpressionAttributeNames"] = names
+    if current_on_failure:
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     try:
         response = dynamodb().update_item(**request)
     except ClientError as exc:
         if _is_conditional_failure(exc):
-            raise RecordChanged("file request") from exc
+            item: Any = exc.response.get("Item")  # type: ignore[typeddict-item]
+            current = FileRequest.model_validate(_values(item)) if item else None
+            raise RecordChanged("file request", current) from exc
         raise
     return FileRequest.model_validate(_values(response["Attributes"]))
 
@@ -437,21 +482,37 @@ def list_file_requests(
 # ------------------------------------------------------------------ the patient page
 
 
-def mark_opened(file_request_id: str, at: datetime) -> None:
-    """created/notified -> opened, the first time the link is opened; later opens change nothing."""
-    with contextlib.suppress(RecordChanged):
-        _update(
+def _usable_condition() -> str:
+    """The link works: not expired, not locked (the caller adds which statuses it accepts)."""
+    return (
+        "(attribute_not_exists(short_link_expires_at) OR short_link_expires_at > :now)"
+        " AND (attribute_not_exists(failed_verifications) OR failed_verifications < :max_wrong)"
+    )
+
+
+def open_request(file_request_id: str, at: datetime, max_wrong: int) -> FileRequest | None:
+    """created/notified -> opened the first time a usable link is opened; the request either way.
+
+    One conditional update: when it does not apply (opened before, or expired, cancelled or
+    locked) DynamoDB hands back the record as it is, so the page needs no read of its own.
+    """
+    try:
+        return _update(
             file_request_id,
-            "SET #status = :opened, opened_at = if_not_exists(opened_at, :at), updated_at = :at",
-            "#status IN (:created, :notified)",
+            "SET #status = :opened, opened_at = if_not_exists(opened_at, :now), updated_at = :now",
+            f"#status IN (:created, :notified) AND {_usable_condition()}",
             {
                 ":opened": {"S": "opened"},
-                ":at": {"S": stored_time(at)},
+                ":now": {"S": stored_time(at)},
                 ":created": {"S": "created"},
                 ":notified": {"S": "notified"},
+                ":max_wrong": {"N": str(max_wrong)},
             },
             {"#status": "status"},
+            current_on_failure=True,
         )
+    except RecordChanged as exc:
+        return exc.current
 
 
 def record_wrong_answer(file_request_id: str, max_wrong: int, at: datetime) -> int:
@@ -492,23 +553,42 @@ def put_upload_session(token_hash: str, file_request_id: str, expires_at: dateti
     dynamodb().put_item(TableName=_table(), Item={k: _serializer.serialize(v) for k, v in item.items()})
 
 
-def get_upload_session(token_hash: str) -> tuple[str, datetime] | None:
-    """(file request id, expiry) of a session, or None."""
-    item = _get(_session_key(token_hash))
-    if not item:
-        return None
-    return str(item["file_request_id"]), datetime.fromisoformat(str(item["expires_at"]))
+def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_wrong: int) -> FileRequest:
+    """Count one presigned upload against an open request's limit; the request after it.
 
-
-def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime) -> int:
-    """Count one presigned upload against the request's limit; RecordChanged when it is reached."""
-    updated = _update(
+    RecordChanged (carrying the record as it is) when the request is no longer open or the limit is reached.
+    """
+    return _update(
         file_request_id,
-        "SET upload_slots = if_not_exists(upload_slots, :zero) + :one, updated_at = :at",
-        "attribute_exists(PK) AND (attribute_not_exists(upload_slots) OR upload_slots < :max)",
-        {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": str(max_files)}, ":at": {"S": stored_time(at)}},
+        "SET upload_slots = if_not_exists(upload_slots, :zero) + :one, updated_at = :now",
+        (
+            f"#status IN ({_OPEN_LIST}, :responded) AND {_usable_condition()}"
+            " AND (attribute_not_exists(upload_slots) OR upload_slots < :max)"
+        ),
+        {
+            ":zero": {"N": "0"},
+            ":one": {"N": "1"},
+            ":max": {"N": str(max_files)},
+            ":now": {"S": stored_time(at)},
+            ":responded": {"S": "responded"},
+            ":max_wrong": {"N": str(max_wrong)},
+            **_open_status_values(),
+        },
+        {"#status": "status"},
+        current_on_failure=True,
     )
-    return updated.upload_slots
+
+
+def get_link_and_session(short_link_id: str, token_hash: str | None) -> tuple[str | None, tuple[str, datetime] | None]:
+    """The request a short link names and (request id, expiry) of an upload session, in one read."""
+    keys = [_link_key(short_link_id)] + ([_session_key(token_hash)] if token_hash else [])
+    found = batch_get(keys)
+    link = _found(found[0])
+    session = _found(found[1]) if len(found) > 1 else None
+    return (
+        str(link["file_request_id"]) if link else None,
+        (str(session["file_request_id"]), datetime.fromisoformat(str(session["expires_at"]))) if session else None,
+    )
 
 
 AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]

@@ -13,7 +13,11 @@ from patient_docs.settings import get_settings
 
 def effective_account_settings(account_id: str) -> AccountSettings:
     """The account's stored settings, or the deployment's defaults (template parameters)."""
-    stored = account_settings_table.get_account_settings(account_id)
+    return with_defaults(account_id, account_settings_table.get_account_settings(account_id))
+
+
+def with_defaults(account_id: str, stored: AccountSettings | None) -> AccountSettings:
+    """``stored`` settings, or the deployment's defaults when the account has none."""
     if stored is not None:
         return stored
     settings = get_settings()

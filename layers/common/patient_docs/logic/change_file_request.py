@@ -12,7 +12,7 @@ from datetime import datetime
 from patient_docs.adapters import file_requests_table
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, NotFound, PatientDocsError, TooManyRequests
-from patient_docs.logic.account_settings import effective_account_settings
+from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.logic.read_file_requests import find_file_request, present
 from patient_docs.models.door_c import FileRequestOut
@@ -65,10 +65,10 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     except file_requests_table.RecordChanged:
         raise _why_not_resent(find_file_request(caller, file_request_id), now) from None
     request = find_file_request(caller, file_request_id)
-    patient = file_requests_table.get_patient_by_number(request.account_id, request.patient_number)
+    patient, stored_settings = file_requests_table.read_for_resend(request.account_id, request.patient_number)
     if patient is None:
         raise NotFound("patient")
-    settings = effective_account_settings(request.account_id)
+    settings = with_defaults(request.account_id, stored_settings)
     updated = notify_patient(request, patient, settings.sms_sender_id, now)
     logger.info("notification resent", extra={"file_request_id": request.id, "resend_count": updated.resend_count})
     return present(updated, now)

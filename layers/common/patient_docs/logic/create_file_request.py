@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from patient_docs.adapters import file_requests_table, idempotency
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, InvalidField, NotFound, UnprocessableRequest
-from patient_docs.logic.account_settings import effective_account_settings
+from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.models.door_c import CreateFileRequestBody
 from patient_docs.models.file_requests import FileRequest, Patient, StaffUser
@@ -56,18 +56,16 @@ IDEMPOTENCY = idempotency.config(
 )
 
 
-def _resolve_staff(caller: Caller, body: CreateFileRequestBody, now: datetime) -> tuple[StaffUser, bool]:
+def _resolve_staff(
+    caller: Caller, body: CreateFileRequestBody, found: StaffUser | None, now: datetime
+) -> tuple[StaffUser, bool]:
     """The staff user and whether it is new (a shell to be written with the request)."""
     if body.staff_id is not None:
-        staff = file_requests_table.get_staff(body.staff_id)
-        if staff is None or staff.account_id != caller.account_id:
+        if found is None or found.account_id != caller.account_id:
             raise InvalidField("staffId", "does not name a staff user of this account")
-        return staff, False
-    if body.account_user_id is None:
-        raise InvalidField("accountUserId", "is required when staffId is absent")
-    staff = file_requests_table.get_staff_by_account_user(caller.account_id, body.account_user_id)
-    if staff is not None:
-        return staff, False
+        return found, False
+    if found is not None:
+        return found, False
     shell = StaffUser(
         staff_id=str(uuid.uuid4()),
         account_id=caller.account_id,
@@ -78,16 +76,17 @@ def _resolve_staff(caller: Caller, body: CreateFileRequestBody, now: datetime) -
     return shell, True
 
 
-def _resolve_patient(caller: Caller, body: CreateFileRequestBody, now: datetime) -> tuple[Patient, bool]:
-    patient = file_requests_table.get_patient_by_mobile(caller.account_id, body.patient_mobile)
-    if patient is not None:
-        if patient.date_of_birth != body.patient_date_of_birth:
+def _resolve_patient(
+    caller: Caller, body: CreateFileRequestBody, found: Patient | None, now: datetime
+) -> tuple[Patient, bool]:
+    if found is not None:
+        if found.date_of_birth != body.patient_date_of_birth:
             raise Conflict(
                 "differs from the date of birth recorded for the patient with this mobile number;"
                 " the record was not changed and nothing was sent",
                 "patientDateOfBirth",
             )
-        return patient, False
+        return found, False
     shell = Patient(
         patient_id=str(uuid.uuid4()),
         patient_number=new_patient_number(),
@@ -105,9 +104,12 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
     caller, body = command.caller, command.body
     for _ in range(_WRITE_ATTEMPTS):
         now = utc_now()
-        staff, staff_is_new = _resolve_staff(caller, body, now)
-        patient, patient_is_new = _resolve_patient(caller, body, now)
-        settings = effective_account_settings(caller.account_id)
+        found_staff, found_patient, stored_settings = file_requests_table.read_for_create(
+            caller.account_id, body.patient_mobile, body.staff_id, body.account_user_id
+        )
+        staff, staff_is_new = _resolve_staff(caller, body, found_staff, now)
+        patient, patient_is_new = _resolve_patient(caller, body, found_patient, now)
+        settings = with_defaults(caller.account_id, stored_settings)
         request = FileRequest(
             id=str(uuid.uuid4()),
             account_id=caller.account_id,

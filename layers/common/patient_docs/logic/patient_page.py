@@ -38,11 +38,8 @@ class WrongAnswer(InvalidField):
         self.attempts_left = attempts_left
 
 
-def _open_request(short_link_id: str, now: datetime) -> FileRequest:
+def _refuse_unusable(request: FileRequest | None, now: datetime) -> FileRequest:
     """The request behind a usable link, or the error the page shows."""
-    request = (
-        file_requests_table.get_file_request_by_short_link(short_link_id) if is_short_link_id(short_link_id) else None
-    )
     if request is None:
         raise NotFound("link")
     state = page_state(request, now)
@@ -53,6 +50,13 @@ def _open_request(short_link_id: str, now: datetime) -> FileRequest:
     if state == "cancelled":
         raise Gone("This request was withdrawn by the practice. There is nothing more to send.")
     return request
+
+
+def _open_request(short_link_id: str, now: datetime) -> FileRequest:
+    request = (
+        file_requests_table.get_file_request_by_short_link(short_link_id) if is_short_link_id(short_link_id) else None
+    )
+    return _refuse_unusable(request, now)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,9 @@ class PageView:
 
 
 def open_page(short_link_id: str, now: datetime) -> PageView:
-    request = _open_request(short_link_id, now)
-    file_requests_table.mark_opened(request.id, now)
+    link = file_requests_table.get_link(short_link_id) if is_short_link_id(short_link_id) else None
+    # Opening marks the request (the first time) and reads it in the same call.
+    request = _refuse_unusable(file_requests_table.open_request(link, now, MAX_WRONG_ANSWERS) if link else None, now)
     settings = get_settings()
     return PageView(
         short_link_id,
@@ -94,7 +99,7 @@ def verify_patient(short_link_id: str, date_of_birth: str, now: datetime) -> Upl
     except ValueError as exc:
         raise InvalidField("date_of_birth", str(exc)) from exc
     request = _open_request(short_link_id, now)
-    patient = file_requests_table.get_patient_by_number(request.account_id, request.patient_number)
+    patient = file_requests_table.get_patient_record_by_number(request.account_id, request.patient_number)
     expected = patient.date_of_birth if patient else ""
     if not hmac.compare_digest(answer.isoformat(), expected):
         try:
@@ -123,9 +128,16 @@ class PhotoUpload:
 def presign_photo(
     short_link_id: str, session_token: str | None, file_name: str, content_type: str, size_bytes: int, now: datetime
 ) -> PhotoUpload:
-    request = _open_request(short_link_id, now)
-    session = file_requests_table.get_upload_session(session_hash(session_token)) if session_token else None
-    if session is None or session[0] != request.id or session[1] <= now:
+    if not is_short_link_id(short_link_id):
+        raise NotFound("link")
+    file_request_id, session = file_requests_table.get_link_and_session(
+        short_link_id, session_hash(session_token) if session_token else None
+    )
+    if file_request_id is None:
+        raise NotFound("link")
+    if session is None or session[0] != file_request_id or session[1] <= now:
+        # A link that no longer works says so first, as it does before any session exists.
+        _refuse_unusable(file_requests_table.get_file_request(file_request_id), now)
         raise InvalidField("X-Upload-Session", "missing or expired: confirm your date of birth again")
     settings = get_settings()
     mime_type = normalise(content_type)
@@ -134,8 +146,12 @@ def presign_photo(
     if size_bytes > settings.photo_max_bytes:
         raise PayloadTooLarge("size_bytes", f"must be at most {settings.photo_max_bytes} bytes")
     try:
-        file_requests_table.reserve_upload_slot(request.id, settings.photo_max_files, now)
+        # One conditional write takes a slot and returns the request: open, unexpired, unlocked, under the limit.
+        request = file_requests_table.reserve_upload_slot(
+            file_request_id, settings.photo_max_files, now, MAX_WRONG_ANSWERS
+        )
     except file_requests_table.RecordChanged as exc:
+        _refuse_unusable(exc.current, now)
         raise Conflict(f"at most {settings.photo_max_files} photos can be sent for one request") from exc
     file_id = str(uuid.uuid4())
     key = request_file_key(request.account_id, request.id, file_id, extension_for(mime_type, file_name))

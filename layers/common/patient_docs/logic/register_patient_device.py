@@ -19,7 +19,8 @@ from patient_docs.rules.timestamps import utc_now
 def register_patient_device(caller: Caller, body: RegisterDeviceBody) -> Patient:
     if caller.role != ROLE_PATIENT or caller.patient_id is None:
         raise NotFound("patient")
-    patient = file_requests_table.get_patient_by_number(caller.account_id, caller.patient_id)
+    # The number item holds all the patient's record but the device, which this replaces.
+    patient = file_requests_table.get_patient_record_by_number(caller.account_id, caller.patient_id)
     if patient is None:
         raise NotFound("patient")
     if not notifications.push_configured():

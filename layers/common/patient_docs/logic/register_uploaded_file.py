@@ -17,6 +17,7 @@ from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.observability import logger
 from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, matches, normalise, sniff
+from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.rules.ids import new_document_id
 from patient_docs.rules.response_page import page_state, parse_request_file_key, quarantine_key
 from patient_docs.settings import get_settings
@@ -31,6 +32,16 @@ def _quarantine(key: str, reason: str) -> Outcome:
     return "quarantined"
 
 
+def _mark_responded(request: FileRequest, now: datetime) -> None:
+    """Move an open request to ``responded``; one that the read showed answered needs no write.
+
+    A write of its own, not part of the recording transaction: photos sent together are
+    registered in parallel, and transactions on the one request item would cancel each other.
+    """
+    if request.status in OPEN_STATUSES:
+        file_requests_table.mark_responded(request.id, now)
+
+
 def register_uploaded_file(key: str, now: datetime) -> Outcome:
     parsed = parse_request_file_key(key)
     if parsed is None:
@@ -39,7 +50,7 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
     if request is None or request.account_id != parsed.account_id:
         return _quarantine(key, "no such request")
     if any(file.id == parsed.file_id for file in request.files):
-        file_requests_table.mark_responded(request.id, now)  # in case an earlier delivery stopped short
+        _mark_responded(request, now)  # in case an earlier delivery stopped short
         return "duplicate"
     if page_state(request, now) in ("cancelled", "expired"):
         return _quarantine(key, "request no longer open")
@@ -95,7 +106,7 @@ def _record(
         outcome = file_requests_table.record_answer(file, documents_table.document_item(document))
         if outcome == "document_id_taken":
             continue
-        file_requests_table.mark_responded(request.id, now)
+        _mark_responded(request, now)
         if outcome == "duplicate":
             return "duplicate"
         ids: dict[str, str | int] = {

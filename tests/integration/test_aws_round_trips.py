@@ -1,0 +1,127 @@
+"""Each request makes the AWS calls its data model needs and no more (counted with botocore's hooks).
+
+These are the minimums ``make bench`` reports; a change that adds a read shows up here first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.integration.page_helpers import (
+    create_request,
+    presign,
+    queued_events,
+    register,
+    session_for,
+    upload,
+    verify,
+)
+from tests.utils import STAFF_12, call, png_bytes
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[str]]:
+    """The operations the service's own clients send while the block runs, in order."""
+    from patient_docs.adapters import aws as clients
+
+    calls: list[str] = []
+
+    def record(model, **_):
+        calls.append(model.name)
+
+    factories = (clients.dynamodb, clients.s3, clients.sns, clients.events)
+    for factory in factories:
+        factory().meta.events.register("before-call", record, unique_id="round-trips")
+    try:
+        yield calls
+    finally:
+        for factory in factories:
+            factory().meta.events.unregister("before-call", unique_id="round-trips")
+
+
+SMS = ["CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]
+
+
+def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
+    with aws_calls() as new_patient:
+        create_request(api)
+    with aws_calls() as known_patient:
+        create_request(api, prompt="Another photo")
+    assert new_patient == ["BatchGetItem", "TransactWriteItems", *SMS]
+    assert known_patient == new_patient
+
+
+def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
+    from tests.integration.page_helpers import SEED_REQUEST
+
+    with aws_calls() as calls:
+        reply = call(api, "POST", "/v1/file-requests", SEED_REQUEST, STAFF_12, headers={"Idempotency-Key": "k-1"})
+    assert reply.status == 201, reply.body
+    assert calls == ["PutItem", "BatchGetItem", "TransactWriteItems", *SMS, "UpdateItem"]
+
+
+def test_a_resend_claims_reads_and_notifies(api, aws, clock):
+    created = create_request(api)
+    clock.advance(61)
+    with aws_calls() as calls:
+        reply = call(api, "POST", f"/v1/file-requests/{created['id']}/resend", {}, STAFF_12)
+    assert reply.status == 200, reply.body
+    # claim (returns the request), its files, patient number item + settings, the mobile item (device)
+    assert calls == ["UpdateItem", "Query", "BatchGetItem", "GetItem", *SMS]
+
+
+def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
+    link = create_request(api)["short_link_id"]
+    with aws_calls() as first:
+        assert call(api, "GET", f"/r/{link}").status == 200
+    with aws_calls() as again:
+        assert call(api, "GET", f"/r/{link}").status == 200
+    assert first == again == ["GetItem", "UpdateItem"]
+
+
+def test_verify_reads_link_request_and_patient_record_once(api, aws):
+    link = create_request(api)["short_link_id"]
+    with aws_calls() as calls:
+        assert verify(api, link).status == 200
+    assert calls == ["GetItem", "Query", "GetItem", "PutItem", "UpdateItem"]
+
+
+def test_an_upload_is_one_batch_read_and_one_slot(api, aws):
+    link = create_request(api)["short_link_id"]
+    session = session_for(api, link)
+    with aws_calls() as calls:
+        assert presign(api, link, session).status == 200
+    assert calls == ["BatchGetItem", "UpdateItem"]
+
+
+def test_registering_moves_the_request_once(api, aws):
+    link = create_request(api)["short_link_id"]
+    session = session_for(api, link)
+    for name in ("one.png", "two.png"):
+        upload(api, link, session, png_bytes(), name, "image/png")
+    messages = [m for m in queued_events(aws) if '"Records"' in m["Body"]]  # not S3's test event
+    assert len(messages) == 2
+    with aws_calls() as first_photo:
+        assert register(messages[:1]) == {"batchItemFailures": []}
+    with aws_calls() as second_photo:
+        assert register(messages[1:]) == {"batchItemFailures": []}
+    assert first_photo == ["Query", "GetObject", "TransactWriteItems", "UpdateItem", "PutEvents"]
+    assert second_photo == ["Query", "GetObject", "TransactWriteItems", "PutEvents"]
+
+
+def test_a_device_is_registered_from_the_patient_record(api, aws, monkeypatch):
+    from patient_docs.settings import get_settings
+
+    arn = aws.client("sns").create_platform_application(
+        Name="patient-app", Platform="GCM", Attributes={"PlatformCredential": "test"}
+    )["PlatformApplicationArn"]
+    monkeypatch.setenv("PUSH_PLATFORM_APPLICATION_ARN", arn)
+    get_settings.cache_clear()
+    created = create_request(api)
+    patient = {"role": "patient", "account": "12", "patient": created["patient_number"]}
+    with aws_calls() as calls:
+        reply = call(api, "POST", "/v1/patient-devices", {"deviceToken": "token-abc-123"}, patient)
+    get_settings.cache_clear()
+    assert reply.status == 201, reply.body
+    assert calls == ["GetItem", "CreatePlatformEndpoint", "UpdateItem"]
