@@ -1,6 +1,7 @@
-"""Each request makes the AWS calls its data model needs and no more (counted with botocore's hooks).
+"""Each request makes the AWS calls its data model needs and no more (counted with botocore's hooks),
+and each call is one its function's IAM policy in ``template.yaml`` allows (the emulator checks no IAM).
 
-These are the minimums ``make bench`` reports; a change that adds a read shows up here first.
+The counts are the minimums ``make bench`` reports; a change that adds a read shows up here first.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.devserver.template import load_template
 from tests.integration.page_helpers import (
     create_request,
     presign,
@@ -19,34 +21,73 @@ from tests.integration.page_helpers import (
 )
 from tests.utils import STAFF_12, call, png_bytes
 
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _iam_actions(model, params) -> set[str]:
+    """What IAM checks for one call: a transaction is checked per item it writes."""
+    service = model.service_model.signing_name
+    if model.name == "TransactWriteItems":
+        return {f"dynamodb:{_TRANSACT_ACTIONS[kind]}" for item in params["TransactItems"] for kind in item}
+    return {f"{service}:{model.name}"}
+
+
+def allowed_actions(function: str) -> set[str]:
+    properties = load_template()["Resources"][function]["Properties"]
+    actions: set[str] = set()
+    for policy in properties.get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if statement.get("Effect") == "Allow":
+                actions.update(statement["Action"])
+    return actions
+
 
 @contextmanager
-def aws_calls() -> Iterator[list[str]]:
-    """The operations the service's own clients send while the block runs, in order."""
+def aws_calls(function: str) -> Iterator[list[str]]:
+    """The operations the service's own clients send while the block runs, in order.
+
+    On leaving, every one of them must be allowed to ``function`` by its policy in the template.
+    """
     from patient_docs.adapters import aws as clients
 
     calls: list[str] = []
+    needed: set[str] = set()
+    asked: dict[str, object] = {}
 
-    def record(model, **_):
+    def remember(params, **_):
+        asked["params"] = params  # the API's parameters; before-call sees them serialized
+
+    def record(model, **_):  # only calls sent to AWS (a presigned POST is signed locally, and never sent)
         calls.append(model.name)
+        needed.update(_iam_actions(model, asked["params"]))
 
+    hooks = (("provide-client-params", remember), ("before-call", record))
     factories = (clients.dynamodb, clients.s3, clients.sns, clients.events)
     for factory in factories:
-        factory().meta.events.register("before-call", record, unique_id="round-trips")
+        for event, hook in hooks:
+            factory().meta.events.register(event, hook, unique_id=f"round-trips-{event}")
     try:
         yield calls
     finally:
         for factory in factories:
-            factory().meta.events.unregister("before-call", unique_id="round-trips")
+            for event, _ in hooks:
+                factory().meta.events.unregister(event, unique_id=f"round-trips-{event}")
+    missing = needed - allowed_actions(function)
+    assert not missing, f"{function}'s policy does not allow {sorted(missing)}"
 
 
 SMS = ["CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]
 
 
 def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
-    with aws_calls() as new_patient:
+    with aws_calls("FileRequestsCreateFunction") as new_patient:
         create_request(api)
-    with aws_calls() as known_patient:
+    with aws_calls("FileRequestsCreateFunction") as known_patient:
         create_request(api, prompt="Another photo")
     assert new_patient == ["BatchGetItem", "TransactWriteItems", *SMS]
     assert known_patient == new_patient
@@ -55,7 +96,7 @@ def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
 def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
     from tests.integration.page_helpers import SEED_REQUEST
 
-    with aws_calls() as calls:
+    with aws_calls("FileRequestsCreateFunction") as calls:
         reply = call(api, "POST", "/v1/file-requests", SEED_REQUEST, STAFF_12, headers={"Idempotency-Key": "k-1"})
     assert reply.status == 201, reply.body
     assert calls == ["PutItem", "BatchGetItem", "TransactWriteItems", *SMS, "UpdateItem"]
@@ -64,7 +105,7 @@ def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
 def test_a_resend_claims_reads_and_notifies(api, aws, clock):
     created = create_request(api)
     clock.advance(61)
-    with aws_calls() as calls:
+    with aws_calls("FileRequestsResendFunction") as calls:
         reply = call(api, "POST", f"/v1/file-requests/{created['id']}/resend", {}, STAFF_12)
     assert reply.status == 200, reply.body
     # claim (returns the request), its files, patient number item + settings, the mobile item (device)
@@ -73,16 +114,16 @@ def test_a_resend_claims_reads_and_notifies(api, aws, clock):
 
 def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
     link = create_request(api)["short_link_id"]
-    with aws_calls() as first:
+    with aws_calls("ResponsePageFunction") as first:
         assert call(api, "GET", f"/r/{link}").status == 200
-    with aws_calls() as again:
+    with aws_calls("ResponsePageFunction") as again:
         assert call(api, "GET", f"/r/{link}").status == 200
     assert first == again == ["GetItem", "UpdateItem"]
 
 
 def test_verify_reads_link_request_and_patient_record_once(api, aws):
     link = create_request(api)["short_link_id"]
-    with aws_calls() as calls:
+    with aws_calls("ResponseVerifyFunction") as calls:
         assert verify(api, link).status == 200
     assert calls == ["GetItem", "Query", "GetItem", "PutItem", "UpdateItem"]
 
@@ -90,7 +131,7 @@ def test_verify_reads_link_request_and_patient_record_once(api, aws):
 def test_an_upload_is_one_batch_read_and_one_slot(api, aws):
     link = create_request(api)["short_link_id"]
     session = session_for(api, link)
-    with aws_calls() as calls:
+    with aws_calls("ResponseUploadFunction") as calls:
         assert presign(api, link, session).status == 200
     assert calls == ["BatchGetItem", "UpdateItem"]
 
@@ -102,9 +143,9 @@ def test_registering_moves_the_request_once(api, aws):
         upload(api, link, session, png_bytes(), name, "image/png")
     messages = [m for m in queued_events(aws) if '"Records"' in m["Body"]]  # not S3's test event
     assert len(messages) == 2
-    with aws_calls() as first_photo:
+    with aws_calls("UploadedFileRegisterFunction") as first_photo:
         assert register(messages[:1]) == {"batchItemFailures": []}
-    with aws_calls() as second_photo:
+    with aws_calls("UploadedFileRegisterFunction") as second_photo:
         assert register(messages[1:]) == {"batchItemFailures": []}
     assert first_photo == ["Query", "GetObject", "TransactWriteItems", "UpdateItem", "PutEvents"]
     assert second_photo == ["Query", "GetObject", "TransactWriteItems", "PutEvents"]
@@ -120,7 +161,7 @@ def test_a_device_is_registered_from_the_patient_record(api, aws, monkeypatch):
     get_settings.cache_clear()
     created = create_request(api)
     patient = {"role": "patient", "account": "12", "patient": created["patient_number"]}
-    with aws_calls() as calls:
+    with aws_calls("PatientDevicesRegisterFunction") as calls:
         reply = call(api, "POST", "/v1/patient-devices", {"deviceToken": "token-abc-123"}, patient)
     get_settings.cache_clear()
     assert reply.status == 201, reply.body
