@@ -370,6 +370,113 @@ def answered_request(seeder: Seeder, mobile: str, photos: int) -> dict[str, Any]
     return request
 
 
+# ------------------------------------------------------------------ many requests at once
+# A route that consumes a request per invocation needs a thousand of them. One is made through
+# the handlers (create, and open, verify, upload as the scenario needs); the rest are copies of
+# its stored items under new ids, written 25 at a time: the items are the service's own, only
+# their ids differ, and seeding takes seconds instead of a handler round per request.
+
+
+@cache
+def _dynamodb() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def _items(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    table = os.environ["TABLE_NAME"]
+    wanted = [{name: {"S": value} for name, value in key.items()} for key in keys]
+    found = _dynamodb().batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
+    by_key = {(item["PK"]["S"], item["SK"]["S"]): item for item in found["Responses"][table]}
+    return [by_key[key["PK"], key["SK"]] for key in keys]
+
+
+def _write_all(items: list[dict[str, Any]]) -> None:
+    table = os.environ["TABLE_NAME"]
+    client = _dynamodb()
+    for start in range(0, len(items), 25):
+        pending: Any = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+
+
+def clone_requests(request: dict[str, Any], count: int, session: str | None = None) -> list[dict[str, str]]:
+    """``count`` copies of ``request`` as stored now (its link, and its upload session when given).
+
+    Each copy: ``id``, ``short_link_id`` and, with a session, a ``session`` token of its own.
+    """
+    from patient_docs.rules.file_requests import new_short_link_id
+    from patient_docs.rules.response_page import new_session_token, session_hash
+
+    keys = [
+        {"PK": f"FILEREQ#{request['id']}", "SK": "REQUEST"},
+        {"PK": f"LINK#{request['short_link_id']}", "SK": "LINK"},
+    ]
+    if session is not None:
+        keys.append({"PK": f"UPLOADSESSION#{session_hash(session)}", "SK": "SESSION"})
+    stored = _items(keys)
+    clones: list[dict[str, str]] = []
+    items: list[dict[str, Any]] = []
+    for _ in range(count):
+        clone = {"id": str(uuid.uuid4()), "short_link_id": new_short_link_id()}
+        item, link = copy.deepcopy(stored[0]), copy.deepcopy(stored[1])
+        item["PK"]["S"], item["id"]["S"], item["short_link_id"]["S"] = (
+            f"FILEREQ#{clone['id']}",
+            clone["id"],
+            clone["short_link_id"],
+        )
+        item["GSI1SK"]["S"] = item["GSI1SK"]["S"].replace(request["id"], clone["id"])
+        link["PK"]["S"], link["file_request_id"]["S"] = f"LINK#{clone['short_link_id']}", clone["id"]
+        items += [item, link]
+        if session is not None:
+            clone["session"] = new_session_token()
+            held = copy.deepcopy(stored[2])
+            held["PK"]["S"], held["file_request_id"]["S"] = (
+                f"UPLOADSESSION#{session_hash(clone['session'])}",
+                clone["id"],
+            )
+            items.append(held)
+        clones.append(clone)
+    _write_all(items)
+    return clones
+
+
+def copy_photo(key: str, request_id: str, photo: bytes) -> str:
+    """The photo at ``key`` (sent through the page) stored again as a new photo of ``request_id``; its key.
+
+    The same bytes, type and metadata; put rather than copied, which the emulator does faster.
+    """
+    from patient_docs.rules.response_page import parse_request_file_key, request_file_key
+
+    parsed = parse_request_file_key(key)
+    if parsed is None:
+        raise ValueError(f"not a request photo's key: {key}")
+    new_key = request_file_key(parsed.account_id, request_id, str(uuid.uuid4()), parsed.extension)
+    sent = _sent_photo(key)
+    _s3().put_object(
+        Bucket=os.environ["BUCKET_NAME"],
+        Key=new_key,
+        Body=photo,
+        ContentType=sent["ContentType"],
+        Metadata=sent["Metadata"],
+    )
+    return new_key
+
+
+@cache
+def _s3() -> Any:
+    import boto3
+
+    return boto3.client("s3")
+
+
+@cache
+def _sent_photo(key: str) -> dict[str, Any]:
+    head: dict[str, Any] = _s3().head_object(Bucket=os.environ["BUCKET_NAME"], Key=key)
+    return head
+
+
 def door_c_create(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     # A new request per invocation, each with its own Idempotency-Key as a practice system sends
     # one; the same body each time, so the patient (created by the first) matches: never the 409.
@@ -398,7 +505,7 @@ def door_c_list(seeder: Seeder, count: int) -> list[dict[str, Any]]:
 
 def door_c_cancel(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     route = "POST /v1/file-requests/{fileRequestId}/cancel"
-    pool = [create_request(seeder, MOBILE_CANCEL) for _ in range(count)]  # every cancel needs an open request
+    pool = clone_requests(create_request(seeder, MOBILE_CANCEL), count)  # every cancel needs an open request
     return [seeder.event(route, {"fileRequestId": request["id"]}) for request in pool]
 
 
@@ -414,7 +521,7 @@ def door_c_resend(seeder: Seeder, count: int) -> list[dict[str, Any]]:
 
     route = "POST /v1/file-requests/{fileRequestId}/resend"
     with mock.patch.object(creating, "utc_now", lambda: utc_now() - RESENT_AFTER):
-        pool = [create_request(seeder, MOBILE_RESEND) for _ in range(count)]
+        pool = clone_requests(create_request(seeder, MOBILE_RESEND), count)
     return [seeder.event(route, {"fileRequestId": request["id"]}) for request in pool]
 
 
@@ -445,39 +552,39 @@ def door_c_settings_put(seeder: Seeder, count: int) -> list[dict[str, Any]]:
 
 def page_open(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     # Every invocation is a patient's first open of a new link (notified -> opened).
-    pool = [create_request(seeder, MOBILE_PAGE) for _ in range(count)]
+    pool = clone_requests(create_request(seeder, MOBILE_PAGE), count)
     return [seeder.event(PAGE, _link(request)) for request in pool]
 
 
 def page_verify(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     # Every invocation is a patient's first, correct answer on a link they have opened (opened -> verified).
-    pool = [create_request(seeder, MOBILE_VERIFY) for _ in range(count)]
-    for request in pool:
-        open_link(seeder, request)
+    opened = create_request(seeder, MOBILE_VERIFY)
+    open_link(seeder, opened)
+    pool = clone_requests(opened, count)
     answer = {"date_of_birth": _seed_request()["patientDateOfBirth"]}
     return [seeder.event(VERIFY, _link(request), answer) for request in pool]
 
 
 def page_upload(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     # A request allows PHOTO_MAX_FILES presigned uploads: a few photos per verified request.
+    verified = create_request(seeder, MOBILE_UPLOAD)
+    session = upload_session(seeder, verified)
     events: list[dict[str, Any]] = []
-    for _ in range(-(-count // PHOTOS_PER_REQUEST)):
-        request = create_request(seeder, MOBILE_UPLOAD)
-        session = upload_session(seeder, request)
-        events += [_presign_event(seeder, request, session, PHOTO_BYTES) for _ in range(PHOTOS_PER_REQUEST)]
+    for request in clone_requests(verified, -(-count // PHOTOS_PER_REQUEST), session):
+        events += [_presign_event(seeder, request, request["session"], PHOTO_BYTES) for _ in range(PHOTOS_PER_REQUEST)]
     return events[:count]
 
 
 def register_uploads(seeder: Seeder, count: int) -> list[dict[str, Any]]:
     # Each invocation records a new photo (a repeated delivery would be recorded once: the duplicate path).
+    # The photos of copied verified requests are copies of one sent through the page (same bytes, same metadata).
     photo = example_jpeg()
+    verified = create_request(seeder, MOBILE_REGISTER)
+    sent = upload_photo(seeder, verified, upload_session(seeder, verified), photo)
     events: list[dict[str, Any]] = []
-    for _ in range(-(-count // PHOTOS_PER_REQUEST)):
-        request = create_request(seeder, MOBILE_REGISTER)
-        session = upload_session(seeder, request)
+    for request in clone_requests(verified, -(-count // PHOTOS_PER_REQUEST)):
         for _ in range(PHOTOS_PER_REQUEST):
-            key = upload_photo(seeder, request, session, photo)
-            events.append(register_event(key, photo, len(events)))
+            events.append(register_event(copy_photo(sent, request["id"], photo), photo, len(events)))
     return events[:count]
 
 

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ RESULTS = ROOT / "bench" / "results.md"
 WARMUP = 20
 WORKER_ENV: dict[str, str] = {}
 LIBRARIES: dict[tuple[str, ...], list[float]] = {}  # libs runs per set of clients
+WORKER_SECONDS: dict[str, float] = {}  # time spent in each kind of worker, for the progress lines
 
 
 def _free_port() -> int:
@@ -67,6 +69,7 @@ def run_worker(mode: str, spec: dict[str, Any], name: str) -> dict[str, Any]:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     spec_path.write_text(json.dumps(spec))
     out_path.unlink(missing_ok=True)
+    started = time.monotonic()
     # The function's log lines go where Lambda's would; they are not the bench's output.
     completed = subprocess.run(  # noqa: S603 - our own interpreter and worker script
         [sys.executable, str(WORKER), mode, str(spec_path), str(out_path)],
@@ -79,19 +82,20 @@ def run_worker(mode: str, spec: dict[str, Any], name: str) -> dict[str, Any]:
     if completed.returncode != 0:
         raise RuntimeError(f"{mode} worker for {name} failed:\n{completed.stderr.decode()[-3000:]}")
     result: dict[str, Any] = json.loads(out_path.read_text())
+    WORKER_SECONDS[mode] = WORKER_SECONDS.get(mode, 0.0) + time.monotonic() - started
     return result
 
 
-def measure(row: Row, module: str, handler: str, example: Example, args: argparse.Namespace) -> None:
+def measure_warm(row: Row, module: str, handler: str, example: Example, args: argparse.Namespace) -> list[str]:
+    """The warm loop: calls, overhead, memory, file bytes. The clients it created (for the floor)."""
     warm_total = WARMUP + args.invocations
     events = example.events
-    warm_events = events[:warm_total] if len(events) > 1 else events
     warm = run_worker(
         "warm",
         {
             "module": module,
             "handler": handler,
-            "events": warm_events,
+            "events": events[:warm_total] if len(events) > 1 else events,
             "warmup": WARMUP,
             "invocations": args.invocations,
         },
@@ -104,9 +108,18 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
     row.rss_growth_kb = warm["rss_after_kb"] - warm["rss_before_kb"]
     row.rss_second_half_kb = warm["rss_after_kb"] - warm["rss_middle_kb"]
     row.file_bytes = warm["file_bytes"]
+    services: list[str] = warm["services"]
+    return services
 
-    floor_spec = {"services": warm["services"]}
-    services = tuple(sorted(warm["services"]))
+
+def measure_cold(
+    row: Row, module: str, handler: str, example: Example, services: list[str], args: argparse.Namespace
+) -> None:
+    """Cold starts and their floor, alternating, with nothing else running on the machine."""
+    warm_total = WARMUP + args.invocations
+    events = example.events
+    floor_spec = {"services": services}
+    client_set = tuple(sorted(services))
     # One unmeasured run of each first (byte-code caches), then cold and floor alternate.
     for attempt in range(args.cold_runs + 1):
         index = warm_total + attempt if len(events) > warm_total else attempt % len(events)
@@ -116,7 +129,7 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
             f"{row.function}-cold-{attempt}",
         )
         floor = run_worker("floor", floor_spec, f"{row.function}-floor-{attempt}")
-        if services not in LIBRARIES:  # explanatory only: measured with the first function of each client set
+        if client_set not in LIBRARIES:  # explanatory only: measured with the first function of each client set
             libraries = run_worker("libraries", floor_spec, f"{row.function}-libraries-{attempt}")
             if attempt:
                 row.libraries_ms.append(libraries["total_ms"])
@@ -125,7 +138,13 @@ def measure(row: Row, module: str, handler: str, example: Example, args: argpars
             row.floor_ms.append(floor["total_ms"])
             row.cold_cpu_ms.append(cold["cpu_ms"])
             row.floor_cpu_ms.append(floor["cpu_ms"])
-    row.libraries_ms = LIBRARIES.setdefault(services, row.libraries_ms)
+    row.libraries_ms = LIBRARIES.setdefault(client_set, row.libraries_ms)
+
+
+def _progress(what: str, started: float) -> None:
+    spent = ", ".join(f"{mode} {seconds:.0f} s" for mode, seconds in WORKER_SECONDS.items())
+    WORKER_SECONDS.clear()
+    print(f"  {what} ({time.monotonic() - started:.0f} s in; workers: {spent or 'none'})", file=sys.stderr, flush=True)
 
 
 def layers() -> list[Layer]:
@@ -142,6 +161,7 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=9)
     parser.add_argument("--invocations", type=int, default=1000)
     parser.add_argument("--only", default="", help="comma-separated logical ids (default: every function)")
+    parser.add_argument("--parallel", type=int, default=2, help="warm loops run at once (default: 2)")
     args = parser.parse_args()
     started = time.monotonic()
 
@@ -168,6 +188,7 @@ def main() -> None:
         seeder = Seeder(routes)
         wanted = {name for name in args.only.split(",") if name}
         rows: list[Row] = []
+        measured: list[tuple[Row, str, str, Example]] = []
         for function in functions():
             if wanted and function.logical_id not in wanted:
                 continue
@@ -182,9 +203,22 @@ def main() -> None:
             )
             if example is not None:
                 row.minimum, row.why = example.minimum, example.why
-                measure(row, function.module, function.handler_name, example, args)
+                measured.append((row, function.module, function.handler_name, example))
             rows.append(row)
-            print(f"  measured {function.logical_id}", file=sys.stderr, flush=True)
+        _progress(f"examples for {len(rows)} functions", started)
+
+        # Warm loops, ``--parallel`` at a time: each is a worker and the moto server taking turns,
+        # about one core between them. Their overhead is CPU time, which a neighbour does not stretch.
+        def warm(job: tuple[Row, str, str, Example]) -> list[str]:
+            return measure_warm(*job, args)
+
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            services = list(pool.map(warm, measured))
+        _progress(f"{len(measured)} warm loops, {args.parallel} at a time", started)
+        # Cold starts one process at a time, so that no other work shares the machine with them.
+        for job, clients in zip(measured, services, strict=True):
+            measure_cold(*job, clients, args)
+        _progress(f"cold starts of {len(measured)} functions", started)
     finally:
         moto.terminate()
         moto.wait(timeout=10)
@@ -194,7 +228,8 @@ def main() -> None:
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} on {platform.machine()}, "
         f"{os.cpu_count()} CPUs · {args.cold_runs} cold and floor processes per function, "
-        f"{args.invocations} warm invocations after {WARMUP} warm-up ones · AWS: moto server in its own process "
+        f"{args.invocations} warm invocations after {WARMUP} warm-up ones, {args.parallel} loops at a time · "
+        "AWS: moto server in its own process "
         f"· bench took {time.monotonic() - started:.0f} s",
         "",
         "cold = import the function module and serve its example once, in a fresh process (median); "
@@ -203,7 +238,8 @@ def main() -> None:
         "(what any function on this stack pays, measured once per set of clients; "
         "cold minus libs is this project's own code). "
         "CPU ratio = the same medians in CPU time, which other load on the machine disturbs less than wall time. "
-        "warm = handler time minus time inside AWS calls (botocore hooks). "
+        "warm = the handler's CPU time minus CPU time inside AWS calls (botocore hooks; botocore's own "
+        "serialising and parsing count as AWS time). "
         "RSS growth = over the warm invocations, after the warm-up (in brackets: over their second half alone). "
         "file bytes = object bytes the function itself sends to or reads from S3 per request.",
     ]
