@@ -261,6 +261,7 @@ LISTED_REQUESTS = 30  # 5 per patient: 5 of them cancelled, 3 opened, 22 still n
 LISTED_QUERY = "status=notified&limit=20"  # as events/file_requests_list.json: the first page of 22
 PHOTOS_PER_REQUEST = 3  # a patient answering with a few photos
 PHOTO_BYTES = 100_000
+SEEDED_SESSION_LIFETIME = timedelta(hours=6)
 RESENT_AFTER = timedelta(hours=1)  # the patient has not answered for an hour: staff resend
 DEVICE_TOKEN = "5f8c2a17e0b94d3c" * 4  # 64 hex digits, as an APNs device token
 ADMIN = {**CLAIMS, "sub": "bench-admin", "role": "admin"}
@@ -377,6 +378,17 @@ def answered_request(seeder: Seeder, mobile: str, photos: int) -> dict[str, Any]
 # their ids differ, and seeding takes seconds instead of a handler round per request.
 
 
+def reset_clients() -> None:
+    """Forget every client and setting read from the environment (the bench points it at another server)."""
+    from patient_docs.adapters import aws, object_store
+    from patient_docs.settings import get_settings
+
+    for cached in (_dynamodb, _s3, _sent_photo, get_settings, object_store.upload_origin):
+        cached.cache_clear()
+    for factory in (aws.dynamodb, aws.s3, aws.sns, aws.events):
+        factory.cache_clear()
+
+
 @cache
 def _dynamodb() -> Any:
     import boto3
@@ -406,6 +418,7 @@ def clone_requests(request: dict[str, Any], count: int, session: str | None = No
 
     Each copy: ``id``, ``short_link_id`` and, with a session, a ``session`` token of its own.
     """
+    from patient_docs.adapters.items import stored_time
     from patient_docs.rules.file_requests import new_short_link_id
     from patient_docs.rules.response_page import new_session_token, session_hash
 
@@ -432,6 +445,9 @@ def clone_requests(request: dict[str, Any], count: int, session: str | None = No
         if session is not None:
             clone["session"] = new_session_token()
             held = copy.deepcopy(stored[2])
+            # Valid for the whole run (the page's own sessions last 15 minutes; a loop may start later).
+            held["expires_at"]["S"] = stored_time(datetime.now(UTC) + SEEDED_SESSION_LIFETIME)
+            held["ttl"]["N"] = str(int((datetime.now(UTC) + SEEDED_SESSION_LIFETIME).timestamp()) + 3600)
             held["PK"]["S"], held["file_request_id"]["S"] = (
                 f"UPLOADSESSION#{session_hash(clone['session'])}",
                 clone["id"],

@@ -17,20 +17,20 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.examples import Example, Seeder, example_for, provision_push
+from bench.examples import EXAMPLES, Example, Seeder, example_for, provision_push, reset_clients
 from bench.sizes import build_common_layer, build_deps_layer, compile_bytecode, top_level_sizes, tree_bytes
 from bench.table import Layer, Row, render
 from tests.devserver.local_aws import LocalAws
-from tests.devserver.template import ROOT, functions, http_routes
+from tests.devserver.template import ROOT, Function, Route, functions, http_routes
 
 WORK = ROOT / "bench" / ".work"
 WORKER = ROOT / "bench" / "worker.py"
 RESULTS = ROOT / "bench" / "results.md"
 WARMUP = 20
-WORKER_ENV: dict[str, str] = {}
 LIBRARIES: dict[tuple[str, ...], list[float]] = {}  # libs runs per set of clients
 WORKER_SECONDS: dict[str, float] = {}  # time spent in each kind of worker, for the progress lines
 
@@ -62,7 +62,7 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("moto_server did not start")
 
 
-def run_worker(mode: str, spec: dict[str, Any], name: str) -> dict[str, Any]:
+def run_worker(mode: str, spec: dict[str, Any], name: str, env: dict[str, str]) -> dict[str, Any]:
     spec_path = WORK / "specs" / f"{name}.json"
     out_path = WORK / "out" / f"{name}.json"
     spec_path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def run_worker(mode: str, spec: dict[str, Any], name: str) -> dict[str, Any]:
         [sys.executable, str(WORKER), mode, str(spec_path), str(out_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=WORKER_ENV,
+        env=env,
         cwd=ROOT,
         check=False,
     )
@@ -86,7 +86,9 @@ def run_worker(mode: str, spec: dict[str, Any], name: str) -> dict[str, Any]:
     return result
 
 
-def measure_warm(row: Row, module: str, handler: str, example: Example, args: argparse.Namespace) -> list[str]:
+def measure_warm(
+    row: Row, module: str, handler: str, example: Example, args: argparse.Namespace, env: dict[str, str]
+) -> list[str]:
     """The warm loop: calls, overhead, memory, file bytes. The clients it created (for the floor)."""
     warm_total = WARMUP + args.invocations
     events = example.events
@@ -100,6 +102,7 @@ def measure_warm(row: Row, module: str, handler: str, example: Example, args: ar
             "invocations": args.invocations,
         },
         f"{row.function}-warm",
+        env,
     )
     row.status = ",".join(sorted(warm["statuses"]))
     row.calls, row.call_count = warm["calls"], warm["call_count"]
@@ -113,7 +116,13 @@ def measure_warm(row: Row, module: str, handler: str, example: Example, args: ar
 
 
 def measure_cold(
-    row: Row, module: str, handler: str, example: Example, services: list[str], args: argparse.Namespace
+    row: Row,
+    module: str,
+    handler: str,
+    example: Example,
+    services: list[str],
+    args: argparse.Namespace,
+    env: dict[str, str],
 ) -> None:
     """Cold starts and their floor, alternating, with nothing else running on the machine."""
     warm_total = WARMUP + args.invocations
@@ -127,10 +136,11 @@ def measure_cold(
             "cold",
             {"module": module, "handler": handler, "event": events[index]},
             f"{row.function}-cold-{attempt}",
+            env,
         )
-        floor = run_worker("floor", floor_spec, f"{row.function}-floor-{attempt}")
+        floor = run_worker("floor", floor_spec, f"{row.function}-floor-{attempt}", env)
         if client_set not in LIBRARIES:  # explanatory only: measured with the first function of each client set
-            libraries = run_worker("libraries", floor_spec, f"{row.function}-libraries-{attempt}")
+            libraries = run_worker("libraries", floor_spec, f"{row.function}-libraries-{attempt}", env)
             if attempt:
                 row.libraries_ms.append(libraries["total_ms"])
         if attempt:
@@ -139,6 +149,98 @@ def measure_cold(
             row.cold_cpu_ms.append(cold["cpu_ms"])
             row.floor_cpu_ms.append(floor["cpu_ms"])
     row.libraries_ms = LIBRARIES.setdefault(client_set, row.libraries_ms)
+
+
+@dataclass
+class Lane:
+    """A moto server with the functions measured against it (their data is seeded there)."""
+
+    moto: subprocess.Popen[bytes]
+    endpoint: str
+    functions: list[Function] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def provision(self) -> None:
+        """The template's resources and an SNS platform application; the functions' environment."""
+        local = LocalAws(self.endpoint)
+        local.configure_environment({"CorsAllowedOrigins": "http://127.0.0.1:3000"})
+        os.environ.update(
+            {
+                "AWS_SESSION_TOKEN": "testing",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "POWERTOOLS_SERVICE_NAME": "patient-docs",
+            }
+        )
+        local.provision(["http://127.0.0.1:3000"])
+        os.environ.update(provision_push(local.client))
+        self.env = dict(os.environ)  # the functions' own settings (log level INFO, as deployed)
+
+    def activate(self) -> None:
+        """Point this process (the seeding) at this lane's server."""
+        os.environ.clear()
+        os.environ.update(self.env)
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # seeding here stays quiet
+        reset_clients()
+
+
+@dataclass
+class Job:
+    row: Row
+    module: str
+    handler: str
+    example: Example
+    lane: Lane
+    services: list[str] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.lane.env
+
+
+def _seed(
+    lanes: list[Lane], routes: list[Route], chosen: list[Function], args: argparse.Namespace
+) -> tuple[list[Row], list[Job]]:
+    """Each lane's examples, seeded in its own server; a row per function, in the template's order."""
+    rows: list[Row] = []
+    jobs: list[Job] = []
+    for lane in lanes:
+        lane.activate()
+        seeder = Seeder(routes)
+        for function in lane.functions:
+            route = next((r for r in routes if r.function == function.logical_id), None)
+            count = WARMUP + args.invocations + args.cold_runs + 1
+            example = example_for(function, routes, seeder, count)
+            row = Row(
+                function=function.logical_id,
+                route=route.route_key if route else "(no HTTP route)",
+                example=example.source if example else "none: add events/<function_dir>.json",
+                code_bytes=tree_bytes(function.directory),
+            )
+            if example is not None:
+                row.minimum, row.why = example.minimum, example.why
+                jobs.append(Job(row, function.module, function.handler_name, example, lane))
+            rows.append(row)
+    order = [function.logical_id for function in chosen]
+    rows.sort(key=lambda row: order.index(row.function))
+    jobs.sort(key=lambda job: order.index(job.row.function))
+    return rows, jobs
+
+
+def _balanced(chosen: list[Function], routes: list[Route], lanes: list[Lane]) -> list[tuple[Lane, Function]]:
+    """Functions spread over the lanes by AWS calls per invocation, which is most of a warm loop's time."""
+    by_function = {route.function: route.route_key for route in routes}
+
+    def weight(function: Function) -> int:
+        known = EXAMPLES.get(by_function.get(function.logical_id, ""))
+        return (known.minimum if known else 4) + 1
+
+    load = [0] * len(lanes)
+    placed: list[tuple[Lane, Function]] = []
+    for function in sorted(chosen, key=weight, reverse=True):
+        index = load.index(min(load))
+        load[index] += weight(function)
+        placed.append((lanes[index], function))
+    return placed
 
 
 def _progress(what: str, started: float) -> None:
@@ -161,7 +263,7 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=9)
     parser.add_argument("--invocations", type=int, default=1000)
     parser.add_argument("--only", default="", help="comma-separated logical ids (default: every function)")
-    parser.add_argument("--parallel", type=int, default=2, help="warm loops run at once (default: 2)")
+    parser.add_argument("--parallel", type=int, default=2, help="moto servers, each with its warm loops (default: 2)")
     args = parser.parse_args()
     started = time.monotonic()
 
@@ -169,59 +271,37 @@ def main() -> None:
     # Deployed code carries .pyc (make build); measure the same even under PYTHONDONTWRITEBYTECODE.
     for source in (ROOT / "layers" / "common", ROOT / "functions"):
         compile_bytecode(source, invalidation="timestamp")
-    moto, endpoint = start_moto()
+    wanted = {name for name in args.only.split(",") if name}
+    routes = http_routes()
+    chosen = [function for function in functions() if not wanted or function.logical_id in wanted]
+    lanes = [Lane(*start_moto()) for _ in range(max(1, args.parallel))]
     try:
-        local = LocalAws(endpoint)
-        local.configure_environment({"CorsAllowedOrigins": "http://127.0.0.1:3000"})
-        os.environ.update(
-            {
-                "AWS_SESSION_TOKEN": "testing",
-                "AWS_EC2_METADATA_DISABLED": "true",
-                "POWERTOOLS_SERVICE_NAME": "patient-docs",
-            }
-        )
-        local.provision(["http://127.0.0.1:3000"])
-        os.environ.update(provision_push(local.client))
-        WORKER_ENV.update(os.environ)  # the functions' own settings (log level INFO, as deployed)
-        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # seeding here stays quiet
-        routes = http_routes()
-        seeder = Seeder(routes)
-        wanted = {name for name in args.only.split(",") if name}
-        rows: list[Row] = []
-        measured: list[tuple[Row, str, str, Example]] = []
-        for function in functions():
-            if wanted and function.logical_id not in wanted:
-                continue
-            route = next((r for r in routes if r.function == function.logical_id), None)
-            count = WARMUP + args.invocations + args.cold_runs + 1
-            example = example_for(function, routes, seeder, count)
-            row = Row(
-                function=function.logical_id,
-                route=route.route_key if route else "(no HTTP route)",
-                example=example.source if example else "none: add events/<function_dir>.json",
-                code_bytes=tree_bytes(function.directory),
-            )
-            if example is not None:
-                row.minimum, row.why = example.minimum, example.why
-                measured.append((row, function.module, function.handler_name, example))
-            rows.append(row)
+        for lane, function in _balanced(chosen, routes, lanes):
+            lane.functions.append(function)
+        for lane in lanes:
+            lane.provision()
+        rows, jobs = _seed(lanes, routes, chosen, args)
         _progress(f"examples for {len(rows)} functions", started)
 
-        # Warm loops, ``--parallel`` at a time: each is a worker and the moto server taking turns,
-        # about one core between them. Their overhead is CPU time, which a neighbour does not stretch.
-        def warm(job: tuple[Row, str, str, Example]) -> list[str]:
-            return measure_warm(*job, args)
+        # Warm loops, one lane at a time per moto server: a loop is a worker and its server
+        # taking turns, about one core between them, so two lanes use the machine's two cores.
+        # Their overhead is CPU time, which a neighbour does not stretch as it does wall time.
+        def run_lane(lane: Lane) -> None:
+            for job in jobs:
+                if job.lane is lane:
+                    job.services = measure_warm(job.row, job.module, job.handler, job.example, args, job.env)
 
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            services = list(pool.map(warm, measured))
-        _progress(f"{len(measured)} warm loops, {args.parallel} at a time", started)
+        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+            list(pool.map(run_lane, lanes))
+        _progress(f"{len(jobs)} warm loops, {len(lanes)} at a time", started)
         # Cold starts one process at a time, so that no other work shares the machine with them.
-        for job, clients in zip(measured, services, strict=True):
-            measure_cold(*job, clients, args)
-        _progress(f"cold starts of {len(measured)} functions", started)
+        for job in jobs:
+            measure_cold(job.row, job.module, job.handler, job.example, job.services, args, job.env)
+        _progress(f"cold starts of {len(jobs)} functions", started)
     finally:
-        moto.terminate()
-        moto.wait(timeout=10)
+        for lane in lanes:
+            lane.moto.terminate()
+            lane.moto.wait(timeout=10)
 
     header = [
         "# make bench — results",
