@@ -177,8 +177,11 @@ def test_a_link_that_stops_working_refuses_uploads_with_its_page_status(api, aws
         verify(api, locked["short_link_id"], "1999-01-01")
     # Then an upload with the live session, or with none, gets the page's answer, and takes no slot
     for request, status in ((cancelled, 410), (locked, 423)):
-        _refused(api, aws, presign(api, request["short_link_id"], sessions[request["id"]]), status)
-        _refused(api, aws, presign(api, request["short_link_id"], None), status)
+        link, session = request["short_link_id"], sessions[request["id"]]
+        _refused(api, aws, presign(api, link, session), status)
+        _refused(api, aws, presign(api, link, None), status)
+        _refused(api, aws, presign(api, link, session, "a.pdf", "application/pdf"), status)
+        _refused(api, aws, presign(api, link, session, "a.jpg", "image/jpeg", 15 * 1024 * 1024 + 1), status)
         assert _slots_taken(aws, request["id"]) == 0, status
     later = datetime.fromisoformat(expired["short_link_expires_at"]) + timedelta(seconds=1)
     monkeypatch.setattr("functions.response_upload.app.utc_now", lambda: later)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from patient_docs.adapters import file_requests_table, object_store
-from patient_docs.errors import Conflict, Gone, InvalidField, Locked, NotFound, PayloadTooLarge
+from patient_docs.errors import Conflict, Gone, InvalidField, Locked, NotFound, PatientDocsError, PayloadTooLarge
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.rules.content_types import PHOTO_TYPES, extension_for, normalise
 from patient_docs.rules.file_requests import is_short_link_id
@@ -135,16 +135,19 @@ def presign_photo(
     )
     if file_request_id is None:
         raise NotFound("link")
-    if session is None or session[0] != file_request_id or session[1] <= now:
-        # A link that no longer works says so first, as it does before any session exists.
-        _refuse_unusable(file_requests_table.get_file_request(file_request_id), now)
-        raise InvalidField("X-Upload-Session", "missing or expired: confirm your date of birth again")
     settings = get_settings()
     mime_type = normalise(content_type)
-    if mime_type not in PHOTO_TYPES:
-        raise InvalidField("content_type", "must be a JPEG, PNG, HEIC/HEIF or WebP photo")
-    if size_bytes > settings.photo_max_bytes:
-        raise PayloadTooLarge("size_bytes", f"must be at most {settings.photo_max_bytes} bytes")
+    refused: PatientDocsError | None = None
+    if session is None or session[0] != file_request_id or session[1] <= now:
+        refused = InvalidField("X-Upload-Session", "missing or expired: confirm your date of birth again")
+    elif mime_type not in PHOTO_TYPES:
+        refused = InvalidField("content_type", "must be a JPEG, PNG, HEIC/HEIF or WebP photo")
+    elif size_bytes > settings.photo_max_bytes:
+        refused = PayloadTooLarge("size_bytes", f"must be at most {settings.photo_max_bytes} bytes")
+    if refused is not None:
+        # A link that no longer works says so first, whatever else is wrong (one read, on this path only).
+        _refuse_unusable(file_requests_table.get_file_request(file_request_id), now)
+        raise refused
     try:
         # One conditional write takes a slot and returns the request: open, unexpired, unlocked, under the limit.
         request = file_requests_table.reserve_upload_slot(
