@@ -198,7 +198,7 @@ def test_shell_patient_keeps_the_names_and_date_of_birth_given(api, aws):
     from patient_docs.adapters import file_requests_table
 
     created = create(api).json
-    patient = file_requests_table.get_patient_by_number("12", created["patient_number"])
+    patient = file_requests_table.get_patient_record_by_number("12", created["patient_number"])
     assert patient is not None and patient.shell
     assert (patient.first_name, patient.last_name, patient.date_of_birth) == ("John", "Smith", "1980-06-17")
     assert patient.patient_id == created["patient_id"] and patient.mobile == MOBILE

@@ -146,12 +146,6 @@ def get_patient_by_mobile(account_id: str, mobile: str) -> Patient | None:
     return Patient.model_validate(values) if values else None
 
 
-def get_patient_by_number(account_id: str, number: int) -> Patient | None:
-    """The number item leads to the mobile item, which also holds the registered device."""
-    record = get_patient_record_by_number(account_id, number)
-    return get_patient_by_mobile(account_id, record.mobile) if record else None
-
-
 def get_patient_record_by_number(account_id: str, number: int) -> Patient | None:
     """The patient as recorded at creation (id, mobile, date of birth, names), without the device."""
     values = _get(_patient_number_key(account_id, number))
@@ -182,16 +176,6 @@ def read_for_resend(account_id: str, number: int) -> tuple[Patient | None, Accou
     values = _found(record)
     patient = get_patient_by_mobile(account_id, str(values["mobile"])) if values else None
     return patient, settings_from_item(settings)
-
-
-def get_staff(staff_id: str) -> StaffUser | None:
-    values = _get(_staff_key(staff_id))
-    return StaffUser.model_validate(values) if values else None
-
-
-def get_staff_by_account_user(account_id: str, account_user_id: str) -> StaffUser | None:
-    values = _get(_account_user_key(account_id, account_user_id))
-    return StaffUser.model_validate(values) if values else None
 
 
 def set_patient_device(patient: Patient, endpoint_arn: str, registered_at: datetime) -> None:
