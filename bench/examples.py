@@ -396,14 +396,6 @@ def _dynamodb() -> Any:
     return boto3.client("dynamodb")
 
 
-def _items(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-    table = os.environ["TABLE_NAME"]
-    wanted = [{name: {"S": value} for name, value in key.items()} for key in keys]
-    found = _dynamodb().batch_get_item(RequestItems={table: {"Keys": wanted, "ConsistentRead": True}})
-    by_key = {(item["PK"]["S"], item["SK"]["S"]): item for item in found["Responses"][table]}
-    return [by_key[key["PK"], key["SK"]] for key in keys]
-
-
 def _write_all(items: list[dict[str, Any]]) -> None:
     table = os.environ["TABLE_NAME"]
     client = _dynamodb()
@@ -428,7 +420,11 @@ def clone_requests(request: dict[str, Any], count: int, session: str | None = No
     ]
     if session is not None:
         keys.append({"PK": f"UPLOADSESSION#{session_hash(session)}", "SK": "SESSION"})
-    stored = _items(keys)
+    from patient_docs.adapters.items import batch_get
+
+    stored = [item for item in batch_get(keys) if item is not None]
+    if len(stored) != len(keys):
+        raise LookupError(f"request {request['id']} is not stored whole")
     clones: list[dict[str, str]] = []
     items: list[dict[str, Any]] = []
     for _ in range(count):

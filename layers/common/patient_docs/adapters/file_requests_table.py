@@ -466,12 +466,11 @@ def list_file_requests(
 # ------------------------------------------------------------------ the patient page
 
 
-def _usable_condition() -> str:
-    """The link works: not expired, not locked (the caller adds which statuses it accepts)."""
-    return (
-        "(attribute_not_exists(short_link_expires_at) OR short_link_expires_at > :now)"
-        " AND (attribute_not_exists(failed_verifications) OR failed_verifications < :max_wrong)"
-    )
+# The link works: not expired, not locked (each update adds which statuses it accepts).
+_USABLE = (
+    "(attribute_not_exists(short_link_expires_at) OR short_link_expires_at > :now)"
+    " AND (attribute_not_exists(failed_verifications) OR failed_verifications < :max_wrong)"
+)
 
 
 def open_request(file_request_id: str, at: datetime, max_wrong: int) -> FileRequest | None:
@@ -484,7 +483,7 @@ def open_request(file_request_id: str, at: datetime, max_wrong: int) -> FileRequ
         return _update(
             file_request_id,
             "SET #status = :opened, opened_at = if_not_exists(opened_at, :now), updated_at = :now",
-            f"#status IN (:created, :notified) AND {_usable_condition()}",
+            f"#status IN (:created, :notified) AND {_USABLE}",
             {
                 ":opened": {"S": "opened"},
                 ":now": {"S": stored_time(at)},
@@ -546,7 +545,7 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_
         file_request_id,
         "SET upload_slots = if_not_exists(upload_slots, :zero) + :one, updated_at = :now",
         (
-            f"#status IN ({_OPEN_LIST}, :responded) AND {_usable_condition()}"
+            f"#status IN ({_OPEN_LIST}, :responded) AND {_USABLE}"
             " AND (attribute_not_exists(upload_slots) OR upload_slots < :max)"
         ),
         {
