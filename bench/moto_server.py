@@ -1,14 +1,24 @@
-"""The bench's AWS: ``moto_server``, with DynamoDB calls whose cost does not grow with the table.
+"""The bench's AWS: ``moto_server`` with its answers unchanged and their cost cut.
 
-moto (5.x) answers a ``Query`` by sorting every item of the table and keeping the partition
-asked for, and deep-copies the whole table before a ``TransactWriteItems`` (once per action),
-so that it can roll back. Both then take time in proportion to the table: seeding door C
-(thousands of file requests, each one transaction) went from ≈ 50 ms to ≈ 250 ms per request
-after 1,200 of them, and a run took half an hour. Here a query reads only the items of the
-partition it names (of the table, or of the index: moto keeps no index copies, it picks the
-table's items by their index key), and a transaction backs up only the items its actions
-name and restores those when it fails. The answers are moto's own; only their cost changes.
-AWS time is not the function's (the warm overhead leaves it out), but it is the bench's.
+moto (5.x) spends most of a call on work whose cost the bench would otherwise measure as
+"AWS time" and wait for, though it is the emulator's and not the function's:
+
+- it answers a ``Query`` by sorting every item of the table and keeping the partition asked
+  for, and deep-copies the whole table before a ``TransactWriteItems`` (once per action) so
+  that it can roll back: seeding door C (thousands of file requests, each one transaction)
+  went from ≈ 50 ms to ≈ 250 ms per request after 1,200 of them. Here a query reads only the
+  partition it names (of the table, or of the index: moto keeps no index copies, so the
+  table's items are grouped by the index key once, and again after any write), and a
+  transaction backs up only the items its actions name and restores those when it fails;
+- it writes every DynamoDB answer through botocore's model, looking up each of the ten
+  kinds an ``AttributeValue`` may hold under half a dozen spellings, for every attribute of
+  every item: ≈ 60 % of a ``Query``'s time. Here an ``AttributeValue`` (a plain dict whose
+  keys are all kinds of the model) is written with only the kinds it holds, the rest being
+  absent under every spelling; its output is moto's, byte for byte
+  (tests/unit/test_bench_moto_server.py);
+- per request it lists moto's package directory to find the service, and lists the
+  handler class's methods to find the action; both are the same every time, so each is
+  looked up once.
 
 It serves one request at a time (moto_server's own threads cost ≈ 1 ms of every call, and
 each of the bench's servers has one client at a time), over HTTP/1.0 as werkzeug does then.
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import inspect
 import os
 import signal
@@ -28,13 +39,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import moto.core.responses
+from moto.core.serialize import BaseJSONSerializer
+from moto.core.utils import method_names_from_class as _method_names
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
 _whole_table_transact = DynamoDBBackend.transact_write_items
+_whole_table_query = Table.query
+_QUERY_SIGNATURE = inspect.signature(_whole_table_query)
+_every_kind_serialized = BaseJSONSerializer._serialize_type_structure
+_dynamodb_call = DynamoHandler.call_action
+
+# DynamoDB actions that change no item; any other one (a write, a new table) makes the
+# index groups below stale.
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable", "ListTables"})
+_writes = 0  # DynamoDB calls so far that may have changed an item
+_index_groups: dict[tuple[str, str], tuple[Table, int, dict[DynamoType, list[Item]]]] = {}
 
 
 @contextmanager
@@ -91,8 +116,24 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             raise
 
 
-_whole_table_query = Table.query
-_QUERY_SIGNATURE = inspect.signature(_whole_table_query)
+def _items(table: Table) -> Iterator[Item]:
+    partitions: Any = table.items.values()  # items by range key, or the item itself
+    for items in partitions:
+        yield from items.values() if table.range_key_attr else [items]
+
+
+def _index_partition(table: Table, attribute: str, hash_key: DynamoType) -> list[Item]:
+    """The items whose ``attribute`` is ``hash_key``, from groups made once per write."""
+    cached = _index_groups.get((table.name, attribute))
+    if cached is None or cached[0] is not table or cached[1] != _writes:
+        groups: dict[DynamoType, list[Item]] = {}
+        for item in _items(table):
+            value = item.attrs.get(attribute)
+            if value is not None:
+                groups.setdefault(value, []).append(item)
+        cached = (table, _writes, groups)
+        _index_groups[(table.name, attribute)] = cached
+    return list(cached[2].get(hash_key, ()))
 
 
 def _partition(table: Table, hash_key: DynamoType, index_name: str | None) -> list[Any] | None:
@@ -105,8 +146,7 @@ def _partition(table: Table, hash_key: DynamoType, index_name: str | None) -> li
     hash_attributes = [key["AttributeName"] for key in table.get_index(index_name).schema if key["KeyType"] == "HASH"]
     if len(hash_attributes) != 1:
         return None
-    every = (item for items in table.items.values() for item in (items.values() if table.range_key_attr else [items]))
-    return [item for item in every if (value := item.attrs.get(hash_attributes[0])) is not None and value == hash_key]
+    return _index_partition(table, hash_attributes[0], hash_key)
 
 
 def query(self: Table, *args: Any, **kwargs: Any) -> Any:
@@ -122,8 +162,69 @@ def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         del self.all_items
 
 
-DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-Table.query = query  # type: ignore[method-assign]
+def dynamodb_call(self: DynamoHandler) -> Any:
+    global _writes
+    try:
+        return _dynamodb_call(self)
+    finally:
+        if self._get_action() not in _READS:
+            _writes += 1
+
+
+def serialize_structure(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    """An ``AttributeValue`` written with the kinds it holds; anything else as moto writes it."""
+    picker = self._value_picker
+    if (
+        shape.name != "AttributeValue"
+        or type(value) is not dict
+        or not value.keys() <= shape.members.keys()
+        or getattr(picker, "response_transformers", None)
+    ):
+        _every_kind_serialized(self, serialized, value, shape, key)
+        return
+    wrapper: Any = self.MAP_TYPE() if key else serialized
+    for member_key, member_shape in shape.members.items():
+        if member_key in value:  # every other kind is absent however moto spells it
+            member_shape.parent = shape
+            self._serialize_structure_member(wrapper, value, member_shape, member_key)
+    if key:
+        self._default_serialize(serialized, wrapper, shape, key)
+
+
+@functools.cache
+def method_names_from_class(clazz: object) -> list[str]:
+    return _method_names(clazz)
+
+
+class Dispatcher(DomainDispatcherApplication):
+    """moto_server's dispatcher, remembering which backend serves which host."""
+
+    @functools.cache  # noqa: B019 - one dispatcher per server process, kept for its life
+    def get_backend_for_host(self, host: str | None) -> Any:
+        return super().get_backend_for_host(host)
+
+
+_PATCHES: list[tuple[Any, str, Any]] = [
+    (DynamoDBBackend, "transact_write_items", transact_write_items),
+    (Table, "query", query),
+    (DynamoHandler, "call_action", dynamodb_call),
+    (BaseJSONSerializer, "_serialize_type_structure", serialize_structure),
+    (moto.core.responses, "method_names_from_class", method_names_from_class),
+]
+
+
+@contextmanager
+def shortcuts() -> Iterator[None]:
+    """moto with the bench's shortcuts, for as long as the block runs (in-process too, for tests)."""
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in _PATCHES]
+    for owner, name, replacement in _PATCHES:
+        setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+        _index_groups.clear()
 
 
 def serve() -> None:
@@ -133,8 +234,10 @@ def serve() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto names queue URLs and the like after it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
+    with shortcuts():
+        run_simple(
+            args.host, args.port, Dispatcher(create_backend_app), threaded=False, request_handler=MotoRequestHandler
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ WORK = ROOT / "bench" / ".work"
 WORKER = ROOT / "bench" / "worker.py"
 RESULTS = ROOT / "bench" / "results.md"
 WARMUP = 20
-LIBRARIES: dict[tuple[str, ...], list[float]] = {}  # libs runs per set of clients
 WORKER_SECONDS: dict[str, float] = {}  # time spent in each kind of worker, for the progress lines
 
 
@@ -115,40 +114,43 @@ def measure_warm(
     return services
 
 
-def measure_cold(
-    row: Row,
-    module: str,
-    handler: str,
-    example: Example,
-    services: list[str],
-    args: argparse.Namespace,
-    env: dict[str, str],
-) -> None:
-    """Cold starts and their floor, alternating, with nothing else running on the machine."""
+def measure_cold(jobs: list[Job], args: argparse.Namespace) -> None:
+    """Cold starts, and the floor and libs of each set of clients, one process at a time.
+
+    The floor depends only on the clients a function creates, so it is measured once per
+    set of them (five sets for 21 functions) rather than once per function: in each round,
+    every function of the set starts cold once, then the set's floor and libs run once, so
+    that a slow stretch of the machine falls on both sides of the ratio. No unmeasured first
+    round: the warm loops have just imported every module these processes read.
+    """
+    sets: dict[tuple[str, ...], list[Job]] = {}
+    for job in jobs:
+        sets.setdefault(tuple(sorted(job.services)), []).append(job)
     warm_total = WARMUP + args.invocations
-    events = example.events
-    floor_spec = {"services": services}
-    client_set = tuple(sorted(services))
-    # One unmeasured run of each first (byte-code caches), then cold and floor alternate.
-    for attempt in range(args.cold_runs + 1):
-        index = warm_total + attempt if len(events) > warm_total else attempt % len(events)
-        cold = run_worker(
-            "cold",
-            {"module": module, "handler": handler, "event": events[index]},
-            f"{row.function}-cold-{attempt}",
-            env,
-        )
-        floor = run_worker("floor", floor_spec, f"{row.function}-floor-{attempt}", env)
-        if client_set not in LIBRARIES:  # explanatory only: measured with the first function of each client set
-            libraries = run_worker("libraries", floor_spec, f"{row.function}-libraries-{attempt}", env)
-            if attempt:
-                row.libraries_ms.append(libraries["total_ms"])
-        if attempt:
-            row.cold_ms.append(cold["total_ms"])
-            row.floor_ms.append(floor["total_ms"])
-            row.cold_cpu_ms.append(cold["cpu_ms"])
-            row.floor_cpu_ms.append(floor["cpu_ms"])
-    row.libraries_ms = LIBRARIES.setdefault(client_set, row.libraries_ms)
+    for client_set, members in sets.items():
+        spec = {"services": list(client_set)}
+        name = "+".join(client_set)
+        floors: list[dict[str, Any]] = []
+        libraries: list[dict[str, Any]] = []
+        for attempt in range(args.cold_runs):
+            for job in members:
+                events = job.example.events
+                index = warm_total + attempt if len(events) > warm_total else attempt % len(events)
+                cold = run_worker(
+                    "cold",
+                    {"module": job.module, "handler": job.handler, "event": events[index]},
+                    f"{job.row.function}-cold-{attempt}",
+                    job.env,
+                )
+                job.row.cold_ms.append(cold["total_ms"])
+                job.row.cold_cpu_ms.append(cold["cpu_ms"])
+            env = members[0].env
+            floors.append(run_worker("floor", spec, f"{name}-floor-{attempt}", env))
+            libraries.append(run_worker("libraries", spec, f"{name}-libraries-{attempt}", env))
+        for job in members:
+            job.row.floor_ms = [floor["total_ms"] for floor in floors]
+            job.row.floor_cpu_ms = [floor["cpu_ms"] for floor in floors]
+            job.row.libraries_ms = [run["total_ms"] for run in libraries]
 
 
 @dataclass
@@ -295,8 +297,7 @@ def main() -> None:
             list(pool.map(run_lane, lanes))
         _progress(f"{len(jobs)} warm loops, {len(lanes)} at a time", started)
         # Cold starts one process at a time, so that no other work shares the machine with them.
-        for job in jobs:
-            measure_cold(job.row, job.module, job.handler, job.example, job.services, args, job.env)
+        measure_cold(jobs, args)
         _progress(f"cold starts of {len(jobs)} functions", started)
     finally:
         for lane in lanes:
@@ -307,16 +308,17 @@ def main() -> None:
         "# make bench — results",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs · {args.cold_runs} cold and floor processes per function, "
+        f"{os.cpu_count()} CPUs · {args.cold_runs} cold processes per function, {args.cold_runs} floor and libs "
+        "processes per set of clients, "
         f"{args.invocations} warm invocations after {WARMUP} warm-up ones, {args.parallel} loops at a time · "
         "AWS: moto server in its own process "
         f"· bench took {time.monotonic() - started:.0f} s",
         "",
         "cold = import the function module and serve its example once, in a fresh process (median); "
-        "floor = a fresh process that only imports boto3 and creates the same clients; "
+        "floor = a fresh process that only imports boto3 and creates the same clients "
+        "(measured per set of clients, in the same rounds as the set's functions); "
         "libs = the floor plus Powertools' validating resolver, its Logger and a first pydantic model "
-        "(what any function on this stack pays, measured once per set of clients; "
-        "cold minus libs is this project's own code). "
+        "(what any function on this stack pays; cold minus libs is this project's own code). "
         "CPU ratio = the same medians in CPU time, which other load on the machine disturbs less than wall time. "
         "warm = the handler's CPU time minus CPU time inside AWS calls (botocore hooks; botocore's own "
         "serialising and parsing count as AWS time). "
