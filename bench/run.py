@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import socket
@@ -177,13 +178,6 @@ class Lane:
         os.environ.update(provision_push(local.client))
         self.env = dict(os.environ)  # the functions' own settings (log level INFO, as deployed)
 
-    def activate(self) -> None:
-        """Point this process (the seeding) at this lane's server."""
-        os.environ.clear()
-        os.environ.update(self.env)
-        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # seeding here stays quiet
-        reset_clients()
-
 
 @dataclass
 class Job:
@@ -199,19 +193,34 @@ class Job:
         return self.lane.env
 
 
+def _lane_examples(env: dict[str, str], chosen: list[Function], routes: list[Route], count: int) -> list[Any]:
+    """One lane's examples, seeded in its server by this process (a child: the lanes seed at once)."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # seeding here stays quiet
+    reset_clients()
+    seeder = Seeder(routes)
+    return [example_for(function, routes, seeder, count) for function in chosen]
+
+
 def _seed(
     lanes: list[Lane], routes: list[Route], chosen: list[Function], args: argparse.Namespace
 ) -> tuple[list[Row], list[Job]]:
-    """Each lane's examples, seeded in its own server; a row per function, in the template's order."""
+    """Each lane's examples, seeded in its own server; a row per function, in the template's order.
+
+    A lane's seeding is mostly its server's work, so the lanes seed at once, each from a
+    process of its own (forked now, before any thread: the seeding points boto3 at its lane
+    through the environment).
+    """
+    count = WARMUP + args.invocations + args.cold_runs
+    with multiprocessing.get_context("fork").Pool(len(lanes)) as pool:
+        seeded = [pool.apply_async(_lane_examples, (lane.env, lane.functions, routes, count)) for lane in lanes]
+        examples = [result.get() for result in seeded]
     rows: list[Row] = []
     jobs: list[Job] = []
-    for lane in lanes:
-        lane.activate()
-        seeder = Seeder(routes)
-        for function in lane.functions:
+    for lane, lane_examples in zip(lanes, examples, strict=True):
+        for function, example in zip(lane.functions, lane_examples, strict=True):
             route = next((r for r in routes if r.function == function.logical_id), None)
-            count = WARMUP + args.invocations + args.cold_runs + 1
-            example = example_for(function, routes, seeder, count)
             row = Row(
                 function=function.logical_id,
                 route=route.route_key if route else "(no HTTP route)",
