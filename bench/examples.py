@@ -618,6 +618,13 @@ class RouteExample:
     minimum: int
     why: str
     seeded: tuple[str, ...] = ()  # event parts that come from seeding, even over an events/ file
+    # How long its warm loop takes, in units of about one AWS call (which is most of a loop's
+    # time against moto): the calls plus one, unless the answer makes the emulator work harder.
+    loop_weight: int | None = None
+
+    @property
+    def weight(self) -> int:
+        return self.loop_weight or self.minimum + 1
 
 
 EXAMPLES: dict[str, RouteExample] = {
@@ -683,6 +690,7 @@ EXAMPLES: dict[str, RouteExample] = {
         "one Query on GSI1 (FILEREQS#account, newest first) reads the account's 30 requests; the status filter"
         " runs on them (an account of its own, so no other scenario's requests are read)",
         ("claims",),
+        loop_weight=4,  # 30 requests read and written out per call: as long as a 3-call loop and more
     ),
     "POST /v1/file-requests/{fileRequestId}/cancel": RouteExample(
         door_c_cancel,

@@ -243,7 +243,7 @@ def _balanced(chosen: list[Function], routes: list[Route], lanes: list[Lane]) ->
 
     def weight(function: Function) -> int:
         known = EXAMPLES.get(by_function.get(function.logical_id, ""))
-        return (known.minimum if known else 4) + 1
+        return known.weight if known else 5
 
     load = [0] * len(lanes)
     placed: list[tuple[Lane, Function]] = []
