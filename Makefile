@@ -102,9 +102,11 @@ build: tools
 	@# sam build unpacks wheels without byte-code and /opt is read-only on Lambda, so every cold
 	@# start would compile pydantic and Powertools again (about +300 ms, see bench/README.md).
 	@# Hash-checked .pyc survive the zip's timestamps; only a 3.13 interpreter writes ones python3.13 reads.
+	@# scripts/slim_layer.py also leaves out files no function reads (Swagger UI assets, type stubs).
 	@if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
-		$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build > /dev/null; \
-	else echo "warning: $(PYTHON) is not 3.13; layers ship without .pyc (slower cold starts)" >&2; fi
+		$(PYTHON) scripts/slim_layer.py .aws-sam/build; \
+	else $(PYTHON) scripts/slim_layer.py --no-compile .aws-sam/build; \
+		echo "warning: $(PYTHON) is not 3.13; layers ship without .pyc (slower cold starts)" >&2; fi
 
 bench: venv
 	$(BIN)/python -m bench.run

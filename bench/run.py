@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.examples import EXAMPLES, Example, Seeder, example_for, provision_push, reset_clients
-from bench.sizes import build_common_layer, build_deps_layer, compile_bytecode, top_level_sizes, tree_bytes
+from bench.sizes import build_common_layer, build_deps_layer, top_level_sizes, tree_bytes
 from bench.table import Layer, Row, render
+from scripts.slim_layer import compile_bytecode, prune
 from tests.devserver.local_aws import LocalAws
 from tests.devserver.template import ROOT, Function, Route, functions, http_routes
 
@@ -264,6 +265,7 @@ def layers() -> list[Layer]:
     built = [("common (patient_docs)", build_common_layer()), ("deps (requirements.txt)", build_deps_layer())]
     found = []
     for name, path in built:
+        prune(path)  # as make build does
         compile_bytecode(path)
         found.append(Layer(name, tree_bytes(path), top_level_sizes(path), tree_bytes(path, with_bytecode=True)))
     return found

@@ -28,15 +28,6 @@ def tree_bytes(path: Path, with_bytecode: bool = False) -> int:
     return total
 
 
-def compile_bytecode(path: Path, invalidation: str = "unchecked-hash") -> None:
-    """What ``make build`` adds to a layer: .pyc for Python 3.13, checked by hash, not by mtime.
-
-    In a source tree that is still edited, pass ``timestamp`` so that edits are noticed.
-    """
-    command = [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", invalidation, str(path)]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
-
-
 def top_level_sizes(path: Path, limit: int = 4) -> list[tuple[str, int]]:
     sizes: dict[str, int] = {}
     for child in path.iterdir():
