@@ -197,7 +197,9 @@ class Job:
         return self.lane.env
 
 
-def _lane_examples(env: dict[str, str], chosen: list[Function], routes: list[Route], count: int) -> list[Any]:
+def _lane_examples(
+    env: dict[str, str], chosen: list[Function], routes: list[Route], count: int
+) -> list[Example | None]:
     """One lane's examples, seeded in its server by this process (a child: the lanes seed at once)."""
     os.environ.clear()
     os.environ.update(env)
