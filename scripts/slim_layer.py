@@ -59,7 +59,10 @@ def prune(root: Path) -> int:
 
 
 def compile_bytecode(root: Path, invalidation: str = "unchecked-hash") -> None:
-    """.pyc for every module but those of ``NOT_COMPILED`` (stale ones of those are removed)."""
+    """.pyc for every module but those of ``NOT_COMPILED`` (stale ones of those are removed).
+
+    In a source tree that is still edited, pass ``timestamp`` so that edits are noticed.
+    """
     for compiled in root.rglob("__pycache__/*.pyc"):
         source = compiled.parent.parent / (compiled.name.split(".", 1)[0] + ".py")
         if _NOT_COMPILED_PATH.search(source.as_posix()):

@@ -8,10 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.slim_layer import NOT_COMPILED, compile_bytecode, not_compiled, prune
+from scripts.slim_layer import NOT_COMPILED, SWAGGER_UI, compile_bytecode, not_compiled, prune
 from tests.devserver.template import ROOT
-
-SWAGGER_UI = "aws_lambda_powertools/event_handler/openapi/swagger_ui"
 
 
 def _tree(root: Path, files: list[str]) -> None:
