@@ -63,10 +63,10 @@ browser:
 	  || { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }
 
 run: venv
-	$(BIN)/python -m tests.devserver --port $(PORT)
+	$(BIN)/python -m local --port $(PORT)
 
 token: venv
-	@$(BIN)/python -m tests.devserver.tokens --role $(ROLE) --account $(ACCOUNT) $(if $(PATIENT),--patient $(PATIENT))
+	@$(BIN)/python -m local.tokens --role $(ROLE) --account $(ACCOUNT) $(if $(PATIENT),--patient $(PATIENT))
 
 lint: venv
 	$(BIN)/ruff check .

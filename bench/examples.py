@@ -34,10 +34,10 @@ from urllib.parse import quote_plus
 
 import requests as http
 
-from tests.devserver.events import LambdaContext, http_event
-from tests.devserver.local_aws import local_name, queue_arn
-from tests.devserver.queues import sqs_event
-from tests.devserver.template import ROOT, Function, Route
+from local.events import LambdaContext, http_event
+from local.local_aws import local_name, queue_arn
+from local.queues import sqs_event
+from local.template import ROOT, Function, Route
 
 EVENTS_DIR = ROOT / "events"
 ACCOUNT = "12"
@@ -410,9 +410,9 @@ def clone_requests(request: dict[str, Any], count: int, session: str | None = No
 
     Each copy: ``id``, ``short_link_id`` and, with a session, a ``session`` token of its own.
     """
-    from patient_docs.adapters.items import stored_time
+    from patient_docs.adapters.table import stored_time
     from patient_docs.rules.file_requests import new_short_link_id
-    from patient_docs.rules.response_page import new_session_token, session_hash
+    from patient_docs.rules.patient_page import new_session_token, session_hash
 
     keys = [
         {"PK": f"FILEREQ#{request['id']}", "SK": "REQUEST"},
@@ -420,7 +420,7 @@ def clone_requests(request: dict[str, Any], count: int, session: str | None = No
     ]
     if session is not None:
         keys.append({"PK": f"UPLOADSESSION#{session_hash(session)}", "SK": "SESSION"})
-    from patient_docs.adapters.items import batch_get
+    from patient_docs.adapters.table import batch_get
 
     stored = [item for item in batch_get(keys) if item is not None]
     if len(stored) != len(keys):
@@ -459,7 +459,7 @@ def copy_photo(key: str, request_id: str, photo: bytes) -> str:
 
     The same bytes, type and metadata; put rather than copied, which the emulator does faster.
     """
-    from patient_docs.rules.response_page import parse_request_file_key, request_file_key
+    from patient_docs.rules.patient_page import parse_request_file_key, request_file_key
 
     parsed = parse_request_file_key(key)
     if parsed is None:

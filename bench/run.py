@@ -25,9 +25,9 @@ from typing import Any
 from bench.examples import EXAMPLES, Example, Seeder, example_for, provision_push, reset_clients
 from bench.sizes import build_common_layer, build_deps_layer, top_level_sizes, tree_bytes
 from bench.table import Layer, Row, render
+from local.local_aws import LocalAws
+from local.template import ROOT, Function, Route, functions, http_routes
 from scripts.slim_layer import compile_bytecode, prune
-from tests.devserver.local_aws import LocalAws
-from tests.devserver.template import ROOT, Function, Route, functions, http_routes
 
 WORK = ROOT / "bench" / ".work"
 WORKER = ROOT / "bench" / "worker.py"

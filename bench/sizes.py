@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.devserver.template import ROOT
+from local.template import ROOT
 
 WORK = ROOT / "bench" / ".work" / "layers"
 SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}

@@ -268,10 +268,10 @@ SCENARIOS: dict[str, Scenario] = {
     "GET /v1/file-requests": Scenario(_door_c_list, other_account=200, patient_ok=False),
     "POST /v1/file-requests/{fileRequestId}/cancel": Scenario(_door_c_cancel, patient_ok=False),
     "POST /v1/file-requests/{fileRequestId}/resend": Scenario(_door_c_resend, patient_ok=False),
-    # Only a patient the service knows registers a device (tested with a push platform in test_door_c).
+    # Only a patient the service knows registers a device (tested with a push platform in test_file_requests).
     "POST /v1/patient-devices": Scenario(_door_c_register_device, patient_ok=False, staff_ok=False),
     "GET /v1/account-settings": Scenario(_account_settings_get, other_account=200, patient_ok=False),
-    # Only the admin role changes settings (tested in test_door_c): plain staff get 403.
+    # Only the admin role changes settings (tested in test_file_requests): plain staff get 403.
     "PUT /v1/account-settings": Scenario(_account_settings_put, right=403, other_account=403, patient_ok=False),
     # Public: the link is the capability, whoever holds it; never the patient's identity.
     "GET /r/{short_link_id}": Scenario(_page, other_account=200, other_patient=200),

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.devserver.local_aws import REGION, function_environment, local_name, provision
-from tests.devserver.template import load_template
+from local.local_aws import REGION, function_environment, local_name, provision
+from local.template import load_template
 
 BASE_URL = "http://127.0.0.1:3000"
 ORIGINS = [BASE_URL]
@@ -91,7 +91,7 @@ def aws() -> Iterator[MockedAws]:
 
 @pytest.fixture
 def api(aws: MockedAws) -> Any:
-    from tests.devserver.server import LocalApi
+    from local.server import LocalApi
 
     return LocalApi(aws, BASE_URL, quiet=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import struct
 import urllib.parse
 import zlib
@@ -12,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.devserver import tokens
+from local import tokens
 
-# shared/ sits beside the checkout: ../shared/seeds
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The vendors' examples the doors must match field for field: requests and responses, copied verbatim.
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 
 
 @dataclass
@@ -58,33 +57,9 @@ def call(
     return Reply(status, out_headers, data)
 
 
-def seed_text(prefix: str) -> str:
-    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text()
-
-
-def seed_curl_payload(prefix: str) -> Any:
-    """The JSON body of the seed's curl example (``-d '...'`` or ``--data '...'``)."""
-    found = re.search(r"(?:-d|--data) '(.*?)'", seed_text(prefix), re.S)
-    assert found, f"seed {prefix} has no curl body"
-    return json.loads(found.group(1))
-
-
-def seed_json_documents(prefix: str) -> list[Any]:
-    """Every top-level JSON object that starts a line of the seed, in order."""
-    text = seed_text(prefix)
-    decoder = json.JSONDecoder()
-    found: list[Any] = []
-    position = 0
-    for match in re.finditer(r"(?m)^\{", text):
-        if match.start() < position:
-            continue
-        try:
-            value, end = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        found.append(value)
-        position = end
-    return found
+def seed_example(name: str) -> Any:
+    """A request or response example of a vendor's API document, kept as a fixture (``tests/fixtures/seeds``)."""
+    return json.loads((SEEDS / f"{name}.json").read_text())
 
 
 def key_of_presigned_url(url: str, bucket: str) -> str:

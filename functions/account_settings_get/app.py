@@ -5,19 +5,19 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.account_settings import read_account_settings
-from patient_docs.models.door_c import AccountSettingsOut
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.file_requests import AccountSettingsOut
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.get(
     "/v1/account-settings",
     summary="The account's SMS sender ID and short link lifetime",
     tags=["Door C: account settings"],
-    responses=door_c.ERRORS,
+    responses=file_requests.ERRORS,
 )
 def get_settings() -> AccountSettingsOut:
     return AccountSettingsOut.of(read_account_settings(caller_from_event(app.current_event)))

@@ -5,19 +5,19 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.account_settings import change_account_settings
-from patient_docs.models.door_c import AccountSettingsBody, AccountSettingsOut
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.file_requests import AccountSettingsBody, AccountSettingsOut
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.put(
     "/v1/account-settings",
     summary="Change the account's SMS settings (role admin only)",
     tags=["Door C: account settings"],
-    responses=door_c.SETTINGS_ERRORS,
+    responses=file_requests.SETTINGS_ERRORS,
 )
 def put_settings(request: AccountSettingsBody) -> AccountSettingsOut:
     settings = change_account_settings(caller_from_event(app.current_event), request)

@@ -6,14 +6,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.create_file_request import IDEMPOTENCY, create_file_request
-from patient_docs.models.door_c import CreateFileRequestBody, FileRequestOut
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.file_requests import CreateFileRequestBody, FileRequestOut
 from patient_docs.settings import get_settings
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.post(
@@ -21,7 +21,7 @@ app = door_c.resolver()
     status_code=201,
     summary="Create a file request and notify the patient by SMS or app push",
     tags=["Door C: file requests"],
-    responses=door_c.CREATE_ERRORS,
+    responses=file_requests.CREATE_ERRORS,
 )
 def create(
     request: CreateFileRequestBody,

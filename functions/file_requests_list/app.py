@@ -6,20 +6,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.read_file_requests import FileRequestQuery, list_file_requests
-from patient_docs.models.door_c import UUID_PATTERN, FileRequestPage
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.file_requests import Status
+from patient_docs.schemas.file_requests import UUID_PATTERN, FileRequestPage
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.get(
     "/v1/file-requests",
     summary="List the account's file requests, filtered by patient and status",
     tags=["Door C: file requests"],
-    responses=door_c.ERRORS,
+    responses=file_requests.ERRORS,
 )
 def list_requests(
     patientId: Annotated[str | None, Query(pattern=UUID_PATTERN, description="Door C patient UUID")] = None,  # noqa: N803

@@ -6,19 +6,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.change_file_request import resend_notification
-from patient_docs.models.door_c import UUID_PATTERN, FileRequestOut
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.file_requests import UUID_PATTERN, FileRequestOut
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.post(
     "/v1/file-requests/<fileRequestId>/resend",
     summary="Notify the patient again: at most once a minute and 5 times per request",
     tags=["Door C: file requests"],
-    responses=door_c.CHANGE_ERRORS,
+    responses=file_requests.CHANGE_ERRORS,
 )
 def resend(
     fileRequestId: Annotated[str, Path(pattern=UUID_PATTERN)],  # noqa: N803 - the seed's name

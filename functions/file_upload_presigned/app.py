@@ -5,20 +5,20 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_b
+from patient_docs.http import patient_documents
 from patient_docs.logic.upload_file import presign_upload
-from patient_docs.models.door_b import Envelope, PresignedUploadOut, PresignUploadRequest
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.timestamps import iso_naive_utc
+from patient_docs.schemas.patient_documents import Envelope, PresignedUploadOut, PresignUploadRequest
 
-app = door_b.resolver()
+app = patient_documents.resolver()
 
 
 @app.post(
     "/apis/v1/file/upload/presigned",
     summary="Get a presigned POST to upload a file straight to storage",
     tags=["Door B: patient documents"],
-    responses=door_b.ERRORS,
+    responses=patient_documents.ERRORS,
 )
 def presign_file_upload(request: PresignUploadRequest) -> Envelope[PresignedUploadOut]:
     caller = caller_from_event(app.current_event)

@@ -6,20 +6,20 @@ from aws_lambda_powertools.event_handler.openapi.params import File, Form, Uploa
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_b
+from patient_docs.http import patient_documents
 from patient_docs.logic.upload_file import upload_unsigned
-from patient_docs.models.common import FileName
-from patient_docs.models.door_b import Envelope, UploadedFileOut
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.common import FileName
+from patient_docs.schemas.patient_documents import Envelope, UploadedFileOut
 
-app = door_b.resolver()
+app = patient_documents.resolver()
 
 
 @app.post(
     "/apis/v1/file/upload/unsigned",
     summary="Upload a file through the API (compatibility; bounded to the inline limit)",
     tags=["Door B: patient documents"],
-    responses=door_b.ERRORS,
+    responses=patient_documents.ERRORS,
 )
 def upload_file(
     file: Annotated[UploadFile, File(description="The file")],

@@ -6,13 +6,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_a
+from patient_docs.http import inline_documents
 from patient_docs.logic.create_inline_document import create_inline_document
-from patient_docs.models.door_a import CreateInlineDocumentRequest, InlineDocumentOut, InlineDocumentResponse
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.inline_documents import CreateInlineDocumentRequest, InlineDocumentOut, InlineDocumentResponse
 
-app = door_a.resolver()
+app = inline_documents.resolver()
 
 
 @app.post(
@@ -20,7 +20,7 @@ app = door_a.resolver()
     status_code=201,
     summary="Create a patient document from base64 data",
     tags=["Door A: patient documents"],
-    responses=door_a.ERRORS,
+    responses=inline_documents.ERRORS,
 )
 def create_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: CreateInlineDocumentRequest

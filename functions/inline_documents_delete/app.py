@@ -7,12 +7,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_a
+from patient_docs.http import inline_documents
 from patient_docs.logic.delete_document import delete_document
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
 
-app = door_a.resolver()
+app = inline_documents.resolver()
 
 
 @app.delete(
@@ -20,7 +20,7 @@ app = door_a.resolver()
     status_code=204,
     summary="Delete a document",
     tags=["Door A: patient documents"],
-    responses={204: {"description": "Deleted"}, **door_a.ERRORS},
+    responses={204: {"description": "Deleted"}, **inline_documents.ERRORS},
 )
 def delete_patient_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]

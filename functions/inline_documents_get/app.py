@@ -6,21 +6,25 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_a
+from patient_docs.http import inline_documents
 from patient_docs.logic.read_documents import download_link, get_document
-from patient_docs.models.door_a import InlineDocumentOut, InlineDocumentWithUrlOut, InlineDocumentWithUrlResponse
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import iso_with_offset
+from patient_docs.schemas.inline_documents import (
+    InlineDocumentOut,
+    InlineDocumentWithUrlOut,
+    InlineDocumentWithUrlResponse,
+)
 
-app = door_a.resolver()
+app = inline_documents.resolver()
 
 
 @app.get(
     "/api/v2/patients/<patient_id>/documents/<document_id>",
     summary="Get a document with a short-lived download URL",
     tags=["Door A: patient documents"],
-    responses=door_a.ERRORS,
+    responses=inline_documents.ERRORS,
 )
 def get_patient_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]

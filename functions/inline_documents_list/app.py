@@ -6,23 +6,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_a
+from patient_docs.http import inline_documents
 from patient_docs.logic.read_documents import list_documents
-from patient_docs.models.door_a import InlineDocumentListResponse, InlineDocumentOut
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.inline_documents import InlineDocumentListResponse, InlineDocumentOut
 
 MAX_PAGE = 100  # also the default: most patients have fewer documents, and read them in one call
 
-app = door_a.resolver()
+app = inline_documents.resolver()
 
 
 @app.get(
     "/api/v2/patients/<patient_id>/documents",
     summary="List a patient's documents",
     tags=["Door A: patient documents"],
-    responses=door_a.ERRORS,
+    responses=inline_documents.ERRORS,
 )
 def list_patient_documents(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)],

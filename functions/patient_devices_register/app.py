@@ -5,13 +5,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_c
+from patient_docs.http import file_requests
 from patient_docs.logic.register_patient_device import register_patient_device
-from patient_docs.models.door_c import DeviceOut, RegisterDeviceBody
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.timestamps import iso_with_offset, utc_now
+from patient_docs.schemas.file_requests import DeviceOut, RegisterDeviceBody
 
-app = door_c.resolver()
+app = file_requests.resolver()
 
 
 @app.post(
@@ -19,7 +19,7 @@ app = door_c.resolver()
     status_code=201,
     summary="Register the calling patient's app device; later requests arrive by push",
     tags=["Door C: file requests"],
-    responses=door_c.DEVICE_ERRORS,
+    responses=file_requests.DEVICE_ERRORS,
 )
 def register(request: RegisterDeviceBody) -> DeviceOut:
     patient = register_patient_device(caller_from_event(app.current_event), request)

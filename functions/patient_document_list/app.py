@@ -7,15 +7,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
 from patient_docs.errors import InvalidField
-from patient_docs.http import door_b
+from patient_docs.http import patient_documents
 from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_documents
-from patient_docs.models.door_b import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
+from patient_docs.schemas.patient_documents import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
 from patient_docs.settings import get_settings
 
-app = door_b.resolver()
+app = patient_documents.resolver()
 # Documented in /openapi.json; _bound() decides.
 _BOUND: dict[str, Any] = {"json_schema_extra": {"pattern": RANGE_BOUND_PATTERN}}
 
@@ -33,7 +33,7 @@ def _bound(name: str, value: str | None, end: bool) -> Any:
     "/apis/v1/patient-document/<patientId>",
     summary="List a patient's documents with filters and pages",
     tags=["Door B: patient documents"],
-    responses=door_b.ERRORS,
+    responses=patient_documents.ERRORS,
 )
 def list_patient_documents(
     patientId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name

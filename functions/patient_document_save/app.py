@@ -5,20 +5,20 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_b
+from patient_docs.http import patient_documents
 from patient_docs.logic.save_document import save_document
-from patient_docs.models.door_b import Envelope, PatientDocumentOut, SaveDocumentRequest
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.patient_documents import Envelope, PatientDocumentOut, SaveDocumentRequest
 from patient_docs.settings import get_settings
 
-app = door_b.resolver()
+app = patient_documents.resolver()
 
 
 @app.post(
     "/apis/v1/patient-document",
     summary="Save a document record for a file uploaded with Upload File",
     tags=["Door B: patient documents"],
-    responses=door_b.ERRORS,
+    responses=patient_documents.ERRORS,
 )
 def save_patient_document(request: SaveDocumentRequest) -> Envelope[PatientDocumentOut]:
     doc = save_document(caller_from_event(app.current_event), request)

@@ -6,21 +6,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
-from patient_docs.http import door_b
+from patient_docs.http import patient_documents
 from patient_docs.logic.update_document import update_document
-from patient_docs.models.door_b import Envelope, PatientDocumentOut, UpdateDocumentRequest
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.patient_documents import Envelope, PatientDocumentOut, UpdateDocumentRequest
 from patient_docs.settings import get_settings
 
-app = door_b.resolver()
+app = patient_documents.resolver()
 
 
 @app.post(
     "/apis/v1/patient-document/<documentId>",
     summary="Update some fields of a document; omitted fields keep their value",
     tags=["Door B: patient documents"],
-    responses=door_b.ERRORS,
+    responses=patient_documents.ERRORS,
 )
 def update_patient_document(
     documentId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name

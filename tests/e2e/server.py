@@ -32,7 +32,7 @@ class RunningServer:
     def token(self, *args: str) -> str:
         """What ``make token ...`` prints: the last line is the token."""
         out = subprocess.run(
-            [sys.executable, "-m", "tests.devserver.tokens", *args],
+            [sys.executable, "-m", "local.tokens", *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -52,7 +52,7 @@ def local_server(key_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
     env.update(extra_env or {})
     log = (key_dir / f"server-{port}.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.devserver", "--port", str(port)],
+        [sys.executable, "-m", "local", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,

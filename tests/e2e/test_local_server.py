@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.devserver.template import http_routes
+from local.template import http_routes
 from tests.e2e.server import RunningServer, local_server
 from tests.utils import pdf_bytes, png_bytes
 

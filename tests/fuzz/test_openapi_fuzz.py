@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from local import tokens
+from local.local_aws import local_name
+from local.template import ROOT
 from tests.authz_fixtures import multipart
-from tests.devserver import tokens
-from tests.devserver.local_aws import local_name
-from tests.devserver.template import ROOT
 from tests.utils import b64, png_bytes
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -51,7 +51,7 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": f"layers/common{os.pathsep}."}
     env.pop("AWS_ENDPOINT_URL", None)  # the server starts its own embedded AWS
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.devserver", "--port", str(port), "--quiet"],
+        [sys.executable, "-m", "local", "--port", str(port), "--quiet"],
         cwd=ROOT,
         env=env,
         stdout=log,

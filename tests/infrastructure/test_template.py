@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.devserver.template import ROOT, functions, http_routes, load_template, resources_of_type
+from local.template import ROOT, functions, http_routes, load_template, resources_of_type
 
 TEMPLATE = load_template()
 FUNCTIONS = functions()
@@ -49,7 +49,7 @@ def test_every_template_route_is_served_by_its_function(route):
 
 
 def test_every_function_event_is_handled_without_a_server_error(aws):
-    from tests.devserver.events import LambdaContext
+    from local.events import LambdaContext
 
     for function in FUNCTIONS:
         event = json.loads((ROOT / "events" / f"{Path(function.code_uri).name}.json").read_text())
@@ -64,7 +64,7 @@ def test_every_function_event_is_handled_without_a_server_error(aws):
 
 
 def test_the_local_server_routes_are_exactly_the_templates():
-    from tests.devserver.server import LocalApi
+    from local.server import LocalApi
 
     class NoSms:
         def sms_messages(self):

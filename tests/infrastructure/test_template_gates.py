@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.devserver.template import functions, http_routes, load_template, resources_of_type
+from local.template import functions, http_routes, load_template, resources_of_type
 
 # The patient page and anything else without a JWT: at most this many requests per second.
 PUBLIC_RATE_LIMIT = 10

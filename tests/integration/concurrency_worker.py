@@ -18,7 +18,7 @@ def warm(_: int) -> None:
 
 
 def invoke(module: str, event: dict[str, Any]) -> dict[str, Any]:
-    from tests.devserver.events import LambdaContext
+    from local.events import LambdaContext
 
     handler = importlib.import_module(module).lambda_handler
     return dict(handler(event, LambdaContext(function_name=module)))

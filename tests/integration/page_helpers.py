@@ -8,9 +8,9 @@ from typing import Any
 
 import requests
 
+from local.events import LambdaContext
+from local.queues import sqs_event
 from tests.conftest import NAMES, MockedAws
-from tests.devserver.events import LambdaContext
-from tests.devserver.queues import sqs_event
 from tests.utils import STAFF_12, call, png_bytes
 
 DOB = "1980-06-17"

@@ -21,10 +21,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local import tokens
+from local.events import http_event
+from local.template import Route, http_routes
 from tests.authz_fixtures import OTHER_ACCOUNT, OTHER_PATIENT, OWNER_ACCOUNT, OWNER_PATIENT, SCENARIOS, Request
-from tests.devserver import tokens
-from tests.devserver.events import http_event
-from tests.devserver.template import Route, http_routes
 from tests.utils import Reply, call
 
 ROUTES = http_routes()

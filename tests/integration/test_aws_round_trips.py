@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.devserver.template import load_template
+from local.template import load_template
 from tests.integration.page_helpers import (
     create_request,
     presign,
@@ -114,16 +114,16 @@ def test_a_resend_claims_reads_and_notifies(api, aws, clock):
 
 def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
     link = create_request(api)["short_link_id"]
-    with aws_calls("ResponsePageFunction") as first:
+    with aws_calls("PatientPageOpenFunction") as first:
         assert call(api, "GET", f"/r/{link}").status == 200
-    with aws_calls("ResponsePageFunction") as again:
+    with aws_calls("PatientPageOpenFunction") as again:
         assert call(api, "GET", f"/r/{link}").status == 200
     assert first == again == ["GetItem", "UpdateItem"]
 
 
 def test_verify_reads_link_request_and_patient_record_once(api, aws):
     link = create_request(api)["short_link_id"]
-    with aws_calls("ResponseVerifyFunction") as calls:
+    with aws_calls("PatientPageVerifyFunction") as calls:
         assert verify(api, link).status == 200
     assert calls == ["GetItem", "Query", "GetItem", "PutItem", "UpdateItem"]
 
@@ -131,7 +131,7 @@ def test_verify_reads_link_request_and_patient_record_once(api, aws):
 def test_an_upload_is_one_batch_read_and_one_slot(api, aws):
     link = create_request(api)["short_link_id"]
     session = session_for(api, link)
-    with aws_calls("ResponseUploadFunction") as calls:
+    with aws_calls("PatientPageUploadFunction") as calls:
         assert presign(api, link, session).status == 200
     assert calls == ["BatchGetItem", "UpdateItem"]
 

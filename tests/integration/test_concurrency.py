@@ -14,12 +14,12 @@ import boto3
 import pytest
 import requests
 
+from local import tokens
+from local.events import http_event
+from local.local_aws import REGION, provision
+from local.queues import sqs_event
+from local.template import load_template
 from tests.conftest import NAMES, ORIGINS
-from tests.devserver import tokens
-from tests.devserver.events import http_event
-from tests.devserver.local_aws import REGION, provision
-from tests.devserver.queues import sqs_event
-from tests.devserver.template import load_template
 from tests.integration import concurrency_worker
 from tests.integration.page_helpers import (
     SEED_REQUEST,
@@ -155,7 +155,7 @@ def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):
     )
     link = created["short_link_id"]
     verify = _public_event(f"/r/{link}/verify", "POST /r/{short_link_id}/verify", link, {"date_of_birth": "1980-06-17"})
-    session = json.loads(containers.invoke("functions.response_verify.app", [verify])[0]["body"])["upload_session"]
+    session = json.loads(containers.invoke("functions.patient_page_verify.app", [verify])[0]["body"])["upload_session"]
     photos = [png_bytes(2 + index, 2) for index in range(20)]
     presigns = [
         _public_event(
@@ -168,7 +168,7 @@ def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):
         for i in range(20)
     ]
     # When 20 presigns run in parallel containers and 20 uploads go to storage at once
-    forms = [json.loads(r["body"]) for r in containers.invoke("functions.response_upload.app", presigns)]
+    forms = [json.loads(r["body"]) for r in containers.invoke("functions.patient_page_upload.app", presigns)]
     assert all("fields" in form for form in forms), forms
 
     def post(index: int) -> int:

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from tests.devserver.server import _Server
-from tests.devserver.template import http_routes
+from local.server import _Server
+from local.template import http_routes
 from tests.utils import STAFF_12, call
 
 PATIENT = 1172416

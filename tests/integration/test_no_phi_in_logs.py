@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from local import tokens
 from tests.authz_fixtures import multipart
-from tests.devserver import tokens
 from tests.utils import b64, call, pdf_bytes, png_bytes
 
 PATIENT = 1172416

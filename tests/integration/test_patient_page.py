@@ -66,7 +66,7 @@ def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws,
     import patient_docs.logic.patient_page as page_logic
 
     later = datetime.now(UTC) + timedelta(days=30)
-    monkeypatch.setattr("functions.response_page.app.utc_now", lambda: later)
+    monkeypatch.setattr("functions.patient_page_open.app.utc_now", lambda: later)
     reply = call(api, "GET", f"/r/{expired['short_link_id']}")
     assert reply.status == 410 and "expired" in reply.body.decode()
     assert page_logic.LOCKED_MESSAGE not in reply.body.decode()
@@ -145,7 +145,7 @@ def test_an_expired_session_is_refused(api, aws, monkeypatch):
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     later = datetime.now(UTC) + timedelta(minutes=16)
-    monkeypatch.setattr("functions.response_upload.app.utc_now", lambda: later)
+    monkeypatch.setattr("functions.patient_page_upload.app.utc_now", lambda: later)
     _refused(api, aws, presign(api, created["short_link_id"], session), 400, "X-Upload-Session")
 
 
@@ -184,7 +184,7 @@ def test_a_link_that_stops_working_refuses_uploads_with_its_page_status(api, aws
         _refused(api, aws, presign(api, link, session, "a.jpg", "image/jpeg", 15 * 1024 * 1024 + 1), status)
         assert _slots_taken(aws, request["id"]) == 0, status
     later = datetime.fromisoformat(expired["short_link_expires_at"]) + timedelta(seconds=1)
-    monkeypatch.setattr("functions.response_upload.app.utc_now", lambda: later)
+    monkeypatch.setattr("functions.patient_page_upload.app.utc_now", lambda: later)
     _refused(api, aws, presign(api, expired["short_link_id"], None), 410)
     assert _slots_taken(aws, expired["id"]) == 0
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.devserver import tokens
+from local import tokens
 from tests.utils import b64, call, png_bytes
 
 PATH = "/api/v2/patients/1172416/documents"
@@ -65,7 +65,7 @@ def _public_key_in_a_fresh_process(directory: str) -> bytes:
     import os
 
     os.environ["PATIENT_DOCS_LOCAL_DIR"] = directory
-    from tests.devserver import tokens as fresh
+    from local import tokens as fresh
 
     return fresh.public_key_pem()
 

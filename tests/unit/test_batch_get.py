@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from patient_docs.adapters import items
+from patient_docs.adapters import table
 from patient_docs.settings import get_settings
 
 A = {"PK": "A", "SK": "X"}
@@ -21,7 +21,7 @@ def _encoded(*keys):
 @pytest.fixture
 def stubbed(monkeypatch):
     client = boto3.client("dynamodb", region_name="us-east-1")
-    monkeypatch.setattr(items, "dynamodb", lambda: client)
+    monkeypatch.setattr(table, "dynamodb", lambda: client)
     with Stubber(client) as stubber:
         yield stubber
     stubber.assert_no_pending_responses()
@@ -39,7 +39,7 @@ def _expect(stubbed, keys, found, unprocessed=()):
 
 def test_items_come_back_in_the_order_asked_with_none_for_missing(stubbed):
     _expect(stubbed, [A, B, C], found=[C, A])
-    found = items.batch_get([A, B, C])
+    found = table.batch_get([A, B, C])
     assert [item and item["v"]["S"] for item in found] == ["a", None, "c"]
 
 
@@ -47,16 +47,16 @@ def test_unprocessed_keys_are_asked_for_again_until_answered(stubbed):
     _expect(stubbed, [A, B, C], found=[A], unprocessed=[B, C])
     _expect(stubbed, [B, C], found=[B], unprocessed=[C])
     _expect(stubbed, [C], found=[C])
-    assert [item and item["v"]["S"] for item in items.batch_get([A, B, C])] == ["a", "b", "c"]
+    assert [item and item["v"]["S"] for item in table.batch_get([A, B, C])] == ["a", "b", "c"]
 
 
 def test_a_key_asked_twice_is_read_once(stubbed):
     _expect(stubbed, [A], found=[A])
-    assert [item and item["v"]["S"] for item in items.batch_get([A, A])] == ["a", "a"]
+    assert [item and item["v"]["S"] for item in table.batch_get([A, A])] == ["a", "a"]
 
 
 def test_keys_left_unprocessed_every_time_fail_loudly(stubbed):
     for _ in range(5):
         _expect(stubbed, [A], found=[], unprocessed=[A])
     with pytest.raises(RuntimeError, match="unprocessed"):
-        items.batch_get([A])
+        table.batch_get([A])

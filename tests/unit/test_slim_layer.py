@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from local.template import ROOT
 from scripts.slim_layer import NOT_COMPILED, SWAGGER_UI, compile_bytecode, not_compiled, prune
-from tests.devserver.template import ROOT
 
 
 def _tree(root: Path, files: list[str]) -> None:

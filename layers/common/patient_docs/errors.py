@@ -1,98 +1,115 @@
-"""Domain errors. Logic and adapters raise these; each door maps them to its format."""
+"""Every error the service raises on purpose, in one catalogue.
+
+Refusals (``Refused`` and its kinds) end a request: each door renders them in its own format,
+with the HTTP status that ``patient_docs.http.errors`` gives each kind. Outcomes of a storage or
+delivery call (``RecordTaken``, ``RecordChanged``, ``DocumentIdTaken``, ``NotificationFailed``) are
+raised by adapters in place of ``ClientError`` and handled by the logic that made the call; a
+handler never sees them.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-class PatientDocsError(Exception):
-    """Base class: ``status`` is the HTTP status, ``field`` the input at fault (if any)."""
+if TYPE_CHECKING:
+    from patient_docs.models.file_requests import FileRequest
 
-    status = 400
-    code = "bad_request"
+
+class Refused(Exception):
+    """A request the service will not carry out. ``field``: the input at fault, if any."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
-    def headers(self) -> dict[str, str]:
-        """Response headers the error adds (none unless a subclass says so)."""
-        return {}
 
-
-class InvalidField(PatientDocsError):
-    status = 400
-    code = "invalid_field"
-
+class InvalidField(Refused):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, field)
 
 
 class PayloadTooLarge(InvalidField):
-    status = 413
-    code = "payload_too_large"
+    """A file above the inline or upload limit."""
 
 
-class Unauthenticated(PatientDocsError):
-    status = 401
-    code = "unauthenticated"
+class WrongAnswer(InvalidField):
+    """A date of birth that does not match; carries how many tries are left."""
 
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__("date_of_birth", "does not match our records")
+        self.attempts_left = attempts_left
+
+
+class Unauthenticated(Refused):
     def __init__(self, message: str = "a valid bearer token is required") -> None:
         super().__init__(message)
 
 
-class Forbidden(PatientDocsError):
+class Forbidden(Refused):
     """The caller may see the resource but not change it (e.g. account settings without ``admin``)."""
 
-    status = 403
-    code = "forbidden"
 
-
-class NotFound(PatientDocsError):
+class NotFound(Refused):
     """Also what a caller gets for anything outside their account or patient."""
-
-    status = 404
-    code = "not_found"
 
     def __init__(self, what: str = "resource") -> None:
         super().__init__(f"{what} not found")
 
 
-class Gone(PatientDocsError):
+class Gone(Refused):
     """A short link that worked once: expired or cancelled."""
 
-    status = 410
-    code = "gone"
+
+class Conflict(Refused):
+    """The record is not in a state that allows the change, or the same key is in flight."""
 
 
-class Conflict(PatientDocsError):
-    status = 409
-    code = "conflict"
+class UnprocessableRequest(Refused):
+    """Well-formed, but contradicts an earlier request (an idempotency key reused with another body)."""
 
 
-class UnprocessableRequest(PatientDocsError):
-    status = 422
-    code = "unprocessable"
+class Locked(Refused):
+    """A patient page link locked after too many wrong answers."""
 
 
-class Locked(PatientDocsError):
-    status = 423
-    code = "locked"
-
-
-class TooManyRequests(PatientDocsError):
+class TooManyRequests(Refused):
     """``retry_after``: seconds until a retry can succeed (``Retry-After``); None when it never will."""
-
-    status = 429
-    code = "too_many_requests"
 
     def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
-    def headers(self) -> dict[str, str]:
-        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+class ServiceUnavailable(Refused):
+    """A feature this deployment has not configured (e.g. app push)."""
 
 
-class ServiceUnavailable(PatientDocsError):
-    status = 503
-    code = "service_unavailable"
+# ------------------------------------------------------------------ outcomes of storage and delivery calls
+
+
+class RecordTaken(Exception):
+    """A conditional create lost a race (or drew an id already in use): read again and retry."""
+
+
+class DocumentIdTaken(RecordTaken):
+    """Another document already holds this id (a 1-in-4096 same-millisecond clash)."""
+
+
+class RecordChanged(Exception):
+    """A conditional update found the record missing or not in the expected state.
+
+    ``current`` is the record as the failed update found it, where the update asked for it.
+    """
+
+    def __init__(self, what: str, current: FileRequest | None = None) -> None:
+        super().__init__(what)
+        self.current = current
+
+
+class NotificationFailed(Exception):
+    """SNS refused the message or could not be reached; ``reason`` is an error code, never data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

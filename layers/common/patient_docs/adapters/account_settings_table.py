@@ -8,8 +8,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.items import Key, stored_time
-from patient_docs.models.file_requests import AccountSettings
+from patient_docs.adapters.table import Key, stored_time
+from patient_docs.models.account_settings import AccountSettings
 from patient_docs.settings import get_settings
 
 _deserializer = TypeDeserializer()

@@ -10,32 +10,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.errors import NotFound
+from patient_docs.adapters.table import (
+    INDEX_POSITION,
+    Item,
+    Key,
+    decode,
+    encode,
+    is_conditional_failure,
+    serialize,
+    table_name,
+    typed_key,
+)
+from patient_docs.errors import DocumentIdTaken, NotFound
 from patient_docs.models.documents import Document
-from patient_docs.settings import get_settings
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-_KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "entity")
 
 
-class DocumentIdTaken(Exception):
-    """Another document already holds this id (a 1-in-4096 same-millisecond clash)."""
-
-
-def _doc_key(document_id: int) -> dict[str, Any]:
-    return {"PK": {"S": f"DOC#{document_id}"}, "SK": {"S": "DOC"}}
+def _doc_key(document_id: int) -> Item:
+    return typed_key({"PK": f"DOC#{document_id}", "SK": "DOC"})
 
 
 def patient_partition(account_id: str, patient_id: int) -> str:
     return f"PATIENT#{account_id}#{patient_id}"
 
 
-def document_item(doc: Document) -> dict[str, Any]:
+def document_item(doc: Document) -> Item:
     """The item a document is stored as (also written inside other modules' transactions)."""
     attributes = doc.model_dump(mode="json", exclude_none=True)
     attributes.update(
@@ -45,33 +46,28 @@ def document_item(doc: Document) -> dict[str, Any]:
         GSI1SK=f"{attributes['created_at']}#{doc.id:016d}",
         entity="document",
     )
-    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+    return encode(attributes)
 
 
-def _from_item(item: dict[str, Any]) -> Document:
-    values = {name: _deserializer.deserialize(value) for name, value in item.items() if name not in _KEY_ATTRIBUTES}
-    return Document.model_validate(values)
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+def _from_item(item: Item) -> Document:
+    return Document.model_validate(decode(item))
 
 
 def put_document(doc: Document) -> None:
     try:
         dynamodb().put_item(
-            TableName=get_settings().table_name,
+            TableName=table_name(),
             Item=document_item(doc),
             ConditionExpression="attribute_not_exists(PK)",
         )
     except ClientError as exc:
-        if _is_conditional_failure(exc):
+        if is_conditional_failure(exc):
             raise DocumentIdTaken(str(doc.id)) from exc
         raise
 
 
 def get_document(document_id: int) -> Document | None:
-    response = dynamodb().get_item(TableName=get_settings().table_name, Key=_doc_key(document_id))
+    response = dynamodb().get_item(TableName=table_name(), Key=_doc_key(document_id))
     item = response.get("Item")
     return _from_item(item) if item else None
 
@@ -79,7 +75,7 @@ def get_document(document_id: int) -> Document | None:
 def list_patient_documents(account_id: str, patient_id: int, newest_first: bool = True) -> list[Document]:
     documents: list[Document] = []
     request: dict[str, Any] = {
-        "TableName": get_settings().table_name,
+        "TableName": table_name(),
         "IndexName": "GSI1",
         "KeyConditionExpression": "GSI1PK = :pk",
         "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
@@ -94,18 +90,15 @@ def list_patient_documents(account_id: str, patient_id: int, newest_first: bool 
         request["ExclusiveStartKey"] = last_key
 
 
-PAGE_KEYS = ("PK", "SK", "GSI1PK", "GSI1SK")  # a position in GSI1: the last item of a page
-
-
 def list_patient_documents_page(
-    account_id: str, patient_id: int, limit: int, after: dict[str, str] | None = None
-) -> tuple[list[Document], dict[str, str] | None]:
+    account_id: str, patient_id: int, limit: int, after: Key | None = None
+) -> tuple[list[Document], Key | None]:
     """One page of a patient's documents, newest first, and the position after it (None: last page).
 
     One Query: it reads one item more than the page, so a full last page does not promise a next one.
     """
     request: dict[str, Any] = {
-        "TableName": get_settings().table_name,
+        "TableName": table_name(),
         "IndexName": "GSI1",
         "KeyConditionExpression": "GSI1PK = :pk",
         "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
@@ -113,10 +106,10 @@ def list_patient_documents_page(
         "Limit": limit + 1,
     }
     if after:
-        request["ExclusiveStartKey"] = {name: {"S": value} for name, value in after.items()}
+        request["ExclusiveStartKey"] = typed_key(after)
     items = dynamodb().query(**request).get("Items", [])
     page = items[:limit]
-    position = {name: page[-1][name]["S"] for name in PAGE_KEYS} if len(items) > limit else None
+    position = {name: page[-1][name]["S"] for name in INDEX_POSITION} if len(items) > limit else None
     return [_from_item(item) for item in page], position
 
 
@@ -147,14 +140,14 @@ def update_document(
         if value is None:
             remove_parts.append(f"#f{index}")
         else:
-            values[f":v{index}"] = _serializer.serialize(value)
+            values[f":v{index}"] = serialize(value)
             set_parts.append(f"#f{index} = :v{index}")
     expression = "SET " + ", ".join(set_parts)
     if remove_parts:
         expression += " REMOVE " + ", ".join(remove_parts)
     try:
         response = dynamodb().update_item(
-            TableName=get_settings().table_name,
+            TableName=table_name(),
             Key=_doc_key(document_id),
             UpdateExpression=expression,
             ConditionExpression=condition,
@@ -163,7 +156,7 @@ def update_document(
             ReturnValues="ALL_NEW",
         )
     except ClientError as exc:
-        if _is_conditional_failure(exc):
+        if is_conditional_failure(exc):
             raise NotFound("document") from exc
         raise
     return _from_item(response["Attributes"])
@@ -173,14 +166,14 @@ def delete_document(document_id: int, account_id: str, patient_id: int | None) -
     condition, values = _ownership_condition(account_id, patient_id)
     try:
         response = dynamodb().delete_item(
-            TableName=get_settings().table_name,
+            TableName=table_name(),
             Key=_doc_key(document_id),
             ConditionExpression=condition,
             ExpressionAttributeValues=values,
             ReturnValues="ALL_OLD",
         )
     except ClientError as exc:
-        if _is_conditional_failure(exc):
+        if is_conditional_failure(exc):
             raise NotFound("document") from exc
         raise
     return _from_item(response["Attributes"])

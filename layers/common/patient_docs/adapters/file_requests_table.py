@@ -1,249 +1,83 @@
-"""Door C records in the one DynamoDB table.
+"""File requests and the files sent in answer, in the one table.
 
 Layout (PK / SK; GSI1PK / GSI1SK):
-  MOBILE#<account>#<sha256 of E.164>  / PATIENT   patient, found by mobile (device endpoint lives here)
-  PATIENTNO#<account>#<number>        / PATIENT   the same patient, found by number (patient tokens)
-  STAFF#<staff_id>                    / STAFF     staff user, found by staffId
-  ACCOUNTUSER#<account>#<user id>     / STAFF     the same staff user, found by the account's user id
-  FILEREQ#<id>                        / REQUEST   file request; GSI1: FILEREQS#<account> / <created_at>#<id>
-  FILEREQ#<id>                        / FILE#<id> a file sent in answer (one Query reads request and files)
-  LINK#<short_link_id>                / LINK      short link -> file request (the patient page)
-  UPLOADSESSION#<sha256 of token>     / SESSION   a patient page's upload session (expires with ``ttl``)
+  FILEREQ#<id>  / REQUEST    file request; GSI1: FILEREQS#<account> / <created_at>#<id>
+  FILEREQ#<id>  / FILE#<id>  a file sent in answer (one Query reads request and files)
 
-Mobile numbers are hashed in keys: keys show up in metrics, traces and error reports, attributes do not.
-A new patient, staff user, request and link are written in one transaction, each on condition that
-its key is free, so a race between two creates for the same new patient cannot make two patients.
+A new request is written with its short link and any new patient or staff user in one
+transaction, each on condition that its key is free, so a race between two creates for the same
+new patient cannot make two patients. State changes are conditional updates that hand back the
+record when their condition does not hold, so no read comes first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
-from patient_docs.adapters.account_settings_table import settings_from_item, settings_key
+from patient_docs.adapters import patient_page_table, patients_table
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.items import batch_get, stored_time
-from patient_docs.models.file_requests import AccountSettings, FileRequest, Patient, RequestFile, StaffUser
+from patient_docs.adapters.table import (
+    INDEX_POSITION,
+    Item,
+    Key,
+    cancellation_reasons,
+    decode,
+    decode_position,
+    is_conditional_failure,
+    put_new,
+    record_item,
+    stored_time,
+    table_name,
+    typed_key,
+)
+from patient_docs.errors import RecordChanged, RecordTaken
+from patient_docs.models.file_requests import FileRequest, RequestFile
+from patient_docs.models.people import Patient, StaffUser
 from patient_docs.rules.file_requests import OPEN_STATUSES
-from patient_docs.settings import get_settings
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-_KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "entity")
 REQUEST_SK = "REQUEST"
-CURSOR_KEYS = ("PK", "SK", "GSI1PK", "GSI1SK")
 _MAX_QUERIES_PER_PAGE = 10
 
 
-class RecordTaken(Exception):
-    """A conditional create lost a race (or drew an id already in use): read again and retry."""
-
-
-class RecordChanged(Exception):
-    """A conditional update found the record missing or not in the expected state.
-
-    ``current`` is the record as the failed update found it, where the update asked for it.
-    """
-
-    def __init__(self, what: str, current: FileRequest | None = None) -> None:
-        super().__init__(what)
-        self.current = current
-
-
-# ------------------------------------------------------------------ encoding
-
-
-def _attributes(model: BaseModel) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, value in model:
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            values[name] = stored_time(value)
-        elif isinstance(value, BaseModel | list):
-            continue  # nested records are items of their own
-        else:
-            values[name] = value
-    return values
-
-
-def _item(model: BaseModel, keys: dict[str, str], entity: str) -> dict[str, Any]:
-    values = {**_attributes(model), **keys, "entity": entity}
-    return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def _values(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items() if name not in _KEY_ATTRIBUTES}
-
-
-_CONDITION_FAILURES = ("ConditionalCheckFailedException", "TransactionCanceledException")
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    # A cancelled transaction is a failed condition or a concurrent transaction on the same
-    # items; either way the caller reads again and retries.
-    return exc.response.get("Error", {}).get("Code") in _CONDITION_FAILURES
-
-
-def _table() -> str:
-    return get_settings().table_name
-
-
-# ------------------------------------------------------------------ keys
-
-
-def _mobile_key(account_id: str, mobile: str) -> dict[str, str]:
-    digest = hashlib.sha256(mobile.encode()).hexdigest()
-    return {"PK": f"MOBILE#{account_id}#{digest}", "SK": "PATIENT"}
-
-
-def _patient_number_key(account_id: str, number: int) -> dict[str, str]:
-    return {"PK": f"PATIENTNO#{account_id}#{number}", "SK": "PATIENT"}
-
-
-def _staff_key(staff_id: str) -> dict[str, str]:
-    return {"PK": f"STAFF#{staff_id}", "SK": "STAFF"}
-
-
-def _account_user_key(account_id: str, account_user_id: str) -> dict[str, str]:
-    return {"PK": f"ACCOUNTUSER#{account_id}#{account_user_id}", "SK": "STAFF"}
-
-
-def _request_key(file_request_id: str) -> dict[str, str]:
+def _request_key(file_request_id: str) -> Key:
     return {"PK": f"FILEREQ#{file_request_id}", "SK": REQUEST_SK}
 
 
-def _link_key(short_link_id: str) -> dict[str, str]:
-    return {"PK": f"LINK#{short_link_id}", "SK": "LINK"}
+def _file_key(file: RequestFile) -> Key:
+    return {"PK": _request_key(file.file_request_id)["PK"], "SK": f"FILE#{file.id}"}
 
 
 def account_partition(account_id: str) -> str:
     return f"FILEREQS#{account_id}"
 
 
-def _serialized_key(key: dict[str, str]) -> dict[str, Any]:
-    return {name: {"S": value} for name, value in key.items()}
-
-
-def _get(key: dict[str, str]) -> dict[str, Any] | None:
-    response = dynamodb().get_item(TableName=_table(), Key=_serialized_key(key), ConsistentRead=True)
-    item = response.get("Item")
-    return _values(item) if item else None
-
-
-# ------------------------------------------------------------------ patients and staff
-
-
-def get_patient_by_mobile(account_id: str, mobile: str) -> Patient | None:
-    values = _get(_mobile_key(account_id, mobile))
-    return Patient.model_validate(values) if values else None
-
-
-def get_patient_record_by_number(account_id: str, number: int) -> Patient | None:
-    """The patient as recorded at creation (id, mobile, date of birth, names), without the device."""
-    values = _get(_patient_number_key(account_id, number))
-    return Patient.model_validate(values) if values else None
-
-
-def _found(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return _values(item) if item else None
-
-
-def read_for_create(
-    account_id: str, mobile: str, staff_id: str | None, account_user_id: str | None
-) -> tuple[StaffUser | None, Patient | None, AccountSettings | None]:
-    """What a new request needs, in one read: its staff user, its patient (by mobile), the account's settings."""
-    staff_key = _staff_key(staff_id) if staff_id is not None else _account_user_key(account_id, account_user_id or "")
-    staff, patient, settings = batch_get([staff_key, _mobile_key(account_id, mobile), settings_key(account_id)])
-    staff_values, patient_values = _found(staff), _found(patient)
-    return (
-        StaffUser.model_validate(staff_values) if staff_values else None,
-        Patient.model_validate(patient_values) if patient_values else None,
-        settings_from_item(settings),
-    )
-
-
-def read_for_resend(account_id: str, number: int) -> tuple[Patient | None, AccountSettings | None]:
-    """The patient with their device (the number item names the mobile item) and the account's settings."""
-    record, settings = batch_get([_patient_number_key(account_id, number), settings_key(account_id)])
-    values = _found(record)
-    patient = get_patient_by_mobile(account_id, str(values["mobile"])) if values else None
-    return patient, settings_from_item(settings)
-
-
-def set_patient_device(patient: Patient, endpoint_arn: str, registered_at: datetime) -> None:
-    try:
-        dynamodb().update_item(
-            TableName=_table(),
-            Key=_serialized_key(_mobile_key(patient.account_id, patient.mobile)),
-            UpdateExpression="SET push_endpoint_arn = :arn, device_registered_at = :at",
-            ConditionExpression="attribute_exists(PK) AND patient_id = :patient",
-            ExpressionAttributeValues={
-                ":arn": {"S": endpoint_arn},
-                ":at": {"S": stored_time(registered_at)},
-                ":patient": {"S": patient.patient_id},
-            },
-        )
-    except ClientError as exc:
-        if _is_conditional_failure(exc):
-            raise RecordChanged("patient") from exc
-        raise
-
-
 # ------------------------------------------------------------------ file requests
 
 
-def _put_new(item: dict[str, Any]) -> dict[str, Any]:
-    return {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
-
-
-def _request_item(request: FileRequest) -> dict[str, Any]:
+def _request_item(request: FileRequest) -> Item:
     keys = {
         **_request_key(request.id),
         "GSI1PK": account_partition(request.account_id),
         "GSI1SK": f"{stored_time(request.created_at)}#{request.id}",
     }
-    return _item(request, keys, "file_request")
-
-
-def _link_item(request: FileRequest) -> dict[str, Any]:
-    values = {**_link_key(request.short_link_id), "entity": "short_link", "file_request_id": request.id}
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+    return record_item(request, keys, "file_request")
 
 
 def create_file_request(request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None) -> None:
     """Write the request, its short link and any new patient or staff user, all or nothing."""
-    writes = [
-        _put_new(_request_item(request)),
-        _put_new(_link_item(request)),
-    ]
+    writes = [put_new(_request_item(request)), put_new(patient_page_table.link_item(request.short_link_id, request.id))]
     if new_patient is not None:
-        writes.append(_put_new(_item(new_patient, _mobile_key(new_patient.account_id, new_patient.mobile), "patient")))
-        writes.append(
-            _put_new(
-                _item(
-                    new_patient,
-                    _patient_number_key(new_patient.account_id, new_patient.patient_number),
-                    "patient_number",
-                )
-            )
-        )
+        writes.extend(patients_table.new_patient_writes(new_patient))
     if new_staff is not None:
-        writes.append(_put_new(_item(new_staff, _staff_key(new_staff.staff_id), "staff")))
-        if new_staff.account_user_id is not None:
-            key = _account_user_key(new_staff.account_id, new_staff.account_user_id)
-            writes.append(_put_new(_item(new_staff, key, "staff_account_user")))
+        writes.extend(patients_table.new_staff_writes(new_staff))
     try:
         dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
     except ClientError as exc:
-        if _is_conditional_failure(exc):
+        if is_conditional_failure(exc):
             raise RecordTaken("file request") from exc
         raise
 
@@ -251,7 +85,7 @@ def create_file_request(request: FileRequest, new_patient: Patient | None, new_s
 def get_file_request(file_request_id: str) -> FileRequest | None:
     """The request and its files, in one consistent Query of the request's partition."""
     response = dynamodb().query(
-        TableName=_table(),
+        TableName=table_name(),
         KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": _request_key(file_request_id)["PK"]}},
         ConsistentRead=True,
@@ -260,39 +94,19 @@ def get_file_request(file_request_id: str) -> FileRequest | None:
     files: list[RequestFile] = []
     for item in response.get("Items", []):
         if item["SK"]["S"] == REQUEST_SK:
-            request = _values(item)
+            request = decode(item)
         else:
-            files.append(RequestFile.model_validate(_values(item)))
+            files.append(RequestFile.model_validate(decode(item)))
     if request is None:
         return None
     files.sort(key=lambda file: (file.created_at, file.id))
     return FileRequest.model_validate({**request, "files": files})
 
 
-def get_link(short_link_id: str) -> str | None:
-    """The id of the request a short link points to, whatever its state."""
-    link = _get(_link_key(short_link_id))
-    return str(link["file_request_id"]) if link else None
-
-
 def get_file_request_by_short_link(short_link_id: str) -> FileRequest | None:
     """For the patient page: the request a short link points to, whatever its state."""
-    file_request_id = get_link(short_link_id)
+    file_request_id = patient_page_table.get_link(short_link_id)
     return get_file_request(file_request_id) if file_request_id else None
-
-
-def put_request_file(file: RequestFile) -> bool:
-    """Record a file on its request once; False when it was already recorded."""
-    keys = {"PK": _request_key(file.file_request_id)["PK"], "SK": f"FILE#{file.id}"}
-    try:
-        dynamodb().put_item(
-            TableName=_table(), Item=_item(file, keys, "request_file"), ConditionExpression="attribute_not_exists(PK)"
-        )
-    except ClientError as exc:
-        if _is_conditional_failure(exc):
-            return False
-        raise
-    return True
 
 
 def _open_status_values() -> dict[str, Any]:
@@ -313,8 +127,8 @@ def _update(
 ) -> FileRequest:
     """Update a request on a condition; ALL_NEW back. ``current_on_failure``: a failure carries the record."""
     request: dict[str, Any] = {
-        "TableName": _table(),
-        "Key": _serialized_key(_request_key(file_request_id)),
+        "TableName": table_name(),
+        "Key": typed_key(_request_key(file_request_id)),
         "UpdateExpression": expression,
         "ConditionExpression": condition,
         "ExpressionAttributeValues": values,
@@ -327,12 +141,12 @@ def _update(
     try:
         response = dynamodb().update_item(**request)
     except ClientError as exc:
-        if _is_conditional_failure(exc):
+        if is_conditional_failure(exc):
             item: Any = exc.response.get("Item")  # type: ignore[typeddict-item]
-            current = FileRequest.model_validate(_values(item)) if item else None
+            current = FileRequest.model_validate(decode(item)) if item else None
             raise RecordChanged("file request", current) from exc
         raise
-    return FileRequest.model_validate(_values(response["Attributes"]))
+    return FileRequest.model_validate(decode(response["Attributes"]))
 
 
 def record_notification(
@@ -421,7 +235,7 @@ def list_file_requests(
 ) -> tuple[list[FileRequest], dict[str, str] | None]:
     """A page of the account's requests, newest first, and the position after it (None: last page)."""
     query: dict[str, Any] = {
-        "TableName": _table(),
+        "TableName": table_name(),
         "IndexName": "GSI1",
         "KeyConditionExpression": "GSI1PK = :pk",
         "ExpressionAttributeValues": {":pk": {"S": account_partition(account_id)}},
@@ -441,7 +255,7 @@ def list_file_requests(
     # Filters apply after DynamoDB's Limit: read more per call when filtering.
     query["Limit"] = 100 if filters else limit + 1
     if after:
-        query["ExclusiveStartKey"] = _serialized_key(after)
+        query["ExclusiveStartKey"] = typed_key(after)
 
     found: list[dict[str, Any]] = []
     for _ in range(_MAX_QUERIES_PER_PAGE):
@@ -456,10 +270,10 @@ def list_file_requests(
     next_position: dict[str, str] | None = None
     if len(found) > limit or (len(found) == limit and last_key):
         item = page[-1]
-        next_position = {name: item[name]["S"] for name in CURSOR_KEYS}
+        next_position = {name: item[name]["S"] for name in INDEX_POSITION}
     elif last_key:  # a sparse filter read its quota of pages: hand back where the reading stopped
-        next_position = {name: str(_deserializer.deserialize(last_key[name])) for name in CURSOR_KEYS}
-    requests = [FileRequest.model_validate(_values(item)) for item in page]
+        next_position = decode_position(last_key)
+    requests = [FileRequest.model_validate(decode(item)) for item in page]
     return requests, next_position
 
 
@@ -521,21 +335,6 @@ def mark_verified(file_request_id: str, at: datetime) -> None:
         )
 
 
-def _session_key(token_hash: str) -> dict[str, str]:
-    return {"PK": f"UPLOADSESSION#{token_hash}", "SK": "SESSION"}
-
-
-def put_upload_session(token_hash: str, file_request_id: str, expires_at: datetime) -> None:
-    item = {
-        **_session_key(token_hash),
-        "entity": "upload_session",
-        "file_request_id": file_request_id,
-        "expires_at": stored_time(expires_at),
-        "ttl": int(expires_at.timestamp()) + 3600,
-    }
-    dynamodb().put_item(TableName=_table(), Item={k: _serializer.serialize(v) for k, v in item.items()})
-
-
 def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_wrong: int) -> FileRequest:
     """Count one presigned upload against an open request's limit; the request after it.
 
@@ -562,51 +361,21 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_
     )
 
 
-def get_link_and_session(short_link_id: str, token_hash: str | None) -> tuple[str | None, tuple[str, datetime] | None]:
-    """The request a short link names and (request id, expiry) of an upload session, in one read."""
-    keys = [_link_key(short_link_id)] + ([_session_key(token_hash)] if token_hash else [])
-    found = batch_get(keys)
-    link = _found(found[0])
-    session = _found(found[1]) if len(found) > 1 else None
-    return (
-        str(link["file_request_id"]) if link else None,
-        (str(session["file_request_id"]), datetime.fromisoformat(str(session["expires_at"]))) if session else None,
-    )
-
-
 AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]
 
 
-def record_answer(file: RequestFile, document_item: dict[str, Any]) -> AnswerOutcome:
+def record_answer(file: RequestFile, document_item: Item) -> AnswerOutcome:
     """The file and its patient document in one transaction, so that a file is recorded once.
 
     Both items are new, so parallel uploads to one request never contend; a second delivery
     of the same upload finds the file item and changes nothing ("duplicate").
     """
-    file_keys = {"PK": _request_key(file.file_request_id)["PK"], "SK": f"FILE#{file.id}"}
     try:
         dynamodb().transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": _table(),
-                        "Item": _item(file, file_keys, "request_file"),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": _table(),
-                        "Item": document_item,
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-            ]
+            TransactItems=[put_new(record_item(file, _file_key(file), "request_file")), put_new(document_item)]  # type: ignore[list-item]
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+        reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "duplicate"
         if reasons[1:2] == ["ConditionalCheckFailed"]:

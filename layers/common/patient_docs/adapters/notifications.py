@@ -7,15 +7,8 @@ import json
 from botocore.exceptions import BotoCoreError, ClientError
 
 from patient_docs.adapters.aws import sns
+from patient_docs.errors import NotificationFailed
 from patient_docs.settings import get_settings
-
-
-class NotificationFailed(Exception):
-    """SNS refused the message or could not be reached; ``reason`` is an error code, never data."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _reason(exc: Exception) -> str:

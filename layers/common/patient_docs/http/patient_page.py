@@ -6,20 +6,21 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from patient_docs.http import door_c
-from patient_docs.http.resolver import error_responses, json_response, new_resolver
-from patient_docs.logic.patient_page import WrongAnswer
-from patient_docs.models.errors import ErrorResponse
+from patient_docs.errors import WrongAnswer
+from patient_docs.http import file_requests
+from patient_docs.http.resolver import error_responses, json_response, new_resolver, status_of
+from patient_docs.schemas.errors import ErrorResponse
 from patient_docs.web.render import SECURITY_HEADERS
 
 
 def resolver() -> APIGatewayHttpResolver:
-    app = new_resolver(door_c.render, SECURITY_HEADERS)
+    app = new_resolver(file_requests.render, SECURITY_HEADERS)
 
     def _wrong_answer(exc: WrongAnswer) -> Response[Any]:
-        body = door_c.render(400, exc.code, f"{exc.field}: {exc.message}", exc.field)
+        status, code = status_of(exc)
+        body = file_requests.render(status, code, f"{exc.field}: {exc.message}", exc.field)
         body["attempts_left"] = exc.attempts_left
-        return json_response(400, body, SECURITY_HEADERS)
+        return json_response(status, body, SECURITY_HEADERS)
 
     app.exception_handler(WrongAnswer)(_wrong_answer)
     return app

@@ -1,4 +1,4 @@
-"""What every door's resolver shares: validation-error reading and safe 500s."""
+"""What every door's resolver shares: the HTTP status of each refusal, validation-error reading, safe 500s."""
 
 from __future__ import annotations
 
@@ -22,9 +22,23 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from patient_docs.errors import InvalidField, PatientDocsError
-from patient_docs.models.errors import GatewayErrorResponse
+from patient_docs.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidField,
+    Locked,
+    NotFound,
+    PayloadTooLarge,
+    Refused,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthenticated,
+    UnprocessableRequest,
+    WrongAnswer,
+)
 from patient_docs.observability import logger
+from patient_docs.schemas.errors import GatewayErrorResponse
 
 # (status, code, message, field) -> response body
 Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
@@ -72,6 +86,37 @@ def _where(exc: BaseException) -> str:
 
 
 _NO_BODY = {204, 304}
+
+# The one place where a refusal becomes an HTTP status and an error code (the most specific kind wins).
+STATUS_OF: dict[type[Refused], tuple[int, str]] = {
+    Refused: (400, "bad_request"),
+    InvalidField: (400, "invalid_field"),
+    WrongAnswer: (400, "invalid_field"),
+    PayloadTooLarge: (413, "payload_too_large"),
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    Gone: (410, "gone"),
+    UnprocessableRequest: (422, "unprocessable"),
+    Locked: (423, "locked"),
+    TooManyRequests: (429, "too_many_requests"),
+    ServiceUnavailable: (503, "service_unavailable"),
+}
+
+
+def status_of(exc: Refused) -> tuple[int, str]:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]  # type: ignore[index]
+    return STATUS_OF[Refused]
+
+
+def headers_of(exc: Refused) -> dict[str, str]:
+    """Response headers a refusal adds: when to retry."""
+    if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 class DocumentedResolver(APIGatewayHttpResolver):
@@ -158,10 +203,11 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
     ) -> Response[Any]:
         return json_response(status, render(status, code, message, field), {**(error_headers or {}), **(headers or {})})
 
-    def _domain_error(exc: PatientDocsError) -> Response[Any]:
-        logger.info("request refused", extra={"status": exc.status, "error_code": exc.code, "field": exc.field})
+    def _refused(exc: Refused) -> Response[Any]:
+        status, code = status_of(exc)
+        logger.info("request refused", extra={"status": status, "error_code": code, "field": exc.field})
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
-        return reply(exc.status, exc.code, message, exc.field, exc.headers())
+        return reply(status, code, message, exc.field, headers_of(exc))
 
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         field, message = describe_validation_error(exc.errors())
@@ -193,7 +239,7 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
         return reply(500, "internal_error", "internal error", None)
 
     # Registered by call, not decorator: the decorator is untyped.
-    app.exception_handler(PatientDocsError)(_domain_error)
+    app.exception_handler(Refused)(_refused)
     app.exception_handler(RequestValidationError)(_invalid_request)
     app.exception_handler(RequestUnsupportedContentType)(_unsupported_type)
     app.exception_handler(ResponseValidationError)(_bad_response)

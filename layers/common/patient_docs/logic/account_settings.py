@@ -5,9 +5,9 @@ from __future__ import annotations
 from patient_docs.adapters import account_settings_table
 from patient_docs.auth import ROLE_ADMIN, Caller
 from patient_docs.errors import Forbidden
-from patient_docs.models.door_c import AccountSettingsBody
-from patient_docs.models.file_requests import AccountSettings
+from patient_docs.models.account_settings import AccountSettings
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.file_requests import AccountSettingsBody
 from patient_docs.settings import get_settings
 
 

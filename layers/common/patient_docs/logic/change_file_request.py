@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from patient_docs.adapters import file_requests_table
+from patient_docs.adapters import file_requests_table, patients_table
 from patient_docs.auth import Caller
-from patient_docs.errors import Conflict, NotFound, PatientDocsError, TooManyRequests
+from patient_docs.errors import Conflict, NotFound, RecordChanged, Refused, TooManyRequests
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.logic.read_file_requests import find_file_request, present
-from patient_docs.models.door_c import FileRequestOut
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.observability import logger
 from patient_docs.rules.file_requests import (
@@ -25,6 +24,7 @@ from patient_docs.rules.file_requests import (
     effective_status,
 )
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.file_requests import FileRequestOut
 
 
 def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
@@ -32,7 +32,7 @@ def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
     now = utc_now()
     try:
         file_requests_table.cancel_file_request(file_request_id, caller.account_id, now)
-    except file_requests_table.RecordChanged:
+    except RecordChanged:
         current = find_file_request(caller, file_request_id)
         if current.status != "cancelled":
             status = effective_status(current.status, current.short_link_expires_at, now)
@@ -42,7 +42,7 @@ def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
     return present(find_file_request(caller, file_request_id), now)
 
 
-def _why_not_resent(current: FileRequest, now: datetime) -> PatientDocsError:
+def _why_not_resent(current: FileRequest, now: datetime) -> Refused:
     status = effective_status(current.status, current.short_link_expires_at, now)
     if status not in OPEN_STATUSES:
         return Conflict(f"the request is {status}; there is nothing to resend")
@@ -62,10 +62,10 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     now = utc_now()
     try:
         file_requests_table.claim_resend(file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX)
-    except file_requests_table.RecordChanged:
+    except RecordChanged:
         raise _why_not_resent(find_file_request(caller, file_request_id), now) from None
     request = find_file_request(caller, file_request_id)
-    patient, stored_settings = file_requests_table.read_for_resend(request.account_id, request.patient_number)
+    patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
     if patient is None:
         raise NotFound("patient")
     settings = with_defaults(request.account_id, stored_settings)

@@ -25,17 +25,18 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
-from patient_docs.adapters import file_requests_table, idempotency
+from patient_docs.adapters import file_requests_table, idempotency, patients_table
 from patient_docs.auth import Caller
-from patient_docs.errors import Conflict, InvalidField, NotFound, UnprocessableRequest
+from patient_docs.errors import Conflict, InvalidField, NotFound, RecordTaken, UnprocessableRequest
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
-from patient_docs.models.door_c import CreateFileRequestBody
-from patient_docs.models.file_requests import FileRequest, Patient, StaffUser
+from patient_docs.models.file_requests import FileRequest
+from patient_docs.models.people import Patient, StaffUser
 from patient_docs.observability import logger
 from patient_docs.rules.file_requests import link_expiry, new_short_link_id
 from patient_docs.rules.ids import new_patient_number
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.file_requests import CreateFileRequestBody
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
@@ -104,7 +105,7 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
     caller, body = command.caller, command.body
     for _ in range(_WRITE_ATTEMPTS):
         now = utc_now()
-        found_staff, found_patient, stored_settings = file_requests_table.read_for_create(
+        found_staff, found_patient, stored_settings = patients_table.read_for_create(
             caller.account_id, body.patient_mobile, body.staff_id, body.account_user_id
         )
         staff, staff_is_new = _resolve_staff(caller, body, found_staff, now)
@@ -129,7 +130,7 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             file_requests_table.create_file_request(
                 request, patient if patient_is_new else None, staff if staff_is_new else None
             )
-        except file_requests_table.RecordTaken:
+        except RecordTaken:
             continue  # another create recorded this patient or staff user first: read them again
         logger.info(
             "file request created",

@@ -7,11 +7,11 @@ from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.models.documents import Document
-from patient_docs.models.door_a import InlineDocumentIn
 from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise
 from patient_docs.rules.inline_files import decode_base64_file
 from patient_docs.rules.object_keys import new_document_key
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.inline_documents import InlineDocumentIn
 from patient_docs.settings import get_settings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from patient_docs.adapters import documents_table, object_store
+from patient_docs.errors import DocumentIdTaken
 from patient_docs.models.documents import Document
 from patient_docs.rules.ids import new_document_id
 
@@ -18,7 +19,7 @@ def record_new_document(build: Callable[[int], Document], uploaded_key: str | No
             doc = build(new_document_id())
             try:
                 documents_table.put_document(doc)
-            except documents_table.DocumentIdTaken:
+            except DocumentIdTaken:
                 continue
             return doc
         raise RuntimeError("could not allocate a document id")

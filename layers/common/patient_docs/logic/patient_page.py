@@ -11,12 +11,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from patient_docs.adapters import file_requests_table, object_store
-from patient_docs.errors import Conflict, Gone, InvalidField, Locked, NotFound, PatientDocsError, PayloadTooLarge
+from patient_docs.adapters import file_requests_table, object_store, patient_page_table, patients_table
+from patient_docs.errors import (
+    Conflict,
+    Gone,
+    InvalidField,
+    Locked,
+    NotFound,
+    PayloadTooLarge,
+    RecordChanged,
+    Refused,
+    WrongAnswer,
+)
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.rules.content_types import PHOTO_TYPES, extension_for, normalise
 from patient_docs.rules.file_requests import is_short_link_id
-from patient_docs.rules.response_page import (
+from patient_docs.rules.patient_page import (
     MAX_WRONG_ANSWERS,
     new_session_token,
     page_state,
@@ -30,19 +40,11 @@ LOCKED_MESSAGE = "This link is locked after too many attempts. Please contact th
 ACCEPTED_TYPES = sorted(PHOTO_TYPES)
 
 
-class WrongAnswer(InvalidField):
-    """A date of birth that does not match; carries how many tries are left."""
-
-    def __init__(self, attempts_left: int) -> None:
-        super().__init__("date_of_birth", "does not match our records")
-        self.attempts_left = attempts_left
-
-
 def _refuse_unusable(request: FileRequest | None, now: datetime) -> FileRequest:
     """The request behind a usable link, or the error the page shows."""
     if request is None:
         raise NotFound("link")
-    state = page_state(request, now)
+    state = page_state(request.status, request.short_link_expires_at, request.failed_verifications, now)
     if state == "locked":
         raise Locked(LOCKED_MESSAGE)
     if state == "expired":
@@ -70,7 +72,7 @@ class PageView:
 
 
 def open_page(short_link_id: str, now: datetime) -> PageView:
-    link = file_requests_table.get_link(short_link_id) if is_short_link_id(short_link_id) else None
+    link = patient_page_table.get_link(short_link_id) if is_short_link_id(short_link_id) else None
     # Opening marks the request (the first time) and reads it in the same call.
     request = _refuse_unusable(file_requests_table.open_request(link, now, MAX_WRONG_ANSWERS) if link else None, now)
     settings = get_settings()
@@ -99,12 +101,12 @@ def verify_patient(short_link_id: str, date_of_birth: str, now: datetime) -> Upl
     except ValueError as exc:
         raise InvalidField("date_of_birth", str(exc)) from exc
     request = _open_request(short_link_id, now)
-    patient = file_requests_table.get_patient_record_by_number(request.account_id, request.patient_number)
+    patient = patients_table.get_patient_record_by_number(request.account_id, request.patient_number)
     expected = patient.date_of_birth if patient else ""
     if not hmac.compare_digest(answer.isoformat(), expected):
         try:
             wrong = file_requests_table.record_wrong_answer(request.id, MAX_WRONG_ANSWERS, now)
-        except file_requests_table.RecordChanged as exc:
+        except RecordChanged as exc:
             raise Locked(LOCKED_MESSAGE) from exc
         if wrong >= MAX_WRONG_ANSWERS:
             raise Locked(LOCKED_MESSAGE)
@@ -112,7 +114,7 @@ def verify_patient(short_link_id: str, date_of_birth: str, now: datetime) -> Upl
     settings = get_settings()
     token = new_session_token()
     expires_at = now + timedelta(minutes=settings.upload_session_minutes)
-    file_requests_table.put_upload_session(session_hash(token), request.id, expires_at)
+    patient_page_table.put_upload_session(session_hash(token), request.id, expires_at)
     file_requests_table.mark_verified(request.id, now)
     return UploadSession(token, expires_at, settings.photo_max_files, settings.photo_max_bytes, ACCEPTED_TYPES)
 
@@ -130,14 +132,14 @@ def presign_photo(
 ) -> PhotoUpload:
     if not is_short_link_id(short_link_id):
         raise NotFound("link")
-    file_request_id, session = file_requests_table.get_link_and_session(
+    file_request_id, session = patient_page_table.get_link_and_session(
         short_link_id, session_hash(session_token) if session_token else None
     )
     if file_request_id is None:
         raise NotFound("link")
     settings = get_settings()
     mime_type = normalise(content_type)
-    refused: PatientDocsError | None = None
+    refused: Refused | None = None
     if session is None or session[0] != file_request_id or session[1] <= now:
         refused = InvalidField("X-Upload-Session", "missing or expired: confirm your date of birth again")
     elif mime_type not in PHOTO_TYPES:
@@ -153,7 +155,7 @@ def presign_photo(
         request = file_requests_table.reserve_upload_slot(
             file_request_id, settings.photo_max_files, now, MAX_WRONG_ANSWERS
         )
-    except file_requests_table.RecordChanged as exc:
+    except RecordChanged as exc:
         _refuse_unusable(exc.current, now)
         raise Conflict(f"at most {settings.photo_max_files} photos can be sent for one request") from exc
     file_id = str(uuid.uuid4())

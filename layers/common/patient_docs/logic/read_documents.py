@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from patient_docs.adapters import documents_table, object_store
+from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
 from patient_docs.models.documents import Document
@@ -34,7 +35,7 @@ def list_documents(
         # A cursor only ever moves within the list it came from.
         partition = documents_table.patient_partition(caller.account_id, patient_id)
         try:
-            after = decode_cursor(cursor, documents_table.PAGE_KEYS, within=partition)
+            after = decode_cursor(cursor, INDEX_POSITION, within=partition)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
     docs, position = documents_table.list_patient_documents_page(caller.account_id, patient_id, limit, after)

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from patient_docs.adapters import file_requests_table, object_store
+from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.models.door_c import FileOut, FileRequestOut, FileRequestPage
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.file_requests import FileOut, FileRequestOut, FileRequestPage
 from patient_docs.settings import get_settings
 
 
@@ -56,7 +57,7 @@ def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPa
         # A cursor only ever moves within the caller's own account.
         partition = file_requests_table.account_partition(caller.account_id)
         try:
-            after = decode_cursor(query.cursor, file_requests_table.CURSOR_KEYS, within=partition)
+            after = decode_cursor(query.cursor, INDEX_POSITION, within=partition)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
     now = utc_now()

@@ -19,7 +19,7 @@ from patient_docs.observability import logger
 from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, matches, normalise, sniff
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.rules.ids import new_document_id
-from patient_docs.rules.response_page import page_state, parse_request_file_key, quarantine_key
+from patient_docs.rules.patient_page import page_state, parse_request_file_key, quarantine_key
 from patient_docs.settings import get_settings
 
 Outcome = Literal["recorded", "duplicate", "quarantined", "gone"]
@@ -52,7 +52,10 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
     if any(file.id == parsed.file_id for file in request.files):
         _mark_responded(request, now)  # in case an earlier delivery stopped short
         return "duplicate"
-    if page_state(request, now) in ("cancelled", "expired"):
+    if page_state(request.status, request.short_link_expires_at, request.failed_verifications, now) in (
+        "cancelled",
+        "expired",
+    ):
         return _quarantine(key, "request no longer open")
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:

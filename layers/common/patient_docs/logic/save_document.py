@@ -13,11 +13,11 @@ from patient_docs.errors import InvalidField
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
-from patient_docs.models.door_b import SaveDocumentRequest
 from patient_docs.rules.content_types import DOCUMENT_TYPES, SNIFF_BYTES, matches, normalise
 from patient_docs.rules.object_keys import key_from_object_url, parse_document_key
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.rules.urls import check_public_https_url
+from patient_docs.schemas.patient_documents import SaveDocumentRequest
 from patient_docs.settings import get_settings
 
 NOT_OURS = "must be a file_url returned by Upload File for this patient"

@@ -7,8 +7,8 @@ from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
 from patient_docs.logic.read_documents import get_document
 from patient_docs.models.documents import Document
-from patient_docs.models.door_b import UpdateDocumentRequest
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.patient_documents import UpdateDocumentRequest
 
 
 def update_document(caller: Caller, document_id: int, request: UpdateDocumentRequest) -> Document:

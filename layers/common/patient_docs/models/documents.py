@@ -41,20 +41,3 @@ class Document(BaseModel):
     signed_at: str | None = None
     # Door C: the file request this document answered, if any
     file_request_id: str | None = None
-
-
-# Fields door B lets a client change after saving.
-UPDATABLE_FIELDS = (
-    "name",
-    "document_type",
-    "document_category",
-    "thumbnail_url",
-    "spry_case_id",
-    "eligible_visit_count",
-    "notes",
-    "document_expiration_date",
-    "receipt_date",
-    "signature_status",
-    "signed_by",
-    "signed_at",
-)

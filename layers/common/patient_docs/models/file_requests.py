@@ -1,4 +1,4 @@
-"""Door C records: patients and staff known by the service, file requests, their files, account settings."""
+"""File requests as stored: a staff user's request, its lifecycle and notification, and the files sent in answer."""
 
 from __future__ import annotations
 
@@ -11,31 +11,6 @@ NotificationChannel = Literal["sms", "push"]
 # pending: not tried yet; sent: SNS accepted it; opted_out: the number opted out of SMS, nothing sent;
 # failed: SNS refused or was unreachable (resend can try again).
 NotificationStatus = Literal["pending", "sent", "opted_out", "failed"]
-
-
-class Patient(BaseModel):
-    """A patient of one account, found by mobile number. ``shell`` when this service created it."""
-
-    patient_id: str  # UUID (door C)
-    patient_number: int  # JSON-safe integer (doors A and B address the patient's documents by it)
-    account_id: str
-    mobile: str  # E.164
-    date_of_birth: str  # YYYY-MM-DD
-    first_name: str | None = None
-    last_name: str | None = None
-    shell: bool = True
-    push_endpoint_arn: str | None = None
-    device_registered_at: datetime | None = None
-    created_at: datetime
-
-
-class StaffUser(BaseModel):
-    staff_id: str  # UUID
-    account_id: str
-    account_user_id: str | None = None
-    name: str
-    shell: bool = True
-    created_at: datetime
 
 
 class RequestFile(BaseModel):
@@ -86,11 +61,3 @@ class FileRequest(BaseModel):
     # Presigned uploads handed out by the patient page (at most the photo limit).
     upload_slots: int = 0
     files: list[RequestFile] = []
-
-
-class AccountSettings(BaseModel):
-    account_id: str
-    sms_sender_id: str
-    link_lifetime_hours: int
-    updated_at: datetime | None = None  # None: the deployment's defaults, never changed
-    updated_by: str | None = None

@@ -12,8 +12,6 @@ SHORT_LINK_BYTES = 9
 SHORT_LINK_PATTERN = re.compile(r"[A-Za-z0-9_-]{12}")
 
 Status = Literal["created", "notified", "opened", "verified", "responded", "expired", "cancelled"]
-STORED_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified", "responded", "cancelled")
-STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified", "responded", "expired", "cancelled")
 # While a request is in one of these, its link works (until it expires) and it can be resent.
 OPEN_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified")
 

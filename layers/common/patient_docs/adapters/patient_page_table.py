@@ -1,0 +1,60 @@
+"""The patient page's links and upload sessions in the one table.
+
+Layout (PK / SK):
+  LINK#<short_link_id>              / LINK      short link -> file request (written with the request)
+  UPLOADSESSION#<sha256 of token>   / SESSION   an upload session after a right date of birth (expires with ``ttl``)
+
+Only the hash of a session token is stored: the token itself lives in the patient's browser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.adapters.table import Item, Key, batch_get, decode, encode, get, stored_time, table_name
+
+# Session items outlive their expiry by an hour before DynamoDB's TTL removes them.
+_SESSION_TTL_GRACE_SECONDS = 3600
+
+
+def _link_key(short_link_id: str) -> Key:
+    return {"PK": f"LINK#{short_link_id}", "SK": "LINK"}
+
+
+def _session_key(token_hash: str) -> Key:
+    return {"PK": f"UPLOADSESSION#{token_hash}", "SK": "SESSION"}
+
+
+def link_item(short_link_id: str, file_request_id: str) -> Item:
+    """The link item, written in the file request's own transaction."""
+    return encode({**_link_key(short_link_id), "entity": "short_link", "file_request_id": file_request_id})
+
+
+def get_link(short_link_id: str) -> str | None:
+    """The id of the request a short link points to, whatever its state."""
+    link = get(_link_key(short_link_id))
+    return str(link["file_request_id"]) if link else None
+
+
+def put_upload_session(token_hash: str, file_request_id: str, expires_at: datetime) -> None:
+    item = {
+        **_session_key(token_hash),
+        "entity": "upload_session",
+        "file_request_id": file_request_id,
+        "expires_at": stored_time(expires_at),
+        "ttl": int(expires_at.timestamp()) + _SESSION_TTL_GRACE_SECONDS,
+    }
+    dynamodb().put_item(TableName=table_name(), Item=encode(item))
+
+
+def get_link_and_session(short_link_id: str, token_hash: str | None) -> tuple[str | None, tuple[str, datetime] | None]:
+    """The request a short link names and (request id, expiry) of an upload session, in one read."""
+    keys = [_link_key(short_link_id)] + ([_session_key(token_hash)] if token_hash else [])
+    found = batch_get(keys)
+    link = decode(found[0]) if found[0] else None
+    session = decode(found[1]) if len(found) > 1 and found[1] else None
+    return (
+        str(link["file_request_id"]) if link else None,
+        (str(session["file_request_id"]), datetime.fromisoformat(str(session["expires_at"]))) if session else None,
+    )

@@ -1,0 +1,33 @@
+"""Door A resolver: errors as ``{"error": {status, code, message, field}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.schemas.errors import ErrorResponse
+
+
+def render(status: int, code: str, message: str, field: str | None) -> dict[str, Any]:
+    return ErrorResponse.model_validate(
+        {"error": {"status": status, "code": code, "message": message, "field": field}}
+    ).model_dump(mode="json")
+
+
+def resolver() -> APIGatewayHttpResolver:
+    return new_resolver(render)
+
+
+ERRORS = error_responses(
+    ErrorResponse,
+    {
+        400: "A field is missing or invalid (the body names it)",
+        401: "Missing or invalid bearer token",
+        404: "No such patient or document for this caller",
+        413: "File larger than the inline limit",
+        415: "Unsupported Content-Type",
+        500: "Internal error",
+    },
+)

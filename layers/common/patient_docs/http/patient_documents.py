@@ -1,0 +1,32 @@
+"""Door B resolver: every response is ``{"code", "data", "message"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.schemas.errors import DoorBErrorResponse
+
+
+def render(status: int, code: str, message: str, field: str | None) -> dict[str, Any]:
+    # The vendor numbers errors as the HTTP status times ten: 400 -> 4000, 404 -> 4040.
+    return DoorBErrorResponse(code=status * 10, message=message, data=None).model_dump(mode="json")
+
+
+def resolver() -> APIGatewayHttpResolver:
+    return new_resolver(render)
+
+
+ERRORS = error_responses(
+    DoorBErrorResponse,
+    {
+        400: "A field is missing or invalid (the message names it)",
+        401: "Missing or invalid bearer token",
+        404: "No such patient or document for this caller",
+        413: "File larger than allowed",
+        415: "Unsupported Content-Type",
+        500: "Internal error",
+    },
+)

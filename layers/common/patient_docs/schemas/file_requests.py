@@ -1,0 +1,246 @@
+"""Door C (seed 002): ``/v1/file-requests`` and its companions.
+
+As in the seed, request bodies use camelCase names and responses snake_case.
+Limits: prompt 1-1000 characters, staff and patient names 1-200.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from patient_docs.models.account_settings import AccountSettings
+from patient_docs.models.file_requests import FileRequest, RequestFile
+from patient_docs.rules.file_requests import (
+    LINK_LIFETIME_HOURS_MAX,
+    LINK_LIFETIME_HOURS_MIN,
+    SENDER_ID_MAX_LENGTH,
+    SENDER_ID_REGEX,
+    check_sender_id,
+    effective_status,
+    short_link_url,
+)
+from patient_docs.rules.names import check_display_text
+from patient_docs.rules.patients import check_date_of_birth
+from patient_docs.rules.phone_numbers import normalise_mobile
+from patient_docs.rules.timestamps import iso_with_offset
+from patient_docs.schemas.common import JsonInt
+
+MAX_PROMPT_LENGTH = 1000
+MAX_PERSON_NAME_LENGTH = 200
+FileRequestType = Literal["photo"]
+
+
+def _string_or_integer(value: Any) -> Any:
+    """The seed's table says String but its example sends numbers: accept both, keep a string."""
+    if isinstance(value, bool):
+        raise ValueError("must be a string or an integer")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _prompt(value: str) -> str:
+    return check_display_text(value, MAX_PROMPT_LENGTH)
+
+
+def _person_name(value: str) -> str:
+    return check_display_text(value, MAX_PERSON_NAME_LENGTH)
+
+
+def _optional_person_name(value: str | None) -> str | None:
+    # Practice systems send "" for an unknown name: that is no name, not an invalid one.
+    if value is None or not value.strip():
+        return None
+    return _person_name(value)
+
+
+ExternalId = Annotated[
+    str,
+    BeforeValidator(_string_or_integer, json_schema_input_type=str | int),
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
+]
+Prompt = Annotated[str, Field(max_length=MAX_PROMPT_LENGTH), AfterValidator(_prompt)]
+PersonName = Annotated[str, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_person_name)]
+OptionalPersonName = Annotated[
+    str | None, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
+]
+Mobile = Annotated[str, Field(max_length=64), AfterValidator(normalise_mobile)]
+DateOfBirth = Annotated[str, Field(max_length=32), AfterValidator(check_date_of_birth)]
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
+
+
+class _CamelBody(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, frozen=True)
+
+
+class CreateFileRequestBody(_CamelBody):
+    """The seed's "Create a File Request" body."""
+
+    prompt: Prompt = Field(description=f"Shown to the patient; at most {MAX_PROMPT_LENGTH} characters")
+    type: FileRequestType = Field(description='The only type is "photo"')
+    staff_id: Uuid | None = Field(default=None, description="UUID of a staff user known to this service")
+    account_user_id: ExternalId | None = Field(
+        default=None, description="The account's own user id; required when staffId is absent"
+    )
+    account_id: ExternalId = Field(description="Must be the caller's account")
+    staff_name: PersonName = Field(description="Shown to the patient")
+    patient_mobile: Mobile = Field(description="E.164, e.g. +447777123456")
+    patient_date_of_birth: DateOfBirth = Field(description="YYYY-MM-DD; the patient is asked for it")
+    patient_first_name: OptionalPersonName = None
+    patient_last_name: OptionalPersonName = None
+
+
+class FileOut(BaseModel):
+    id: str
+    created_at: str
+    expires_at: str
+    mime_type: str
+    original_name: str
+    size: int
+    file_request_id: str
+    # Additions
+    document_id: int | None = Field(default=None, description="The same file as a document (doors A and B)")
+    download_url: str | None = Field(default=None, description="Short-lived presigned GET URL")
+
+    @classmethod
+    def of(cls, file: RequestFile, download_url: str | None = None) -> FileOut:
+        return cls(
+            id=file.id,
+            created_at=iso_with_offset(file.created_at),
+            expires_at=iso_with_offset(file.expires_at),
+            mime_type=file.mime_type,
+            original_name=file.original_name,
+            size=file.size,
+            file_request_id=file.file_request_id,
+            document_id=file.document_id,
+            download_url=download_url,
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso_with_offset(moment) if moment is not None else None
+
+
+class FileRequestOut(BaseModel):
+    """The seed's FileRequest, field for field, followed by this service's additions."""
+
+    id: str
+    account_id: str
+    created_at: str
+    files: list[FileOut]
+    patient_id: str
+    prompt: str
+    short_link_expires_at: str | None
+    short_link_id: str
+    staff_id: str
+    staff_name: str
+    type: str
+    # Additions: never a renamed seed field.
+    patient_number: int = Field(description="The patient's id in doors A and B (/api/v2/patients/{number})")
+    short_link_url: str
+    status: str = Field(description="created, notified, opened, verified, responded, expired or cancelled")
+    notified_at: str | None
+    opened_at: str | None
+    verified_at: str | None
+    responded_at: str | None
+    expired_at: str | None
+    cancelled_at: str | None
+    updated_at: str
+    notification_channel: str | None = Field(description="sms or push")
+    notification_status: str = Field(description="pending, sent, opted_out or failed")
+    last_notification_at: str | None
+    resend_count: int
+
+    @classmethod
+    def of(
+        cls, request: FileRequest, public_base_url: str, now: datetime, files: list[FileOut] | None = None
+    ) -> FileRequestOut:
+        status = effective_status(request.status, request.short_link_expires_at, now)
+        return cls(
+            id=request.id,
+            account_id=request.account_id,
+            created_at=iso_with_offset(request.created_at),
+            files=files if files is not None else [FileOut.of(f) for f in request.files],
+            patient_id=request.patient_id,
+            prompt=request.prompt,
+            short_link_expires_at=_iso(request.short_link_expires_at),
+            short_link_id=request.short_link_id,
+            staff_id=request.staff_id,
+            staff_name=request.staff_name,
+            type=request.type,
+            patient_number=request.patient_number,
+            short_link_url=short_link_url(public_base_url, request.short_link_id),
+            status=status,
+            notified_at=_iso(request.notified_at),
+            opened_at=_iso(request.opened_at),
+            verified_at=_iso(request.verified_at),
+            responded_at=_iso(request.responded_at),
+            expired_at=_iso(request.short_link_expires_at) if status == "expired" else None,
+            cancelled_at=_iso(request.cancelled_at),
+            updated_at=iso_with_offset(request.updated_at),
+            notification_channel=request.notification_channel,
+            notification_status=request.notification_status,
+            last_notification_at=_iso(request.last_notification_at),
+            resend_count=request.resend_count,
+        )
+
+
+class FileRequestPage(BaseModel):
+    file_requests: list[FileRequestOut] = Field(
+        description="Newest first. Entries list no files: GET a request for its files and download links"
+    )
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
+
+
+# --- patient devices -------------------------------------------------------------------
+
+
+class RegisterDeviceBody(_CamelBody):
+    device_token: str = Field(
+        min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$", description="APNs/FCM token from the app"
+    )
+
+
+class DeviceOut(BaseModel):
+    patient_id: str
+    patient_number: int
+    registered_at: str
+
+
+# --- account settings ------------------------------------------------------------------
+
+
+class AccountSettingsBody(_CamelBody):
+    # The rule is checked by check_sender_id (for its message) and stated in the schema for clients.
+    sms_sender_id: Annotated[str, AfterValidator(check_sender_id)] = Field(
+        description="Alphanumeric sender ID: 1-11 letters or digits, at least one letter",
+        json_schema_extra={"pattern": SENDER_ID_REGEX, "minLength": 1, "maxLength": SENDER_ID_MAX_LENGTH},
+    )
+    link_lifetime_hours: JsonInt = Field(
+        ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, description="How long a short link works"
+    )
+
+
+class AccountSettingsOut(BaseModel):
+    account_id: str
+    sms_sender_id: str
+    link_lifetime_hours: int
+    updated_at: str | None = Field(description="null: the deployment's defaults apply")
+
+    @classmethod
+    def of(cls, settings: AccountSettings) -> AccountSettingsOut:
+        return cls(
+            account_id=settings.account_id,
+            sms_sender_id=settings.sms_sender_id,
+            link_lifetime_hours=settings.link_lifetime_hours,
+            updated_at=_iso(settings.updated_at),
+        )

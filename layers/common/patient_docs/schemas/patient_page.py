@@ -1,0 +1,32 @@
+"""Requests and responses of the patient page's JSON endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from patient_docs.schemas.common import FileName
+
+
+class VerifyBody(BaseModel):
+    date_of_birth: str = Field(max_length=20, description="YYYY-MM-DD")
+
+
+class UploadSessionOut(BaseModel):
+    upload_session: str = Field(description="Send as X-Upload-Session; kept in memory by the page, never in the URL")
+    expires_at: str
+    max_files: int
+    max_bytes: int
+    accepted_types: list[str]
+
+
+class PhotoUploadBody(BaseModel):
+    file_name: FileName
+    content_type: str = Field(min_length=1, max_length=127)
+    size_bytes: int = Field(ge=1)
+
+
+class PhotoUploadOut(BaseModel):
+    url: str
+    fields: dict[str, str]
+    file_id: str
+    expires_at: str

@@ -1,0 +1,202 @@
+"""The embedded AWS of ``make run``: a moto server provisioned with what the template declares."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from local.template import load_template, resources_of_type
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def local_name(logical_id: str) -> str:
+    return f"local-{logical_id.lower()}"
+
+
+class LocalAws:
+    """Starts a moto server (unless ``AWS_ENDPOINT_URL`` points elsewhere) and creates the resources."""
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        self._moto: Any = None
+        if endpoint_url:
+            self.endpoint_url = endpoint_url.rstrip("/")
+        else:
+            from moto.server import ThreadedMotoServer
+
+            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
+            self.endpoint_url = f"http://{host}:{port}"
+        self.template = load_template()
+        self.names = {logical: local_name(logical) for logical in self.template["Resources"]}
+
+    def configure_environment(self, parameters: dict[str, str]) -> None:
+        """Point boto3 (in this process) at the embedded AWS and give the functions their variables."""
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        os.environ["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION", REGION)
+        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+        os.environ.update(function_environment(self.template, self.names, parameters, self.endpoint_url))
+
+    def client(self, service: str) -> Any:
+        region = os.environ.get("AWS_REGION", REGION)
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=region)  # type: ignore[call-overload]
+
+    def provision(self, cors_origins: list[str]) -> None:
+        provision(self.template, self.names, self.client, cors_origins)
+
+    def sms_messages(self) -> list[tuple[str, str, str]]:
+        """(message id, number, body) of every SMS the embedded SNS has sent, oldest first."""
+        import requests
+
+        data = requests.get(f"{self.endpoint_url}/moto-api/data.json", timeout=5).json()
+        return [(m["message_id"], m["phone_number"], m["message"]) for m in data.get("sns", {}).get("SMS", [])]
+
+    def stop(self) -> None:
+        if self._moto is not None:
+            self._moto.stop()
+
+
+def provision(
+    template: dict[str, Any], names: dict[str, str], client: Callable[[str], Any], cors_origins: list[str]
+) -> None:
+    """Create the template's tables, queues, topics and buckets (idempotent)."""
+    for logical, resource in resources_of_type("AWS::DynamoDB::Table", template).items():
+        _create_table(client, names[logical], resource["Properties"])
+    queues = resources_of_type("AWS::SQS::Queue", template)
+    # Dead-letter queues first: the queues that redrive to them name their ARN.
+    for logical, resource in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]["Properties"]):
+        _create_queue(client, names, logical, resource.get("Properties", {}))
+    for logical in resources_of_type("AWS::SNS::Topic", template):
+        client("sns").create_topic(Name=names[logical])
+    for logical in resources_of_type("AWS::Events::EventBus", template):
+        buses = {bus["Name"] for bus in client("events").list_event_buses()["EventBuses"]}
+        if names[logical] not in buses:
+            client("events").create_event_bus(Name=names[logical])
+    for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
+        _create_bucket(client, names[logical], resource["Properties"], cors_origins)
+        _notify_queues(client, names, names[logical], resource["Properties"])
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+
+
+def _logical_of(reference: Any) -> str:
+    return str(reference["Fn::GetAtt"][0] if isinstance(reference, dict) and "Fn::GetAtt" in reference else reference)
+
+
+def _create_queue(client: Callable[[str], Any], names: dict[str, str], logical: str, props: dict[str, Any]) -> None:
+    attributes: dict[str, str] = {}
+    if "VisibilityTimeout" in props:
+        attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+    redrive = props.get("RedrivePolicy")
+    if redrive:
+        target = names[_logical_of(redrive["deadLetterTargetArn"])]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": queue_arn(target), "maxReceiveCount": str(redrive["maxReceiveCount"])}
+        )
+    client("sqs").create_queue(QueueName=names[logical], Attributes=attributes)
+
+
+def _notify_queues(client: Callable[[str], Any], names: dict[str, str], bucket: str, props: dict[str, Any]) -> None:
+    configurations = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+    if not configurations:
+        return
+    queue_configurations = []
+    for configuration in configurations:
+        entry: dict[str, Any] = {
+            "QueueArn": queue_arn(names[_logical_of(configuration["Queue"])]),
+            "Events": [configuration["Event"]],
+        }
+        rules = configuration.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        if rules:
+            entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        queue_configurations.append(entry)
+    client("s3").put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queue_configurations}
+    )
+
+
+def _create_table(client: Callable[[str], Any], name: str, props: dict[str, Any]) -> None:
+    dynamodb = client("dynamodb")
+    if name in dynamodb.list_tables()["TableNames"]:
+        return
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    dynamodb.create_table(**request)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def _create_bucket(client: Callable[[str], Any], name: str, props: dict[str, Any], cors_origins: list[str]) -> None:
+    s3 = client("s3")
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    if props.get("VersioningConfiguration"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    rules = props.get("CorsConfiguration", {}).get("CorsRules", [])
+    if rules:
+        # CloudFormation spells it MaxAge; the S3 API, MaxAgeSeconds.
+        cors_rules = [
+            {
+                "AllowedMethods": rule["AllowedMethods"],
+                "AllowedHeaders": rule.get("AllowedHeaders", []),
+                "AllowedOrigins": cors_origins,
+                "MaxAgeSeconds": int(rule.get("MaxAge", 600)),
+            }
+            for rule in rules
+        ]
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors_rules})
+
+
+def function_environment(
+    template: dict[str, Any], names: dict[str, str], parameters: dict[str, str], endpoint_url: str
+) -> dict[str, str]:
+    """Every function's environment variables, with references resolved to the local resources."""
+    env = dict(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+    for resource in resources_of_type("AWS::Serverless::Function", template).values():
+        env.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    return {name: str(_resolve(template, names, parameters, endpoint_url, value)) for name, value in env.items()}
+
+
+def _resolve(
+    template: dict[str, Any], names: dict[str, str], parameters: dict[str, str], endpoint: str, value: Any
+) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        ref = value["Ref"]
+        if ref in names:
+            return names[ref]
+        if ref in parameters:
+            return parameters[ref]
+        return template.get("Parameters", {}).get(ref, {}).get("Default", "")
+    if "Fn::GetAtt" in value:
+        logical, attribute = value["Fn::GetAtt"]
+        name = names[logical]
+        kind = template["Resources"][logical]["Type"]
+        if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
+            return f"{endpoint}/{ACCOUNT}/{name}"
+        service = {"AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Events::EventBus": "events"}.get(
+            kind, "local"
+        )
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"
+    raise ValueError(f"cannot resolve {value!r} locally")

@@ -1,0 +1,209 @@
+"""Door A through the real handlers against moto: create, list, get, delete, and refusals."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from tests.shape import shape_problems
+from tests.utils import (
+    STAFF_12,
+    STAFF_13,
+    b64,
+    call,
+    key_of_presigned_url,
+    pdf_bytes,
+    png_bytes,
+    seed_example,
+)
+
+PATIENT = 1172416
+DOCS = f"/api/v2/patients/{PATIENT}/documents"
+
+
+def create_png(api, caller=STAFF_12, name="DOGE.png", path=DOCS):
+    body = {
+        "doc": {
+            "document_name": name,
+            "data": b64(png_bytes()),
+            "mime_type": "image/png",
+            "record_type": "Patient Record",
+        }
+    }
+    return call(api, "POST", path, body, caller)
+
+
+def test_seed_example_replayed_matches_the_seed_response_field_by_field(api, aws):
+    # Given the seed's curl body, with its placeholders filled by a real PNG
+    request = seed_example("inline_documents_create_request")
+    request["doc"].update(document_name="DOGE.png", data=b64(png_bytes()), mime_type="image/png")
+    # When it is posted
+    reply = call(api, "POST", DOCS, request, {**STAFF_12, "name": "test patient"})
+    # Then the response has every field of the seed's example, with the same types
+    assert reply.status == 201, reply.body
+    expected = seed_example("inline_documents_create_response")
+    assert shape_problems(reply.json, expected) == []
+    doc = reply.json["doc"]
+    assert doc["document_name"] == "DOGE.png"
+    assert doc["extension"] == "png"
+    assert doc["upload_by"] == "test patient"
+    assert doc["record_type"] == "Patient Record"
+    assert doc["upload_date"].endswith("+00:00")
+    assert 0 < doc["id"] <= 2**53 - 1
+
+
+def test_created_document_is_listed_fetched_with_a_working_download_url_and_deleted(api, aws):
+    created = create_png(api).json["doc"]
+    listed = call(api, "GET", DOCS, caller=STAFF_12)
+    assert [d["id"] for d in listed.json["docs"]] == [created["id"]]
+
+    fetched = call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12)
+    assert fetched.status == 200
+    url = fetched.json["doc"]["download_url"]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    assert query["X-Amz-Expires"] == ["300"]
+    assert "attachment" in query["response-content-disposition"][0]
+    key = key_of_presigned_url(url, aws.bucket)
+    stored = aws.client("s3").get_object(Bucket=aws.bucket, Key=key)["Body"].read()
+    assert stored == png_bytes()
+
+    assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 204
+    assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 404
+    assert call(api, "GET", DOCS, caller=STAFF_12).json["docs"] == []
+
+
+def test_the_list_comes_in_pages_newest_first_with_a_cursor(api, aws):
+    # Given five documents of one patient (and one of another patient)
+    created = [create_png(api, name=f"p{index}.png").json["doc"]["id"] for index in range(5)]
+    create_png(api, path="/api/v2/patients/77/documents")
+    # When they are read two at a time
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        reply = call(api, "GET", DOCS + query, caller=STAFF_12)
+        assert reply.status == 200, reply.body
+        assert len(reply.json["docs"]) <= 2
+        seen += [d["id"] for d in reply.json["docs"]]
+        pages += 1
+        cursor = reply.json["next_cursor"]
+        if cursor is None:
+            break
+    # Then every document comes once, newest first, and a full last page promises no empty one
+    assert seen == sorted(created, reverse=True) and pages == 3
+    whole = call(api, "GET", DOCS, caller=STAFF_12).json
+    assert [d["id"] for d in whole["docs"]] == seen and whole["next_cursor"] is None
+    assert call(api, "GET", DOCS + "?limit=5", caller=STAFF_12).json["next_cursor"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "cursor=nope", "cursor=" + "A" * 1025])
+def test_bad_paging_parameters_are_400_naming_them(api, aws, query):
+    reply = call(api, "GET", f"{DOCS}?{query}", caller=STAFF_12)
+    assert reply.status == 400, reply.body
+    assert reply.json["error"]["field"] == query.split("=")[0]
+
+
+def test_a_cursor_does_not_move_to_another_patient_or_account(api, aws):
+    for index in range(3):
+        create_png(api, name=f"p{index}.png")
+    cursor = call(api, "GET", DOCS + "?limit=1", caller=STAFF_12).json["next_cursor"]
+    assert cursor
+    other_patient = call(api, "GET", f"/api/v2/patients/77/documents?cursor={cursor}", caller=STAFF_12)
+    other_account = call(api, "GET", f"{DOCS}?cursor={cursor}", caller=STAFF_13)
+    assert other_patient.status == 400 and other_patient.json["error"]["field"] == "cursor"
+    assert other_account.status == 400 and other_account.json["error"]["field"] == "cursor"
+
+
+def test_object_key_is_chosen_by_the_server_and_carries_no_file_name(api, aws):
+    create_png(api, name="John Smith rash.png")
+    (key,) = aws.all_objects()
+    assert key.startswith(f"accounts/12/patients/{PATIENT}/documents/")
+    assert "Smith" not in key and "rash" not in key
+
+
+def test_staff_of_another_account_cannot_read_list_or_delete(api, aws):
+    created = create_png(api).json["doc"]
+    assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_13).status == 404
+    assert call(api, "GET", DOCS, caller=STAFF_13).json["docs"] == []
+    assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_13).status == 404
+    assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 200
+
+
+def test_patient_token_sees_only_its_own_patient(api, aws):
+    own = {"role": "patient", "account": "12", "patient": PATIENT}
+    other = {"role": "patient", "account": "12", "patient": 999}
+    created = create_png(api, caller=own)
+    assert created.status == 201
+    doc_id = created.json["doc"]["id"]
+    assert call(api, "GET", f"{DOCS}/{doc_id}", caller=own).status == 200
+    assert call(api, "GET", f"{DOCS}/{doc_id}", caller=other).status == 404
+    assert call(api, "GET", f"/api/v2/patients/999/documents/{doc_id}", caller=other).status == 404
+    assert create_png(api, caller=other).status == 404
+
+
+def _doc(**overrides):
+    doc = {
+        "document_name": "scan.pdf",
+        "data": b64(pdf_bytes()),
+        "mime_type": "application/pdf",
+        "record_type": "Test Result",
+    }
+    doc.update(overrides)
+    return {"doc": doc}
+
+
+def _without(field):
+    body = _doc()
+    del body["doc"][field]
+    return body
+
+
+BAD_INPUTS = [
+    ("invalid base64", _doc(data="not base64!!"), 400, "doc.data"),
+    ("PNG bytes declared as PDF", _doc(data=b64(png_bytes())), 400, "doc.mime_type"),
+    ("type outside the allowlist", _doc(mime_type="application/x-msdownload"), 400, "doc.mime_type"),
+    ("record_type outside the list", _doc(record_type="X-Ray"), 400, "doc.record_type"),
+    ("empty name", _doc(document_name="  "), 400, "doc.document_name"),
+    ("missing name", _without("document_name"), 400, "doc.document_name"),
+    ("missing data", _without("data"), 400, "doc.data"),
+    ("name with a path", _doc(document_name="../../etc/passwd.pdf"), 400, "doc.document_name"),
+    ("name with a control character", _doc(document_name="scan\x00.pdf"), 400, "doc.document_name"),
+    ("empty file", _doc(data=""), 400, "doc.data"),
+    ("server-owned id", {"doc": {**_doc()["doc"], "id": 5}}, 400, "doc"),
+    ("server-owned upload_by", {"doc": {**_doc()["doc"], "upload_by": "me"}}, 400, "doc"),
+    ("not an object", {"doc": "x"}, 400, "doc"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "status", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_refused_naming_the_field_and_writes_nothing(api, aws, case, body, status, field):
+    reply = call(api, "POST", DOCS, body, STAFF_12)
+    assert reply.status == status, reply.body
+    assert reply.json["error"]["field"] == field
+    assert field in reply.json["error"]["message"]
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_non_integer_patient_id_is_refused(api, aws):
+    reply = call(api, "POST", "/api/v2/patients/abc/documents", _doc(), STAFF_12)
+    assert reply.status == 400 and reply.json["error"]["field"] == "patient_id"
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_file_over_the_inline_bound_is_413_and_points_to_the_presigned_path(api, aws, monkeypatch):
+    from patient_docs.settings import get_settings
+
+    monkeypatch.setenv("INLINE_MAX_BYTES", "1024")
+    get_settings.cache_clear()
+    reply = call(api, "POST", DOCS, _doc(data=b64(pdf_bytes() + b"0" * 1100)), STAFF_12)
+    assert reply.status == 413
+    assert reply.json["error"]["field"] == "doc.data"
+    assert "/apis/v1/file/upload/presigned" in reply.json["error"]["message"]
+    assert aws.all_items() == [] and aws.all_objects() == []
+    get_settings.cache_clear()
+
+
+def test_non_json_body_is_refused(api, aws):
+    reply = call(api, "POST", DOCS, None, STAFF_12, headers={"content-type": "application/json"}, raw=b"{nope")
+    assert reply.status == 400 and reply.json["error"]["field"] == "body"
+    assert aws.all_items() == []
