@@ -1,14 +1,24 @@
-"""The embedded AWS of ``make run``: a moto server provisioned with what the template declares."""
+"""The embedded AWS of ``make run``: a moto server provisioned with what the template declares.
+
+With a recording file it keeps its data across restarts (see ``local.recording``): the template's
+resources are made afresh, the recorded requests that changed something are replayed, and only
+then are uploads wired to their queue and recording switched on.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 
+from local import recording
 from local.template import load_template, resources_of_type
 
 REGION = "us-east-1"
@@ -19,20 +29,35 @@ def local_name(logical_id: str) -> str:
     return f"local-{logical_id.lower()}"
 
 
-class LocalAws:
-    """Starts a moto server (unless ``AWS_ENDPOINT_URL`` points elsewhere) and creates the resources."""
+@dataclass(frozen=True)
+class Restored:
+    replayed: int
+    recorded: int
+    unreadable: int
+    seconds: float
 
-    def __init__(self, endpoint_url: str | None = None) -> None:
+
+class LocalAws:
+    """Starts a moto server (unless ``AWS_ENDPOINT_URL`` points elsewhere) and creates the resources.
+
+    ``port`` 0 lets the system choose; ``recording`` (a file) makes the embedded AWS persistent.
+    """
+
+    def __init__(self, endpoint_url: str | None = None, port: int = 0, recording_file: Path | None = None) -> None:
         self._moto: Any = None
+        self.recording_file: Path | None = None
         if endpoint_url:
             self.endpoint_url = endpoint_url.rstrip("/")
         else:
+            if recording_file is not None:
+                _record_to(recording_file)
+                self.recording_file = recording_file
             from moto.server import ThreadedMotoServer
 
-            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
             self._moto.start()
-            host, port = self._moto.get_host_and_port()
-            self.endpoint_url = f"http://{host}:{port}"
+            host, bound = self._moto.get_host_and_port()
+            self.endpoint_url = f"http://{host}:{bound}"
         self.template = load_template()
         self.names = {logical: local_name(logical) for logical in self.template["Resources"]}
 
@@ -53,20 +78,41 @@ class LocalAws:
     def provision(self, cors_origins: list[str]) -> None:
         provision(self.template, self.names, self.client, cors_origins)
 
-    def sms_messages(self) -> list[tuple[str, str, str]]:
-        """(message id, number, body) of every SMS the embedded SNS has sent, oldest first."""
-        import requests
-
-        data = requests.get(f"{self.endpoint_url}/moto-api/data.json", timeout=5).json()
-        return [(m["message_id"], m["phone_number"], m["message"]) for m in data.get("sns", {}).get("SMS", [])]
+    def restore(self, cors_origins: list[str]) -> Restored | None:
+        """Provision, then (with a recording file) replay what was stored and record from now on."""
+        if self.recording_file is None:
+            self.provision(cors_origins)
+            return None
+        started = time.perf_counter()
+        provision(self.template, self.names, self.client, cors_origins, notifications=False)
+        compacted = recording.compact(self.recording_file)
+        recording.replay(compacted.entries, self.endpoint_url)
+        # Uploads replayed above were registered when they were first made: no queue message for them.
+        connect_notifications(self.template, self.names, self.client)
+        recording.set_recording(self.endpoint_url, True)
+        return Restored(len(compacted.entries), compacted.recorded, compacted.unreadable, time.perf_counter() - started)
 
     def stop(self) -> None:
         if self._moto is not None:
             self._moto.stop()
 
 
+def _record_to(path: Path) -> None:
+    """moto's recorder reads its file name once, when moto is first imported: before that, here."""
+    if "moto.moto_api" in sys.modules and os.environ.get("MOTO_RECORDER_FILEPATH") != str(path):
+        raise RuntimeError("moto was imported before the embedded AWS chose its recording file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(path)
+    # Recording starts once the stored requests have been replayed (LocalAws.restore).
+    os.environ.pop("MOTO_ENABLE_RECORDING", None)
+
+
 def provision(
-    template: dict[str, Any], names: dict[str, str], client: Callable[[str], Any], cors_origins: list[str]
+    template: dict[str, Any],
+    names: dict[str, str],
+    client: Callable[[str], Any],
+    cors_origins: list[str],
+    notifications: bool = True,
 ) -> None:
     """Create the template's tables, queues, topics and buckets (idempotent)."""
     for logical, resource in resources_of_type("AWS::DynamoDB::Table", template).items():
@@ -83,6 +129,13 @@ def provision(
             client("events").create_event_bus(Name=names[logical])
     for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
         _create_bucket(client, names[logical], resource["Properties"], cors_origins)
+    if notifications:
+        connect_notifications(template, names, client)
+
+
+def connect_notifications(template: dict[str, Any], names: dict[str, str], client: Callable[[str], Any]) -> None:
+    """The buckets' event notifications to their queues (S3 -> SQS)."""
+    for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
         _notify_queues(client, names, names[logical], resource["Properties"])
 
 

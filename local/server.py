@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import base64
+import errno
 import importlib
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from pathlib import Path
+from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
-from local import tokens
+from local import state, tokens
 from local.events import LambdaContext, http_event
-from local.local_aws import LocalAws
+from local.local_aws import LocalAws, Restored
 from local.queues import QueueConsumers
+from local.sms import SmsLog
 from local.template import Route, http_routes
 
 # Lambda's synchronous request limit; HTTP API refuses bodies over 10 MB before that.
@@ -30,28 +34,21 @@ CORS_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-class SmsSource(Protocol):
-    def sms_messages(self) -> list[tuple[str, str, str]]: ...
-
-
-def mask_number(number: str) -> str:
-    return "*" * max(0, len(number) - 3) + number[-3:]
-
-
 class LocalApi:
-    """Routes requests like API Gateway would and invokes handlers like Lambda would."""
+    """Routes requests like API Gateway would and invokes handlers like Lambda would.
 
-    def __init__(self, aws: SmsSource, base_url: str, quiet: bool = False) -> None:
-        self.aws = aws
+    Without an ``sms_log`` it keeps one in memory, fed by the SNS calls made in this process.
+    """
+
+    def __init__(self, base_url: str, quiet: bool = False, sms_log: SmsLog | None = None) -> None:
         self.base_url = base_url
         self.quiet = quiet
+        self.sms_log = sms_log or SmsLog(quiet=quiet).attach()
         self.routes = http_routes()
         self._handlers: dict[str, Handler] = {}
         # One request at a time per function, like one Lambda container.
         self.function_locks: dict[str, threading.Lock] = {r.function: threading.Lock() for r in self.routes}
         self._import_lock = threading.Lock()
-        self._sms_seen: dict[str, str] = {}
-        self._sms_lock = threading.Lock()
         self._openapi: bytes | None = None
         self.origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
 
@@ -77,15 +74,7 @@ class LocalApi:
 
     # ------------------------------------------------------------------ local-only endpoints
     def sms(self) -> list[dict[str, str]]:
-        messages = []
-        with self._sms_lock:
-            for message_id, number, body in self.aws.sms_messages():
-                if message_id not in self._sms_seen:
-                    self._sms_seen[message_id] = datetime.now(UTC).isoformat(timespec="seconds")
-                    if not self.quiet:
-                        print(f"  SMS to {mask_number(number)}: {body}", flush=True)
-                messages.append({"to": number, "body": body, "sent_at": self._sms_seen[message_id]})
-        return messages
+        return self.sms_log.messages()
 
     def openapi(self) -> bytes:
         if self._openapi is None:
@@ -145,8 +134,6 @@ class LocalApi:
         out_headers.update(cors)
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
-        if method == "POST":
-            self.sms()  # echo any SMS this request sent to the console
         return status, out_headers, data, list(result.get("cookies") or [])
 
     def _cors_headers(self, origin: str | None) -> dict[str, str]:
@@ -204,41 +191,99 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], api: LocalApi) -> None:
-        super().__init__(address, _RequestHandler)
+    def __init__(self, address: tuple[str, int], api: LocalApi, activate: bool = True) -> None:
+        super().__init__(address, _RequestHandler, bind_and_activate=False)
         self.api = api
+        try:
+            self.server_bind()  # claims the port (a busy one fails here) ...
+            if activate:
+                self.server_activate()  # ... and from here on connections are accepted
+        except OSError:
+            self.server_close()
+            raise
 
 
-def serve(port: int, quiet: bool = False) -> None:
+class _Stop(Exception):
+    """SIGTERM: shut down as on Ctrl-C."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def serve(port: int, aws_port: int, quiet: bool = False) -> int:
+    """``make run``: 0 after Ctrl-C or SIGTERM; 1, with one line of explanation, if it cannot start."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     base_url = f"http://127.0.0.1:{port}"
-    aws = LocalAws(os.environ.get("AWS_ENDPOINT_URL"))
+    directory = state.state_dir()
+    lock = state.StateLock(directory)
+    api = LocalApi(base_url, quiet, SmsLog(directory / state.SMS_LOG, quiet).attach())
+    try:
+        server = _Server(("127.0.0.1", port), api, activate=False)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"port {port} is already in use: choose another one, e.g. PORT={port + 100} make run", flush=True)
+        return 1
+    try:
+        external = os.environ.get("AWS_ENDPOINT_URL")
+        lock.acquire()
+        if not external:
+            state.check_port_free(
+                aws_port, "the embedded AWS", f"choose another, e.g. LOCAL_AWS_PORT={aws_port + 100} make run"
+            )
+        aws = LocalAws(external, aws_port, None if external else directory / state.RECORDING)
+    except (state.StateBusy, state.PortInUse) as exc:
+        print(exc, flush=True)
+        server.server_close()
+        return 1
+    signal.signal(signal.SIGTERM, _stop)
+    consumers = None
+    try:
+        origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
+        aws.configure_environment(local_parameters(base_url))
+        restored = aws.restore(origins)
+        # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
+        consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
+        consumers.start()
+        server.server_activate()
+        state.write_server_file(directory, base_url, aws.endpoint_url)
+        _banner(api, aws, restored, directory)
+        server.serve_forever()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        if consumers is not None:
+            consumers.stop()
+        server.server_close()
+        aws.stop()
+        state.remove_server_file(directory)
+        lock.release()
+    return 0
+
+
+def local_parameters(base_url: str) -> dict[str, str]:
+    """The template parameters the local stack gives its functions."""
     origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
-    aws.configure_environment(
-        {
-            "JwtIssuer": tokens.ISSUER,
-            "JwtAudience": tokens.AUDIENCE,
-            "CorsAllowedOrigins": ",".join(origins),
-            "PublicBaseUrl": base_url,
-        }
-    )
-    aws.provision(origins)
-    api = LocalApi(aws, base_url, quiet)
-    # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
-    consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
-    consumers.start()
-    server = _Server(("127.0.0.1", port), api)
-    staff = tokens.issue("staff", "12")
+    return {
+        "JwtIssuer": tokens.ISSUER,
+        "JwtAudience": tokens.AUDIENCE,
+        "CorsAllowedOrigins": ",".join(origins),
+        "PublicBaseUrl": base_url,
+    }
+
+
+def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, directory: Path) -> None:
+    base_url = api.base_url
     print(f"patient-docs is serving on {base_url}  (embedded AWS at {aws.endpoint_url})", flush=True)
+    if restored is not None:
+        skipped = f", {restored.unreadable} unreadable line(s) skipped" if restored.unreadable else ""
+        print(
+            f"  data kept in {directory}: {restored.replayed} stored requests replayed in "
+            f"{restored.seconds:.1f} s{skipped}  (make reset starts clean)",
+            flush=True,
+        )
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)
     print(f"  OpenAPI: {base_url}/openapi.json   SMS sent: {base_url}/_local/sms", flush=True)
     print("  staff token (account 12):", flush=True)
-    print(staff, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        consumers.stop()
-        server.server_close()
-        aws.stop()
+    print(tokens.issue("staff", "12"), flush=True)

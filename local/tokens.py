@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.template import ROOT
+from local.state import SIGNING_KEY, state_dir
 
 ISSUER = "https://auth.patient-docs.local"
 AUDIENCE = "patient-docs-local"
@@ -27,7 +27,7 @@ ALGORITHM = "RS256"
 
 
 def _key_dir() -> Path:
-    return Path(os.environ.get("PATIENT_DOCS_LOCAL_DIR", ROOT / ".local"))
+    return state_dir()
 
 
 def public_key_pem() -> bytes:
@@ -37,7 +37,7 @@ def public_key_pem() -> bytes:
 @cache
 def _key_pair(directory: Path) -> tuple[bytes, bytes]:
     """The signing key (made on first use) and its public half; loading a key costs ~30 ms."""
-    path = directory / "jwt-signing-key.pem"
+    path = directory / SIGNING_KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -6,16 +6,19 @@ JWT check and event building as ``make run`` — against moto.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from local import iam_check
 from local.local_aws import REGION, function_environment, local_name, provision
 from local.template import load_template
 
@@ -42,6 +45,41 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 # Tests sign tokens with a key of their own, never the developer's `.local` key.
 os.environ.setdefault("PATIENT_DOCS_LOCAL_DIR", tempfile.mkdtemp(prefix="patient-docs-keys-"))
 os.environ.update(function_environment(_TEMPLATE, NAMES, PARAMETERS, "http://moto.invalid"))
+
+# Every AWS call a function makes is checked against its role as deployed (local/iam_check.py). Processes
+# the tests start (the local server, worker processes) inherit the variable and report to this directory.
+IAM_REPORTS = Path(os.environ.get(iam_check.ENVIRONMENT_VARIABLE) or tempfile.mkdtemp(prefix="patient-docs-iam-"))
+IAM_REPORTS = IAM_REPORTS / f"pytest-{os.getpid()}"
+IAM_REPORTS.mkdir(parents=True, exist_ok=True)
+os.environ[iam_check.ENVIRONMENT_VARIABLE] = str(IAM_REPORTS)
+iam_check.install()
+_IAM_REPORTED: dict[Path, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _calls_are_allowed_by_the_deployed_policies() -> Iterator[None]:
+    """Fails the test whose handlers made an AWS call their function's role (SAM-transformed) does not allow."""
+    before = len(iam_check.violations())
+    yield
+    found = iam_check.violations()[before:] + iam_check.reported(IAM_REPORTS, _IAM_REPORTED)
+    if found:
+        listed = "\n".join(f"  {line}" for line in iam_check.summary(found))
+        pytest.fail(f"AWS calls the deployed IAM policies do not allow:\n{listed}", pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    (IAM_REPORTS / f"stats-{os.getpid()}.json").write_text(json.dumps(iam_check.counts()))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    totals = {"checked": 0, "unattributed": 0, "violations": 0}
+    for path in IAM_REPORTS.rglob("stats-*.json"):
+        for name, count in json.loads(path.read_text()).items():
+            totals[name] = totals.get(name, 0) + count
+    terminalreporter.write_line(
+        f"IAM/KMS check: {totals['checked']} AWS calls by functions checked against their deployed roles, "
+        f"{totals['violations']} not allowed ({totals['unattributed']} calls outside any function not checked)"
+    )
 
 
 def _reset_cached_clients() -> None:
@@ -93,7 +131,7 @@ def aws() -> Iterator[MockedAws]:
 def api(aws: MockedAws) -> Any:
     from local.server import LocalApi
 
-    return LocalApi(aws, BASE_URL, quiet=True)
+    return LocalApi(BASE_URL, quiet=True)
 
 
 @pytest.fixture

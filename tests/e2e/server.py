@@ -18,9 +18,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different (each socket is held until all are chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @dataclass
@@ -28,6 +38,11 @@ class RunningServer:
     base_url: str
     env: dict[str, str]
     process: subprocess.Popen[str]
+    log_path: Path
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text()
 
     def token(self, *args: str) -> str:
         """What ``make token ...`` prints: the last line is the token."""
@@ -44,13 +59,22 @@ class RunningServer:
 
 
 @contextmanager
-def local_server(key_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningServer]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"layers/common{os.pathsep}.", "PATIENT_DOCS_LOCAL_DIR": str(key_dir)}
+def local_server(
+    key_dir: Path, extra_env: dict[str, str] | None = None, ports: tuple[int, int] | None = None
+) -> Iterator[RunningServer]:
+    """``make run`` keeping its state (and signing key) in ``key_dir``, on ``ports`` (API, embedded AWS)."""
+    port, aws_port = ports or free_ports(2)
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"layers/common{os.pathsep}.",
+        "PATIENT_DOCS_LOCAL_DIR": str(key_dir),
+        "LOCAL_AWS_PORT": str(aws_port),
+    }
     for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "BUCKET_NAME"):
         env.pop(name, None)
     env.update(extra_env or {})
-    log = (key_dir / f"server-{port}.log").open("w")
+    log_path = key_dir / f"server-{port}.log"
+    log = log_path.open("a")
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "--port", str(port)],
         cwd=ROOT,
@@ -69,9 +93,9 @@ def local_server(key_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
             except requests.ConnectionError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((key_dir / f"server-{port}.log").read_text())
+                raise RuntimeError(log_path.read_text())
             time.sleep(0.2)
-        yield RunningServer(base_url, env, process)
+        yield RunningServer(base_url, env, process, log_path)
     finally:
         process.terminate()
         try:

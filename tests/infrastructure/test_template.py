@@ -66,11 +66,7 @@ def test_every_function_event_is_handled_without_a_server_error(aws):
 def test_the_local_server_routes_are_exactly_the_templates():
     from local.server import LocalApi
 
-    class NoSms:
-        def sms_messages(self):
-            return []
-
-    api = LocalApi(NoSms(), "http://127.0.0.1:3000", quiet=True)
+    api = LocalApi("http://127.0.0.1:3000", quiet=True)
     declared = {
         (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
         for f in FUNCTIONS

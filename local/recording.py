@@ -1,0 +1,155 @@
+"""The embedded AWS's memory across restarts: moto's request recorder, compacted and replayed.
+
+While ``make run`` serves, moto's recorder (``MOTO_RECORDER_FILEPATH``) appends every request
+the embedded AWS receives to ``.local/aws-requests.jsonl``, one JSON line each, written before
+the request is handled: a killed process loses nothing it had answered. At the next start the
+log is compacted to the requests that changed something (reads, queue traffic and SMS sends are
+dropped) and those are sent again, in order, to the fresh emulator, with recording paused.
+
+Everything here goes through moto's documented recorder and its HTTP API; nothing in moto is
+replaced or patched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import requests
+
+Entry = dict[str, Any]
+
+# Operations that read: replaying them changes nothing.
+READ_PREFIXES = (
+    "Get",
+    "List",
+    "Describe",
+    "Query",
+    "Scan",
+    "BatchGet",
+    "TransactGet",
+    "Check",
+    "Receive",
+    "Head",
+    "Search",
+)
+# Requests that move messages along rather than store data: replaying them would send the SMS
+# again or refill the queues with uploads already registered. (The SMS log is kept apart.)
+TRANSIENT = {
+    "sns": {"Publish", "PublishBatch"},
+    "events": {"PutEvents"},
+}
+TRANSIENT_SERVICES = {"sts"}
+# Set again by the HTTP client that replays the request.
+DROPPED_HEADERS = {"host", "content-length", "transfer-encoding", "expect", "connection"}
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+def _header(entry: Entry, name: str) -> str:
+    for key, value in (entry.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def _body(entry: Entry) -> bytes:
+    body = entry.get("body") or ""
+    return base64.b64decode(body) if entry.get("body_encoded") else str(body).encode()
+
+
+def describe(entry: Entry) -> tuple[str, str | None]:
+    """(service, operation) of a recorded request; operation is None for S3's REST requests."""
+    found = _CREDENTIAL_SCOPE.search(_header(entry, "authorization"))
+    # Presigned S3 requests carry the scope in the query string or the form; only S3 is reached so.
+    service = found.group(1) if found else "s3"
+    target = _header(entry, "x-amz-target")
+    if target:
+        return service, target.rsplit(".", 1)[-1]
+    if service != "s3" and _header(entry, "content-type").startswith("application/x-www-form-urlencoded"):
+        action = parse_qs(_body(entry).decode("utf-8", "replace")).get("Action")
+        if action:
+            return service, action[0]
+    return service, None
+
+
+def is_mutation(entry: Entry) -> bool:
+    """Whether replaying this request rebuilds state (True) or would only read or resend (False)."""
+    if urlsplit(str(entry.get("url", ""))).path.startswith("/moto-api"):
+        return False
+    service, operation = describe(entry)
+    if service in TRANSIENT_SERVICES:
+        return False
+    if operation is None:
+        return str(entry.get("method", "")).upper() in ("PUT", "POST", "DELETE")
+    if operation.startswith(READ_PREFIXES) or operation in TRANSIENT.get(service, set()):
+        return False
+    # Messages on queues are in flight, not stored: the queues themselves are made at start-up.
+    return not (service == "sqs" and ("Message" in operation or operation == "PurgeQueue"))
+
+
+def read_entries(path: Path) -> tuple[list[Entry], int]:
+    """The recorded requests, and how many lines could not be read (a write cut short by a kill).
+
+    Two requests recorded at once by different threads may share a line; each is still read.
+    """
+    entries: list[Entry] = []
+    unreadable = 0
+    if not path.exists():
+        return entries, unreadable
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            text, position = line.strip(), 0
+            while position < len(text):
+                try:
+                    entry, position = decoder.raw_decode(text, position)
+                except ValueError:
+                    unreadable += 1
+                    break
+                if isinstance(entry, dict):
+                    entries.append(entry)
+    return entries, unreadable
+
+
+@dataclass(frozen=True)
+class Compacted:
+    entries: list[Entry]
+    recorded: int
+    unreadable: int
+
+
+def compact(path: Path) -> Compacted:
+    """Keep only the requests that changed something; the log is rewritten atomically."""
+    entries, unreadable = read_entries(path)
+    kept = [entry for entry in entries if is_mutation(entry)]
+    if path.exists():
+        temporary = path.with_suffix(".compacting")
+        with temporary.open("w", encoding="utf-8") as handle:
+            for entry in kept:
+                handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    return Compacted(kept, len(entries), unreadable)
+
+
+def replay(entries: list[Entry], endpoint: str) -> None:
+    """Send the requests again, in order, to the emulator at ``endpoint`` (which need not record them)."""
+    target = urlsplit(endpoint)
+    with requests.Session() as session:
+        for entry in entries:
+            parts = urlsplit(str(entry["url"]))
+            url = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
+            headers = {k: str(v) for k, v in (entry.get("headers") or {}).items() if k.lower() not in DROPPED_HEADERS}
+            session.request(str(entry["method"]), url, headers=headers, data=_body(entry), timeout=60)
+
+
+def set_recording(endpoint: str, on: bool) -> None:
+    action = "start-recording" if on else "stop-recording"
+    requests.post(f"{endpoint}/moto-api/recorder/{action}", timeout=10).raise_for_status()
