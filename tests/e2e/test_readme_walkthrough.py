@@ -1,8 +1,10 @@
 """The README's walkthrough, run as written against ``make run``: the README cannot drift from the code.
 
 The ```sh blocks of the README's "Walkthrough" section are joined in order into one bash script
-(``set -euo pipefail``), as a reader pastes them into one terminal, and run in an empty temporary
-directory with ``BASE`` pointing at a server started like ``make run``.
+(``set -euo pipefail``), as a reader pastes them into one terminal, and run with ``BASE`` pointing
+at a server started like ``make run``. The walkthrough moves to a scratch folder (``mktemp -d``);
+``TMPDIR`` puts that folder inside the test's own temporary directory, where the test reads the
+files it left.
 
 ``make -s token`` is what a reader types in the checkout. The script runs elsewhere, so it gets a
 ``make`` shell function that runs the real Makefile target from the repository root
@@ -69,12 +71,14 @@ def test_the_blocks_are_pasteable_as_they_stand():
 
 
 def test_the_walkthrough_runs_top_to_bottom(server: RunningServer, tmp_path: Path):
-    # Given the README's walkthrough as one script, and an empty working directory
+    # Given the README's walkthrough as one script, and an empty temporary directory
     script = tmp_path / "walkthrough.sh"
     script.write_text(script_of(walkthrough_blocks(README.read_text())))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
 
     # When it runs against the local server
-    env = {**server.env, "BASE": server.base_url, "REPO": str(ROOT)}
+    env = {**server.env, "BASE": server.base_url, "REPO": str(ROOT), "TMPDIR": str(scratch)}
     run = subprocess.run(
         ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False
     )
@@ -83,17 +87,18 @@ def test_the_walkthrough_runs_top_to_bottom(server: RunningServer, tmp_path: Pat
     report = f"stdout:\n{run.stdout[-4000:]}\nstderr:\n{run.stderr[-4000:]}\nrun: bash {shlex.quote(str(script))}"
     assert run.returncode == 0, report
     assert not ERROR_BODY.search(run.stdout), report
+    [work] = scratch.iterdir()  # the walkthrough's scratch folder
     # The document downloaded through door A's presigned URL is the file posted inline
-    assert (tmp_path / "downloaded.pdf").read_bytes() == (tmp_path / "card.pdf").read_bytes()
+    assert (work / "downloaded.pdf").read_bytes() == (work / "card.pdf").read_bytes()
     # The patient's photo went through storage and the register step, and came back byte for byte
-    request = json.loads((tmp_path / "request.json").read_text())
+    request = json.loads((work / "request.json").read_text())
     assert request["status"] == "responded"
     [photo] = request["files"]
     assert photo["original_name"] == "rash.png" and photo["mime_type"] == "image/png"
-    assert (tmp_path / "rash-downloaded.png").read_bytes() == (tmp_path / "rash.png").read_bytes()
+    assert (work / "rash-downloaded.png").read_bytes() == (work / "rash.png").read_bytes()
     # The last step lists the patient's documents, where the photo is a document of that patient
     documents = json.loads(run.stdout.strip().splitlines()[-1])["docs"]
     assert photo["document_id"] in [doc["id"] for doc in documents]
     # Door B's record was saved with the vendor's fields
-    saved = json.loads((tmp_path / "saved.json").read_text())["data"]
+    saved = json.loads((work / "saved.json").read_text())["data"]
     assert saved["document_category"] == "INSURANCE_CARD" and saved["name"] == "PEHP Insurance Card"
