@@ -1,8 +1,8 @@
-"""Unzipped sizes of each function's code and each layer, built locally for the Lambda platform.
+"""Unzipped sizes of each function's code and each layer, as ``make build`` ships them.
 
-The dependencies layer is installed the way ``sam build`` would for ``python3.13`` on
-``arm64`` (aarch64 wheels only, no byte-code), into ``bench/.work`` and reused while
-``layers/deps/requirements.txt`` is unchanged. ``sam build`` itself is not needed.
+The dependencies layer is installed as ``sam build`` would for ``python3.13`` on ``arm64``
+(aarch64 wheels, no byte-code) into ``bench/.work``, and reused while the lock is unchanged;
+both layers then go through ``scripts/slim_layer.py`` as in ``make build``.
 """
 
 from __future__ import annotations
@@ -13,22 +13,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.table import Layer
 from local.template import ROOT
+from scripts.slim_layer import compile_bytecode, prune
 
 WORK = ROOT / "bench" / ".work" / "layers"
-SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+SKIPPED = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 
 def tree_bytes(path: Path, with_bytecode: bool = False) -> int:
-    skipped = SKIPPED_DIRS - {"__pycache__"} if with_bytecode else SKIPPED_DIRS
-    total = 0
-    for item in path.rglob("*"):
-        if item.is_file() and not skipped.intersection(item.relative_to(path).parts):
-            total += item.stat().st_size
-    return total
+    skipped = SKIPPED - {"__pycache__"} if with_bytecode else SKIPPED
+    files = (item for item in path.rglob("*") if item.is_file())
+    return sum(item.stat().st_size for item in files if not skipped.intersection(item.relative_to(path).parts))
 
 
-def top_level_sizes(path: Path, limit: int = 4) -> list[tuple[str, int]]:
+def _largest(path: Path, limit: int = 4) -> list[tuple[str, int]]:
     sizes: dict[str, int] = {}
     for child in path.iterdir():
         name = child.name.split("-", 1)[0] if child.name.endswith(".dist-info") else child.name
@@ -36,41 +35,30 @@ def top_level_sizes(path: Path, limit: int = 4) -> list[tuple[str, int]]:
     return sorted(sizes.items(), key=lambda item: -item[1])[:limit]
 
 
-def build_deps_layer(requirements: Path = ROOT / "layers" / "deps" / "requirements.txt") -> Path:
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
-    target = WORK / f"deps-{digest}" / "python"
-    marker = target.parent / ".complete"
-    if marker.exists():
+def _deps_layer(requirements: Path = ROOT / "layers" / "deps" / "requirements.txt") -> Path:
+    target = WORK / f"deps-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}" / "python"
+    if (target.parent / ".complete").exists():
         return target
     shutil.rmtree(target.parent, ignore_errors=True)
-    target.mkdir(parents=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--platform",
-        "manylinux2014_aarch64",
-        "--implementation",
-        "cp",
-        "--python-version",
-        "3.13",
-        "--only-binary=:all:",
-        "--target",
-        str(target),
-        "-r",
-        str(requirements),
-    ]
+    platform = ["--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13"]
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    command += [*platform, "--only-binary=:all:", "--target", str(target), "-r", str(requirements)]
     subprocess.run(command, check=True)  # noqa: S603 - fixed arguments, our own interpreter
-    marker.touch()
+    (target.parent / ".complete").touch()
     return target
 
 
-def build_common_layer(source: Path = ROOT / "layers" / "common") -> Path:
+def _common_layer(source: Path = ROOT / "layers" / "common") -> Path:
     target = WORK / "common" / "python"
     shutil.rmtree(target.parent, ignore_errors=True)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*SKIPPED_DIRS, "*.pyc"))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*SKIPPED, "*.pyc"))
     return target
+
+
+def layers() -> list[Layer]:
+    found = []
+    for name, path in (("common (patient_docs)", _common_layer()), ("deps (requirements.txt)", _deps_layer())):
+        prune(path)
+        compile_bytecode(path)
+        found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True)))
+    return found

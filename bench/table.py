@@ -12,6 +12,14 @@ LAYERS_TARGET_BYTES = 15 * MB
 RSS_GROWTH_NOISE_KB = 512  # page-granular RSS moves by a few hundred KB on its own
 
 
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
 @dataclass
 class Row:
     function: str
@@ -20,11 +28,10 @@ class Row:
     status: str = "-"
     cold_ms: list[float] = field(default_factory=list)
     floor_ms: list[float] = field(default_factory=list)
-    libraries_ms: list[float] = field(default_factory=list)
+    libs_ms: list[float] = field(default_factory=list)
     cold_cpu_ms: list[float] = field(default_factory=list)
     floor_cpu_ms: list[float] = field(default_factory=list)
-    calls: str = "-"
-    call_count: int | None = None
+    calls: list[str] | None = None
     minimum: int | None = None
     why: str = ""
     overhead_median_ms: float | None = None
@@ -36,32 +43,20 @@ class Row:
     file_bytes: int | None = None
 
     @property
-    def cold_median(self) -> float | None:
-        return statistics.median(self.cold_ms) if self.cold_ms else None
-
-    @property
-    def floor_median(self) -> float | None:
-        return statistics.median(self.floor_ms) if self.floor_ms else None
+    def ratio(self) -> float | None:
+        return _ratio(_median(self.cold_ms), _median(self.floor_ms))
 
     @property
     def cpu_ratio(self) -> float | None:
-        if not self.cold_cpu_ms or not self.floor_cpu_ms:
-            return None
-        return statistics.median(self.cold_cpu_ms) / statistics.median(self.floor_cpu_ms)
+        return _ratio(_median(self.cold_cpu_ms), _median(self.floor_cpu_ms))
 
     @property
-    def libraries_median(self) -> float | None:
-        return statistics.median(self.libraries_ms) if self.libraries_ms else None
+    def libs_ratio(self) -> float | None:
+        return _ratio(_median(self.libs_ms), _median(self.floor_ms))
 
     @property
-    def libraries_ratio(self) -> float | None:
-        libraries, floor = self.libraries_median, self.floor_median
-        return libraries / floor if libraries is not None and floor else None
-
-    @property
-    def ratio(self) -> float | None:
-        cold, floor = self.cold_median, self.floor_median
-        return cold / floor if cold is not None and floor else None
+    def extra_calls(self) -> int:
+        return 0 if self.calls is None or self.minimum is None else max(0, len(self.calls) - self.minimum)
 
 
 @dataclass
@@ -80,47 +75,34 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _kb(value: int | None) -> str:
-    """Bytes as KB, or KB as MB."""
-    return "-" if value is None else f"{value / 1024:.1f}"
-
-
-def _libraries(row: Row) -> str:
-    if row.libraries_median is None:
-        return "-"
-    return f"{row.libraries_median:.0f} ({row.libraries_ratio:.2f})"
-
-
-def _growth(row: Row) -> str:
-    if row.rss_growth_kb is None:
-        return "-"
-    if row.rss_second_half_kb is None:
-        return str(row.rss_growth_kb)
-    return f"{row.rss_growth_kb} ({row.rss_second_half_kb:+d})"
-
-
-def _calls(row: Row) -> str:
-    if row.call_count is None:
-        return "-"
-    mark = "" if row.minimum is None or row.call_count <= row.minimum else " ✗"
-    return f"{row.call_count} ({row.calls}){mark}"
-
-
-def function_table(rows: list[Row]) -> list[str]:
-    lines = [
-        "| function | status | cold ms | floor ms | ratio | CPU ratio | libs ms (ratio) | AWS calls | min "
-        "| warm med ms | warm p99 ms | peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |",
-        "|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+def _cells(row: Row) -> list[str]:
+    libs = "-" if not row.libs_ms else f"{_median(row.libs_ms):.0f} ({_num(row.libs_ratio, 2)})"
+    calls = "-" if row.calls is None else f"{len(row.calls)} ({'+'.join(row.calls) or '-'})"
+    growth = "-" if row.rss_growth_kb is None else f"{row.rss_growth_kb} ({row.rss_second_half_kb or 0:+d})"
+    return [
+        row.function,
+        row.status,
+        _num(_median(row.cold_ms)),
+        _num(_median(row.floor_ms)),
+        _num(row.ratio, 2),
+        _num(row.cpu_ratio, 2),
+        libs,
+        calls + (" ✗" if row.extra_calls else ""),
+        _num(row.minimum),
+        _num(row.overhead_median_ms, 2),
+        _num(row.overhead_p99_ms, 2),
+        "-" if row.peak_rss_kb is None else f"{row.peak_rss_kb / 1024:.1f}",
+        growth,
+        f"{row.code_bytes / 1024:.1f}",
+        _num(row.file_bytes),
     ]
-    for row in rows:
-        lines.append(
-            f"| {row.function} | {row.status} | {_num(row.cold_median)} | {_num(row.floor_median)} "
-            f"| {_num(row.ratio, 2)} | {_num(row.cpu_ratio, 2)} | {_libraries(row)} | {_calls(row)} "
-            f"| {_num(row.minimum)} | {_num(row.overhead_median_ms, 2)} "
-            f"| {_num(row.overhead_p99_ms, 2)} | {_kb(row.peak_rss_kb)} | {_growth(row)} "
-            f"| {_kb(row.code_bytes)} | {_num(row.file_bytes)} |"
-        )
-    return lines
+
+
+HEADER = (
+    "| function | status | cold ms | floor ms | ratio | CPU ratio | libs ms (ratio) | AWS calls | min "
+    "| warm med ms | warm p99 ms | peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |\n"
+    "|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|"
+)
 
 
 def layer_table(layers: list[Layer]) -> list[str]:
@@ -128,8 +110,7 @@ def layer_table(layers: list[Layer]) -> list[str]:
     for layer in layers:
         parts = ", ".join(f"{name} {size / MB:.1f}" for name, size in layer.largest)
         lines.append(f"| {layer.name} | {layer.bytes / MB:.2f} | {layer.shipped_bytes / MB:.2f} | {parts} |")
-    total = sum(layer.bytes for layer in layers)
-    shipped = sum(layer.shipped_bytes for layer in layers)
+    total, shipped = sum(x.bytes for x in layers), sum(x.shipped_bytes for x in layers)
     lines.append(
         f"| **total** | **{total / MB:.2f}** | **{shipped / MB:.2f}** | target ≤ {LAYERS_TARGET_BYTES / MB:.0f} |"
     )
@@ -138,44 +119,36 @@ def layer_table(layers: list[Layer]) -> list[str]:
 
 def verdicts(rows: list[Row], layers: list[Layer]) -> list[str]:
     """One line per target: holds, or which functions miss it and by how much."""
-    measured = [row for row in rows if row.ratio is not None]
-    cold_misses = [f"{r.function} {r.ratio:.2f}" for r in measured if r.ratio and r.ratio > COLD_RATIO_TARGET]
-    call_misses = [
-        f"{r.function} {r.call_count} > {r.minimum}"
-        for r in rows
-        if r.call_count is not None and r.minimum is not None and r.call_count > r.minimum
-    ]
-    warm_misses = [
-        f"{r.function} {r.overhead_median_ms:.2f} ms"
-        for r in rows
-        if r.overhead_median_ms is not None and r.overhead_median_ms > WARM_MEDIAN_TARGET_MS
-    ]
-    rss_misses = [
-        f"{r.function} +{r.rss_growth_kb} KB"
-        for r in rows
-        if r.rss_growth_kb is not None and r.rss_growth_kb > RSS_GROWTH_NOISE_KB
-    ]
-    total = sum(layer.shipped_bytes for layer in layers)
-
-    def verdict(name: str, misses: list[str]) -> str:
-        return f"- {name}: " + ("holds" if not misses else "misses — " + "; ".join(misses))
-
-    return [
-        verdict(f"cold init ≤ {COLD_RATIO_TARGET} × floor", cold_misses),
-        verdict("AWS calls at the minimum", call_misses),
-        verdict(f"warm overhead median ≤ {WARM_MEDIAN_TARGET_MS:.0f} ms", warm_misses),
-        verdict(f"no RSS growth (≤ {RSS_GROWTH_NOISE_KB} KB over the warm loop)", rss_misses),
-        verdict(
-            f"layers ≤ {LAYERS_TARGET_BYTES / MB:.0f} MB unzipped",
-            [] if total <= LAYERS_TARGET_BYTES else [f"{total / MB:.2f} MB"],
+    shipped = sum(layer.shipped_bytes for layer in layers)
+    targets = {
+        f"cold init ≤ {COLD_RATIO_TARGET} × floor": [
+            f"{r.function} {r.ratio:.2f}" for r in rows if r.ratio is not None and r.ratio > COLD_RATIO_TARGET
+        ],
+        "AWS calls at the minimum": [f"{r.function} {len(r.calls or [])} > {r.minimum}" for r in rows if r.extra_calls],
+        f"warm overhead median ≤ {WARM_MEDIAN_TARGET_MS:.0f} ms": [
+            f"{r.function} {r.overhead_median_ms:.2f} ms"
+            for r in rows
+            if r.overhead_median_ms is not None and r.overhead_median_ms > WARM_MEDIAN_TARGET_MS
+        ],
+        f"no RSS growth (≤ {RSS_GROWTH_NOISE_KB} KB over the warm loop)": [
+            f"{r.function} +{r.rss_growth_kb} KB"
+            for r in rows
+            if r.rss_growth_kb is not None and r.rss_growth_kb > RSS_GROWTH_NOISE_KB
+        ],
+        f"layers ≤ {LAYERS_TARGET_BYTES / MB:.0f} MB unzipped": (
+            [] if shipped <= LAYERS_TARGET_BYTES else [f"{shipped / MB:.2f} MB"]
         ),
-    ]
+    }
+    return [f"- {name}: " + ("misses — " + "; ".join(m) if m else "holds") for name, m in targets.items()]
 
 
 def render(rows: list[Row], layers: list[Layer], header: list[str]) -> str:
-    lines = [*header, "", *function_table(rows), "", *layer_table(layers), "", "Targets:", *verdicts(rows, layers)]
-    lines += ["", "Why each minimum:"]
-    lines += [f"- {row.function}: {row.minimum} — {row.why}" for row in rows]
-    lines += ["", "Examples:"]
-    lines += [f"- {row.function} ({row.route}): {row.example}" for row in rows]
+    table = [HEADER, *("| " + " | ".join(_cells(row)) + " |" for row in rows)]
+    lines = [*header, "", *table, "", *layer_table(layers), "", "Targets:", *verdicts(rows, layers)]
+    lines += [
+        "",
+        "Why each minimum:",
+        *(f"- {r.function}: {r.minimum} — {r.why}" for r in rows if r.minimum is not None),
+    ]
+    lines += ["", "Examples:", *(f"- {r.function} ({r.route}): {r.example}" for r in rows)]
     return "\n".join(lines) + "\n"

@@ -1,8 +1,10 @@
-"""One measured process of ``make bench``: cold start, floor or warm loop of one function.
+"""One measured process of ``make bench``: ``python bench/worker.py MODE SPEC.json OUT.json``.
 
-Run as a script (``python bench/worker.py MODE SPEC.json OUT.json``) so that nothing but
-the standard library is loaded before the clock starts. Like the Lambda runtime, it
-reads its input (the event) with ``json`` before importing the function.
+Run as a script, so that only the standard library is loaded before the clock starts; like
+the Lambda runtime, it reads the event before importing the function. Modes: ``cold`` (import
+the function, serve one event against the emulator), ``floor`` (boto3 and the same clients),
+``libs`` (the floor plus Powertools and pydantic), ``warm`` (record one invocation's AWS
+answers from the emulator, then replay them in-process under 1,000 measured invocations).
 """
 
 from __future__ import annotations
@@ -17,172 +19,116 @@ from typing import Any
 
 
 class Context:
-    """Enough of Lambda's context object for Powertools (no dataclasses: nothing extra to import)."""
+    """Enough of Lambda's context object for Powertools (nothing extra to import)."""
 
     function_name = "bench"
     memory_limit_in_mb = 1024
     function_version = "$LATEST"
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    log_group_name = "/bench"
-    log_stream_name = "bench"
-
-    def __init__(self, request_id: str) -> None:
-        self.aws_request_id = request_id
+    log_group_name = log_stream_name = "bench"
+    aws_request_id = "bench"
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
 
 
 def _memory_kb(field: str) -> int:
-    """VmRSS (now) or VmHWM (peak) of this process; ru_maxrss would carry the parent's peak over exec."""
+    """VmRSS (now) or VmHWM (peak) of this process."""
     with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise LookupError(field)
+        return next(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
 
 
-def _status(result: dict[str, Any]) -> str:
+def _status(result: Any) -> str:
     """The HTTP status, or for an SQS batch whether every message passed."""
+    if not isinstance(result, dict):
+        return type(result).__name__
     if "statusCode" in result:
         return str(result["statusCode"])
     failures = result.get("batchItemFailures")
-    if failures is None:
-        return "None"
-    return f"batch: {len(failures)} failed" if failures else "batch ok"
+    return "None" if failures is None else f"batch: {len(failures)} failed" if failures else "batch ok"
 
 
 def _handler(spec: dict[str, Any]) -> Any:
-    module = importlib.import_module(spec["module"])
-    return getattr(module, spec["handler"])
+    return getattr(importlib.import_module(spec["module"]), spec["handler"])
 
 
 def cold(spec: dict[str, Any]) -> dict[str, Any]:
-    event = spec["event"]
-    context = Context("cold")
-    cpu = time.process_time()
-    start = time.perf_counter()
-    handler = _handler(spec)
-    imported = time.perf_counter()
-    result = handler(event, context)
-    done = time.perf_counter()
-    return {
-        "import_ms": (imported - start) * 1000,
-        "first_ms": (done - imported) * 1000,
-        "total_ms": (done - start) * 1000,
-        "cpu_ms": (time.process_time() - cpu) * 1000,
-        "status": _status(result),
-    }
+    event, cpu, start = spec["event"], time.process_time(), time.perf_counter()
+    result = _handler(spec)(event, Context())
+    total = (time.perf_counter() - start) * 1000
+    return {"total_ms": total, "cpu_ms": (time.process_time() - cpu) * 1000, "status": _status(result)}
 
 
-def floor(spec: dict[str, Any]) -> dict[str, Any]:
-    cpu = time.process_time()
-    start = time.perf_counter()
+def floor(spec: dict[str, Any], libs: bool = False) -> dict[str, Any]:
+    """boto3 and the function's clients; with ``libs``, also what any function on this stack pays:
+    Powertools' validating resolver, its Logger and pydantic's first model."""
+    cpu, start = time.process_time(), time.perf_counter()
     import boto3
 
     for service in spec["services"]:
         boto3.client(service)
-    return {"total_ms": (time.perf_counter() - start) * 1000, "cpu_ms": (time.process_time() - cpu) * 1000}
+    if libs:
+        from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+        from aws_lambda_powertools.event_handler.openapi.params import Path  # noqa: F401 - for its cost
+        from pydantic import BaseModel
 
+        class Probe(BaseModel):
+            value: int
 
-def libraries(spec: dict[str, Any]) -> dict[str, Any]:
-    """The floor plus what any function on this stack pays: Powertools' validating resolver,
-    its Logger and pydantic's first model. The gap between this and cold is this project's code."""
-    cpu = time.process_time()
-    start = time.perf_counter()
-    import boto3
-
-    for service in spec["services"]:
-        boto3.client(service)
-    from aws_lambda_powertools import Logger
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-    from aws_lambda_powertools.event_handler.openapi.params import Path  # noqa: F401 - imported for its cost
-    from pydantic import BaseModel
-
-    class Probe(BaseModel):
-        value: int
-
-    Logger(service="bench")
-    APIGatewayHttpResolver(enable_validation=True)
-    Probe(value=1)
+        Logger(service="bench")
+        APIGatewayHttpResolver(enable_validation=True)
+        Probe(value=1)
     return {"total_ms": (time.perf_counter() - start) * 1000, "cpu_ms": (time.process_time() - cpu) * 1000}
 
 
 class AwsMeter:
-    """Counts and times AWS calls with botocore's event hooks on the default boto3 session.
+    """Counts AWS calls and this thread's CPU time inside them (botocore's own serialising and
+    parsing included), the clients made, and object bytes sent to or read from S3."""
 
-    A call's time runs from parameter building to the parsed response, so botocore's own
-    work (serialising, signing, parsing) counts as AWS time, not as the handler's. Both
-    clocks are kept: wall time, and this thread's CPU time (which waiting for AWS does not
-    use, and which other processes on the machine do not stretch).
-    """
-
-    def __init__(self) -> None:
-        import boto3
-
-        boto3.setup_default_session()
-        events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+    def __init__(self, events: Any) -> None:
         self.services: list[str] = []
-        self._service_names: dict[str, str] = {}  # service id (creating-client-class) -> name boto3 takes
         self.reset()
         events.register("creating-client-class", self._client_created)
-        events.register("before-parameter-build", self._call_starts)
-        events.register("before-call", self._call_sent)
-        events.register("after-call", self._call_done)
-        events.register("after-call-error", self._call_failed)
+        events.register("before-parameter-build", self._starts)
+        events.register("before-call", self._sent)
+        events.register("after-call", self._done)
 
     def reset(self) -> None:
         self.calls: list[str] = []
-        self.aws_seconds = 0.0
-        self.aws_cpu_seconds = 0.0
+        self.cpu_seconds = 0.0
         self.file_bytes = 0
-        self._pending: float | None = None
-        self._pending_cpu = 0.0
+        self._started: float | None = None
 
     def _client_created(self, event_name: str, **_: Any) -> None:
-        service = event_name.rsplit(".", 1)[-1]
+        service = {"eventbridge": "events"}.get(event_name.rsplit(".", 1)[-1], event_name.rsplit(".", 1)[-1])
         if service not in self.services:
             self.services.append(service)
 
-    def client_names(self) -> list[str]:
-        """The services as ``boto3.client`` names them (EventBridge's id is eventbridge, its name events)."""
-        return [self._service_names.get(service, service) for service in self.services]
-
-    def _call_starts(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self._pending = time.perf_counter()  # presigning starts here too, but never sends
-        self._pending_cpu = time.thread_time()
-        service = model.service_model
-        self._service_names[service.service_id.hyphenize()] = service.service_name
+    def _starts(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self._started = time.thread_time()  # presigning starts here too, but never sends
         if model.name in ("PutObject", "UploadPart"):
-            self.file_bytes += _body_size(params.get("Body"))
+            body = params.get("Body")
+            self.file_bytes += len(body) if isinstance(body, bytes | bytearray | str) else _stream_size(body)
 
-    def _call_sent(self, model: Any, **_: Any) -> None:
+    def _sent(self, model: Any, **_: Any) -> None:
         self.calls.append(model.name)
 
-    def _call_done(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+    def _done(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
         if model.name == "GetObject":
             self.file_bytes += int(parsed.get("ContentLength") or 0)
-        self._stop()
-
-    def _call_failed(self, **_: Any) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        if self._pending is not None:
-            self.aws_seconds += time.perf_counter() - self._pending
-            self.aws_cpu_seconds += time.thread_time() - self._pending_cpu
-            self._pending = None
+        if self._started is not None:
+            self.cpu_seconds += time.thread_time() - self._started
+            self._started = None
 
 
-def _body_size(body: Any) -> int:
-    if isinstance(body, bytes | bytearray | str):
-        return len(body)
-    if hasattr(body, "seek") and hasattr(body, "tell"):  # botocore wraps bytes in a BytesIO
-        position = body.tell()
-        size: int = body.seek(0, 2)
-        body.seek(position)
-        return size
-    return 0
+def _stream_size(body: Any) -> int:
+    if not hasattr(body, "seek"):
+        return 0
+    position = body.tell()
+    size: int = body.seek(0, 2)
+    body.seek(position)
+    return size
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -191,62 +137,55 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def warm(spec: dict[str, Any]) -> dict[str, Any]:
-    meter = AwsMeter()
+    import boto3
+
+    from bench.replay import Tape
+
+    boto3.setup_default_session()
+    events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+    meter, tape = AwsMeter(events), Tape(events)  # before any client: each client copies the hooks
     handler = _handler(spec)
-    events: list[dict[str, Any]] = spec["events"]
-    warmup, count = spec["warmup"], spec["invocations"]
+    first, event = spec["events"]
+    handler(first, Context())  # against the emulator: clients made, connections open
+    meter.reset()
+    tape.record()
+    recorded = handler(event, Context())
+    calls, file_bytes = meter.calls, meter.file_bytes
+    tape.play()
     statuses: dict[str, int] = {}
-    calls_seen: dict[str, int] = {}
     overhead_ms: list[float] = []
-    overhead_wall_ms: list[float] = []
-    total_ms: list[float] = []
-    file_bytes: list[int] = []
-    rss_before = rss_middle = 0
+    warmup, count = spec["warmup"], spec["invocations"]
+    rss = {}
     for index in range(warmup + count):
-        if index == warmup:
+        if index in (warmup, warmup + count // 2):
             gc.collect()
-            rss_before = _memory_kb("VmRSS")
-        elif index == warmup + count // 2:
-            gc.collect()
-            rss_middle = _memory_kb("VmRSS")
+            rss[index] = _memory_kb("VmRSS")
         meter.reset()
-        context = Context(f"warm-{index}")
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        result = handler(events[index % len(events)], context)
-        elapsed, elapsed_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
-        status = _status(result)
+        tape.rewind()
+        start = time.thread_time()
+        status = _status(handler(event, Context()))
+        elapsed = time.thread_time() - start
         statuses[status] = statuses.get(status, 0) + 1
         if index >= warmup:
-            total_ms.append(elapsed * 1000)
-            overhead_ms.append((elapsed_cpu - meter.aws_cpu_seconds) * 1000)
-            overhead_wall_ms.append((elapsed - meter.aws_seconds) * 1000)
-            calls = "+".join(meter.calls) or "-"
-            calls_seen[calls] = calls_seen.get(calls, 0) + 1
-            file_bytes.append(meter.file_bytes)
+            overhead_ms.append((elapsed - meter.cpu_seconds) * 1000)
     gc.collect()
-    rss_after = _memory_kb("VmRSS")
-    typical_calls = max(calls_seen, key=lambda key: calls_seen[key])
+    if tape.refused:
+        raise RuntimeError(f"calls not made while recording: {sorted(set(tape.refused))}")
     return {
-        "services": meter.client_names(),
-        "statuses": statuses,
-        "calls": typical_calls,
-        "call_count": 0 if typical_calls == "-" else len(typical_calls.split("+")),
-        "calls_seen": calls_seen,
+        "services": meter.services,
+        "status": _status(recorded),
+        "replayed": statuses,
+        "calls": calls,
+        "file_bytes": file_bytes,
         "overhead_median_ms": _percentile(overhead_ms, 0.5),
         "overhead_p99_ms": _percentile(overhead_ms, 0.99),
-        "overhead_wall_median_ms": _percentile(overhead_wall_ms, 0.5),
-        "overhead_wall_p99_ms": _percentile(overhead_wall_ms, 0.99),
-        "total_median_ms": _percentile(total_ms, 0.5),
-        "file_bytes": max(file_bytes),
-        "rss_before_kb": rss_before,
-        "rss_middle_kb": rss_middle,
-        "rss_after_kb": rss_after,
+        "rss_growth_kb": _memory_kb("VmRSS") - rss[warmup],
+        "rss_second_half_kb": _memory_kb("VmRSS") - rss[warmup + count // 2],
         "peak_rss_kb": _memory_kb("VmHWM"),
-        "invocations": count,
     }
 
 
-MODES = {"cold": cold, "floor": floor, "libraries": libraries, "warm": warm}
+MODES = {"cold": cold, "floor": floor, "libs": lambda spec: floor(spec, libs=True), "warm": warm}
 
 
 def main() -> None:
@@ -256,8 +195,8 @@ def main() -> None:
     result = MODES[mode](spec)
     with open(out_path, "w") as handle:
         json.dump(result, handle)
-    # Tearing down the interpreter (every module and object freed one by one) takes 0.2-0.3 s
-    # of a cold process here and is no part of any measurement: leave as Lambda would, at once.
+    # Tearing down an interpreter that loaded boto3 takes 0.2-0.3 s here and is no part of any
+    # measurement: leave at once, as Lambda would.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
