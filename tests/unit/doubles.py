@@ -521,6 +521,9 @@ class FakeFileRequests:
         )
         found = [r for r in self.requests.values() if r.account_id == account_id]
         found.sort(key=lambda r: r.created_at, reverse=True)
+        if after is not None:
+            ids = [r.id for r in found]
+            found = found[ids.index(after["PK"].removeprefix("FILEREQ#")) + 1 :]
         page = found[:limit]
         if len(found) <= limit:
             return page, None

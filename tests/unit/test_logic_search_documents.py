@@ -1,0 +1,128 @@
+"""Door B list: the vendor's filters, sort orders and 1-based pages over one patient's documents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from patient_docs.errors import NotFound
+from patient_docs.logic.search_documents import DocumentQuery, search_documents
+from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document, patient, staff
+
+pytestmark = pytest.mark.usefixtures("no_network")
+
+
+@pytest.fixture
+def library(fakes):
+    """Four documents of patient 1172416, an hour apart (1 is the oldest), and one of another patient."""
+    docs = [
+        a_document(
+            id=1,
+            name="Insurance card",
+            document_category="INSURANCE_CARD",
+            document_type="card",
+            created_at=NOW - timedelta(hours=4),
+        ),
+        a_document(
+            id=2,
+            name="Blood test",
+            document_category="DIAGNOSTIC_TESTS",
+            signature_status="COMPLETED",
+            spry_case_id="case-1",
+            created_at=NOW - timedelta(hours=3),
+        ),
+        a_document(
+            id=3,
+            name="blood pressure log",
+            signature_status="INCOMPLETED",
+            spry_case_id="case-2",
+            document_type="log",
+            created_at=NOW - timedelta(hours=2),
+        ),
+        a_document(id=4, name="Referral", document_category="DIAGNOSTIC_TESTS", created_at=NOW - timedelta(hours=1)),
+    ]
+    fakes.documents.add(*docs, a_document(id=5, patient_id=PATIENT_NUMBER + 1, name="Blood test"))
+    return docs
+
+
+def ids(query, caller=None):
+    return [doc.id for doc in search_documents(caller or staff(), PATIENT_NUMBER, query).documents]
+
+
+def test_by_default_the_five_newest_documents_of_the_patient_only(library):
+    assert ids(DocumentQuery()) == [4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (DocumentQuery(categories=["DIAGNOSTIC_TESTS"]), [4, 2]),
+        (DocumentQuery(categories=["OTHER"]), [3]),  # a document without a category counts as OTHER
+        (DocumentQuery(categories=["OTHER", "INSURANCE_CARD"]), [3, 1]),
+        (DocumentQuery(types=["log", "card"]), [3, 1]),
+        (DocumentQuery(signed=True), [2]),
+        (DocumentQuery(signed=False), [4, 3, 1]),
+        (DocumentQuery(case_ids=["case-2"]), [3]),
+        (DocumentQuery(name_contains="BLOOD"), [3, 2]),
+        (DocumentQuery(start=NOW - timedelta(hours=3), end=NOW - timedelta(hours=2)), [3, 2]),  # both bounds included
+        (DocumentQuery(categories=["DIAGNOSTIC_TESTS"], signed=False), [4]),  # filters combine
+    ],
+    ids=[
+        "category",
+        "no category is OTHER",
+        "categories",
+        "types",
+        "signed",
+        "unsigned",
+        "case",
+        "name",
+        "range",
+        "combined",
+    ],
+)
+def test_filters(library, query, expected):
+    assert ids(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "descending", "expected"),
+    [
+        ("name", False, [3, 2, 1, 4]),  # case-insensitive: "blood pressure" < "Blood test" < "Insurance"
+        ("name", True, [4, 1, 2, 3]),
+        ("document_category", False, [2, 4, 1, 3]),  # ties by id; documents without the field last
+        ("document_category", True, [1, 4, 2, 3]),  # still last when descending
+        ("id", False, [1, 2, 3, 4]),
+    ],
+)
+def test_sort_orders(library, sort_by, descending, expected):
+    assert ids(DocumentQuery(sort_by=sort_by, descending=descending)) == expected
+
+
+def test_pages_are_numbered_from_one_and_count_what_matched(library):
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(page=2, size=3))
+    assert [doc.id for doc in page.documents] == [1]
+    assert (page.page, page.size, page.total, page.total_pages) == (2, 3, 4, 2)
+
+
+def test_a_page_beyond_the_last_is_empty_but_still_counts(library):
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(page=9, size=3))
+    assert (page.documents, page.total) == ([], 4)
+
+
+def test_nothing_matching_has_no_pages(library):
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(name_contains="x-ray"))
+    assert (page.total, page.total_pages) == (0, 0)
+
+
+def test_the_patient_searches_their_own_documents(library):
+    assert ids(DocumentQuery(), patient()) == [4, 3, 2, 1]
+
+
+def test_another_patient_is_told_the_list_does_not_exist(library):
+    with pytest.raises(NotFound):
+        ids(DocumentQuery(), patient(number=PATIENT_NUMBER + 1))
+
+
+def test_staff_of_another_account_see_only_their_own_patient_of_that_number(library):
+    assert ids(DocumentQuery(), staff(account="13")) == []
