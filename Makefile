@@ -22,6 +22,8 @@ PIP_QUIET := --quiet --disable-pip-version-check
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
 	@echo "make token  print a bearer token (ROLE=staff|patient|admin ACCOUNT=12 PATIENT=1172416)"
+	@echo "make reset  forget what make run stored in .local/ (documents, files, requests, SMS; the token key stays)"
+	@echo "make invoke run one function with an event, like sam local invoke (FN=<LogicalId> [EVENT=events/<file>.json])"
 	@echo "make test   lint, type-check, template checks and every test"
 	@echo "make build  sam build (no Docker needed)"
 	@echo "make fuzz   a long schemathesis run against the local server (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation)"
@@ -62,11 +64,22 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }
 
+# The embedded AWS listens on PORT + 1 (LOCAL_AWS_PORT overrides it); state lives in .local/.
 run: venv
-	$(BIN)/python -m local --port $(PORT)
+	$(BIN)/python -m local --port $(PORT) $(if $(LOCAL_AWS_PORT),--aws-port $(LOCAL_AWS_PORT))
 
 token: venv
 	@$(BIN)/python -m local.tokens --role $(ROLE) --account $(ACCOUNT) $(if $(PATIENT),--patient $(PATIENT))
+
+.PHONY: reset invoke
+reset: venv
+	@$(BIN)/python -m local.state --reset
+
+# Against make run's embedded AWS while it is up, else against the state it stored; the result is the last line.
+invoke: venv
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<LogicalId> [EVENT=events/<file>.json]" >&2; exit 2; }
+	@PORT=$(PORT) $(if $(LOCAL_AWS_PORT),LOCAL_AWS_PORT=$(LOCAL_AWS_PORT)) \
+		$(BIN)/python -m local.invoke $(FN) $(if $(EVENT),--event $(EVENT))
 
 lint: venv
 	$(BIN)/ruff check .
@@ -97,7 +110,7 @@ lock: $(SECURITY_VENV)/.installed
 	cd layers/deps && ../../$(SECURITY_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links --strip-extras --output-file requirements.txt requirements.in
 
-build: tools
+build: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel
 	@# sam build unpacks wheels without byte-code and /opt is read-only on Lambda, so every cold
 	@# start would compile pydantic and Powertools again (about +300 ms, see bench/README.md).
