@@ -8,11 +8,10 @@ then are uploads wired to their queue and recording switched on.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ def local_name(logical_id: str) -> str:
     return f"local-{logical_id.lower()}"
 
 
-@dataclass(frozen=True)
-class Restored:
-    replayed: int
-    recorded: int
-    unreadable: int
-    seconds: float
-
-
 class LocalAws:
     """Starts a moto server (unless ``AWS_ENDPOINT_URL`` points elsewhere) and creates the resources.
 
@@ -45,6 +36,7 @@ class LocalAws:
 
     def __init__(self, endpoint_url: str | None = None, port: int = 0, recording_file: Path | None = None) -> None:
         self._moto: Any = None
+        self._clients: dict[str, Any] = {}
         self.recording_file: Path | None = None
         if endpoint_url:
             self.endpoint_url = endpoint_url.rstrip("/")
@@ -54,6 +46,7 @@ class LocalAws:
                 self.recording_file = recording_file
             from moto.server import ThreadedMotoServer
 
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
             self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
             self._moto.start()
             host, bound = self._moto.get_host_and_port()
@@ -72,25 +65,27 @@ class LocalAws:
         os.environ.update(function_environment(self.template, self.names, parameters, self.endpoint_url))
 
     def client(self, service: str) -> Any:
-        region = os.environ.get("AWS_REGION", REGION)
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=region)  # type: ignore[call-overload]
+        """One client per service (clients are thread-safe; making one costs tens of milliseconds)."""
+        if service not in self._clients:
+            region = os.environ.get("AWS_REGION", REGION)
+            client = boto3.client(service, endpoint_url=self.endpoint_url, region_name=region)  # type: ignore[call-overload]
+            self._clients[service] = client
+        return self._clients[service]
 
     def provision(self, cors_origins: list[str]) -> None:
         provision(self.template, self.names, self.client, cors_origins)
 
-    def restore(self, cors_origins: list[str]) -> Restored | None:
-        """Provision, then (with a recording file) replay what was stored and record from now on."""
+    def restore(self, cors_origins: list[str]) -> recording.Restored | None:
+        """Provision, then (with a recording file) rebuild what was stored and record from now on."""
         if self.recording_file is None:
             self.provision(cors_origins)
             return None
-        started = time.perf_counter()
         provision(self.template, self.names, self.client, cors_origins, notifications=False)
-        compacted = recording.compact(self.recording_file)
-        recording.replay(compacted.entries, self.endpoint_url)
+        restored = recording.restore(self.recording_file, self.endpoint_url, self.client("dynamodb"))
         # Uploads replayed above were registered when they were first made: no queue message for them.
         connect_notifications(self.template, self.names, self.client)
         recording.set_recording(self.endpoint_url, True)
-        return Restored(len(compacted.entries), compacted.recorded, compacted.unreadable, time.perf_counter() - started)
+        return restored
 
     def stop(self) -> None:
         if self._moto is not None:

@@ -1,13 +1,16 @@
-"""The embedded AWS's memory across restarts: moto's request recorder, compacted and replayed.
+"""The embedded AWS's memory across restarts: moto's request recorder, replayed and compacted.
 
 While ``make run`` serves, moto's recorder (``MOTO_RECORDER_FILEPATH``) appends every request
 the embedded AWS receives to ``.local/aws-requests.jsonl``, one JSON line each, written before
 the request is handled: a killed process loses nothing it had answered. At the next start the
-log is compacted to the requests that changed something (reads, queue traffic and SMS sends are
-dropped) and those are sent again, in order, to the fresh emulator, with recording paused.
+requests that changed something are sent again, in order, to the fresh emulator (recording
+paused); reads, queue traffic and SMS sends are skipped. Then the log is compacted: the table
+items become a snapshot (lines of up to 25 items, loaded with ``BatchWriteItem``), so that
+item writes, and moto's transactions in particular (each copies the whole table), are not
+replayed again at every start; the other requests (S3 uploads, deletes) stay as recorded.
 
-Everything here goes through moto's documented recorder and its HTTP API; nothing in moto is
-replaced or patched.
+Everything here goes through moto's documented recorder, its HTTP API and boto3; nothing in
+moto is replaced or patched.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,19 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import requests
 
 Entry = dict[str, Any]
+SNAPSHOT = "dynamodb-items"  # a compacted line: {"snapshot": SNAPSHOT, "table": ..., "items": [...]}
+SNAPSHOT_BATCH = 25  # BatchWriteItem's limit
+# DynamoDB requests whose effect the snapshot of the items holds.
+ITEM_WRITES = {
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
+}
 
 # Operations that read: replaying them changes nothing.
 READ_PREFIXES = (
@@ -117,37 +134,78 @@ def read_entries(path: Path) -> tuple[list[Entry], int]:
     return entries, unreadable
 
 
+def is_item_write(entry: Entry) -> bool:
+    service, operation = describe(entry)
+    return service == "dynamodb" and operation in ITEM_WRITES
+
+
 @dataclass(frozen=True)
-class Compacted:
-    entries: list[Entry]
-    recorded: int
-    unreadable: int
+class Restored:
+    replayed: int  # requests sent again
+    items: int  # table items loaded from the snapshot and now in it
+    unreadable: int  # lines that could not be read (a write cut short)
 
 
-def compact(path: Path) -> Compacted:
-    """Keep only the requests that changed something; the log is rewritten atomically."""
+def restore(path: Path, endpoint: str, dynamodb: Any) -> Restored:
+    """Rebuild the emulator at ``endpoint`` from the log at ``path``, then compact the log."""
     entries, unreadable = read_entries(path)
-    kept = [entry for entry in entries if is_mutation(entry)]
-    if path.exists():
-        temporary = path.with_suffix(".compacting")
-        with temporary.open("w", encoding="utf-8") as handle:
-            for entry in kept:
-                handle.write(json.dumps(entry) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    return Compacted(kept, len(entries), unreadable)
-
-
-def replay(entries: list[Entry], endpoint: str) -> None:
-    """Send the requests again, in order, to the emulator at ``endpoint`` (which need not record them)."""
+    replayed = 0
     target = urlsplit(endpoint)
     with requests.Session() as session:
         for entry in entries:
-            parts = urlsplit(str(entry["url"]))
-            url = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
-            headers = {k: str(v) for k, v in (entry.get("headers") or {}).items() if k.lower() not in DROPPED_HEADERS}
-            session.request(str(entry["method"]), url, headers=headers, data=_body(entry), timeout=60)
+            if entry.get("snapshot") == SNAPSHOT:
+                _load_items(dynamodb, entry["table"], entry["items"])
+            elif is_mutation(entry):
+                _send(session, target.scheme, target.netloc, entry)
+                replayed += 1
+    kept = [e for e in entries if "snapshot" not in e and is_mutation(e) and not is_item_write(e)]
+    snapshot = list(_snapshot(dynamodb))
+    _write_atomically(path, [*kept, *snapshot])
+    return Restored(replayed, sum(len(line["items"]) for line in snapshot), unreadable)
+
+
+def replay(entries: list[Entry], endpoint: str) -> None:
+    """Send the requests again, in order, to the emulator at ``endpoint``."""
+    target = urlsplit(endpoint)
+    with requests.Session() as session:
+        for entry in entries:
+            _send(session, target.scheme, target.netloc, entry)
+
+
+def _send(session: requests.Session, scheme: str, netloc: str, entry: Entry) -> None:
+    parts = urlsplit(str(entry["url"]))
+    url = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+    headers = {k: str(v) for k, v in (entry.get("headers") or {}).items() if k.lower() not in DROPPED_HEADERS}
+    session.request(str(entry["method"]), url, headers=headers, data=_body(entry), timeout=60)
+
+
+def _load_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+    request = {table: [{"PutRequest": {"Item": item}} for item in items]}
+    while request:
+        request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+
+def _snapshot(dynamodb: Any) -> Iterator[Entry]:
+    for table in dynamodb.get_paginator("list_tables").paginate().build_full_result().get("TableNames", []):
+        batch: list[dict[str, Any]] = []
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page.get("Items", []):
+                batch.append(item)
+                if len(batch) == SNAPSHOT_BATCH:
+                    yield {"snapshot": SNAPSHOT, "table": table, "items": batch}
+                    batch = []
+        if batch:
+            yield {"snapshot": SNAPSHOT, "table": table, "items": batch}
+
+
+def _write_atomically(path: Path, entries: list[Entry]) -> None:
+    temporary = path.with_suffix(".compacting")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
 
 
 def set_recording(endpoint: str, on: bool) -> None:

@@ -6,7 +6,6 @@ import base64
 import errno
 import importlib
 import json
-import logging
 import os
 import signal
 import threading
@@ -20,8 +19,9 @@ from urllib.parse import urlsplit
 
 from local import state, tokens
 from local.events import LambdaContext, http_event
-from local.local_aws import LocalAws, Restored
+from local.local_aws import LocalAws
 from local.queues import QueueConsumers
+from local.recording import Restored
 from local.sms import SmsLog
 from local.template import Route, http_routes
 
@@ -213,7 +213,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def serve(port: int, aws_port: int, quiet: bool = False) -> int:
     """``make run``: 0 after Ctrl-C or SIGTERM; 1, with one line of explanation, if it cannot start."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    started = time.perf_counter()
     base_url = f"http://127.0.0.1:{port}"
     directory = state.state_dir()
     lock = state.StateLock(directory)
@@ -248,7 +248,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         consumers.start()
         server.server_activate()
         state.write_server_file(directory, base_url, aws.endpoint_url)
-        _banner(api, aws, restored, directory)
+        _banner(api, aws, restored, time.perf_counter() - started, directory)
         server.serve_forever()
     except (KeyboardInterrupt, _Stop):
         pass
@@ -273,14 +273,14 @@ def local_parameters(base_url: str) -> dict[str, str]:
     }
 
 
-def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, directory: Path) -> None:
+def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, seconds: float, directory: Path) -> None:
     base_url = api.base_url
     print(f"patient-docs is serving on {base_url}  (embedded AWS at {aws.endpoint_url})", flush=True)
     if restored is not None:
-        skipped = f", {restored.unreadable} unreadable line(s) skipped" if restored.unreadable else ""
+        skipped = f"; {restored.unreadable} unreadable line(s) skipped" if restored.unreadable else ""
         print(
-            f"  data kept in {directory}: {restored.replayed} stored requests replayed in "
-            f"{restored.seconds:.1f} s{skipped}  (make reset starts clean)",
+            f"  data kept in {directory} (make reset starts clean): {restored.items} table items, "
+            f"{restored.replayed} requests replayed, ready in {seconds:.1f} s{skipped}",
             flush=True,
         )
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)
