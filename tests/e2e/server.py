@@ -90,7 +90,7 @@ def local_server(
             try:
                 if requests.get(f"{base_url}/_local/sms", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(log_path.read_text())
