@@ -7,6 +7,7 @@ SAM_VENV := .venv-tools/sam
 SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-tools/checkov
 SECURITY_VENV := .venv-tools/security
+OPENAPI_CLIENT_VENV := .venv-tools/openapi-client
 FUZZ_EXAMPLES ?= 500
 FUZZ_SEED ?= $(shell date +%s)
 PORT ?= 3000
@@ -17,7 +18,7 @@ export PYTHONPATH := layers/common:.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv tools browser run token lint template checkov security audit lock build test unit fuzz bench clean
+.PHONY: help venv tools openapi-client browser run token lint template checkov security audit lock build test unit fuzz bench clean
 
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
@@ -54,8 +55,15 @@ $(SECURITY_VENV)/.installed: requirements-security.txt
 	$(SECURITY_VENV)/bin/pip install $(PIP_QUIET) -r requirements-security.txt 2> >(grep -v "^WARNING: Location" >&2)
 	touch $@
 
+# openapi-python-client: tests/e2e/test_generated_client.py generates a client from /openapi.json with it.
+$(OPENAPI_CLIENT_VENV)/.installed: requirements-openapi-client.txt
+	test -x $(OPENAPI_CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(OPENAPI_CLIENT_VENV)
+	$(OPENAPI_CLIENT_VENV)/bin/pip install $(PIP_QUIET) -r requirements-openapi-client.txt 2> >(grep -v "^WARNING: Location" >&2)
+	touch $@
+
 venv: $(BIN)/.installed
 tools: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(SECURITY_VENV)/.installed
+openapi-client: $(OPENAPI_CLIENT_VENV)/.installed
 
 # The browser test drives Debian's Chromium through Playwright (which cannot download a browser here).
 CHROMIUM ?= /usr/bin/chromium
@@ -128,7 +136,7 @@ unit: venv
 	$(BIN)/pytest -q
 
 # Two workers: the fuzz run (its own server process) overlaps the rest of the suite.
-test: lint template security browser
+test: lint template security browser openapi-client
 	$(BIN)/pytest -q -n 2
 
 # A long fuzz run (make test runs a short, seeded one): every operation, every check, many examples,

@@ -260,8 +260,8 @@ SCENARIOS: dict[str, Scenario] = {
     "POST /apis/v1/file/upload/presigned": Scenario(_door_b_presigned, other_account=200),
     # Account 13 may name its own patient 1172416, but the URL points into account 12's area: 400.
     "POST /apis/v1/patient-document": Scenario(_door_b_save, other_account=400),
-    "GET /apis/v1/patient-document/{patientId}": Scenario(_door_b_list, other_account=200),
-    "POST /apis/v1/patient-document/{documentId}": Scenario(_door_b_update),
+    "GET /apis/v1/patient-document/{id}": Scenario(_door_b_list, other_account=200),
+    "POST /apis/v1/patient-document/{id}": Scenario(_door_b_update),
     # Door C is for staff; a patient token gets 404 everywhere but device registration.
     "POST /v1/file-requests": Scenario(_door_c_create, right=201, patient_ok=False),
     "GET /v1/file-requests/{fileRequestId}": Scenario(_door_c_get, patient_ok=False),

@@ -15,6 +15,7 @@ app = file_requests.resolver()
 
 @app.get(
     "/v1/account-settings",
+    operation_id="getAccountSettings",
     summary="The account's SMS sender ID and short link lifetime",
     tags=["Door C: account settings"],
     responses=file_requests.ERRORS,

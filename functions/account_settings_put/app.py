@@ -15,6 +15,7 @@ app = file_requests.resolver()
 
 @app.put(
     "/v1/account-settings",
+    operation_id="updateAccountSettings",
     summary="Change the account's SMS settings (role admin only)",
     tags=["Door C: account settings"],
     responses=file_requests.SETTINGS_ERRORS,

@@ -16,9 +16,10 @@ app = file_requests.resolver()
 
 @app.post(
     "/v1/file-requests/<fileRequestId>/cancel",
+    operation_id="cancelFileRequest",
     summary="Cancel a file request (cancelling twice changes nothing)",
     tags=["Door C: file requests"],
-    responses=file_requests.CHANGE_ERRORS,
+    responses=file_requests.CANCEL_ERRORS,
 )
 def cancel(
     fileRequestId: Annotated[str, Path(pattern=UUID_PATTERN)],  # noqa: N803 - the seed's name

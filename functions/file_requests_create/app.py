@@ -18,6 +18,7 @@ app = file_requests.resolver()
 
 @app.post(
     "/v1/file-requests",
+    operation_id="createFileRequest",
     status_code=201,
     summary="Create a file request and notify the patient by SMS or app push",
     tags=["Door C: file requests"],

@@ -16,6 +16,7 @@ app = file_requests.resolver()
 
 @app.get(
     "/v1/file-requests/<fileRequestId>",
+    operation_id="getFileRequest",
     summary="Get a file request; each unexpired file carries a short-lived download_url",
     tags=["Door C: file requests"],
     responses=file_requests.ERRORS,

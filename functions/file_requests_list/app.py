@@ -17,6 +17,7 @@ app = file_requests.resolver()
 
 @app.get(
     "/v1/file-requests",
+    operation_id="listFileRequests",
     summary="List the account's file requests, filtered by patient and status",
     tags=["Door C: file requests"],
     responses=file_requests.ERRORS,

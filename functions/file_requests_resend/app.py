@@ -16,9 +16,10 @@ app = file_requests.resolver()
 
 @app.post(
     "/v1/file-requests/<fileRequestId>/resend",
+    operation_id="resendFileRequest",
     summary="Notify the patient again: at most once a minute and 5 times per request",
     tags=["Door C: file requests"],
-    responses=file_requests.CHANGE_ERRORS,
+    responses=file_requests.RESEND_ERRORS,
 )
 def resend(
     fileRequestId: Annotated[str, Path(pattern=UUID_PATTERN)],  # noqa: N803 - the seed's name

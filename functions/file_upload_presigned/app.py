@@ -16,9 +16,10 @@ app = patient_documents.resolver()
 
 @app.post(
     "/apis/v1/file/upload/presigned",
+    operation_id="presignFileUpload",
     summary="Get a presigned POST to upload a file straight to storage",
     tags=["Door B: patient documents"],
-    responses=patient_documents.ERRORS,
+    responses=patient_documents.UPLOAD_ERRORS,
 )
 def presign_file_upload(request: PresignUploadRequest) -> Envelope[PresignedUploadOut]:
     caller = caller_from_event(app.current_event)

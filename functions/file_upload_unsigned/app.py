@@ -17,9 +17,10 @@ app = patient_documents.resolver()
 
 @app.post(
     "/apis/v1/file/upload/unsigned",
+    operation_id="uploadFileUnsigned",
     summary="Upload a file through the API (compatibility; bounded to the inline limit)",
     tags=["Door B: patient documents"],
-    responses=patient_documents.ERRORS,
+    responses=patient_documents.UPLOAD_ERRORS,
 )
 def upload_file(
     file: Annotated[UploadFile, File(description="The file")],

@@ -17,10 +17,11 @@ app = inline_documents.resolver()
 
 @app.post(
     "/api/v2/patients/<patient_id>/documents",
+    operation_id="createInlineDocument",
     status_code=201,
     summary="Create a patient document from base64 data",
     tags=["Door A: patient documents"],
-    responses=inline_documents.ERRORS,
+    responses=inline_documents.CREATE_ERRORS,
 )
 def create_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: CreateInlineDocumentRequest

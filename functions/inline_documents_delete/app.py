@@ -17,6 +17,7 @@ app = inline_documents.resolver()
 
 @app.delete(
     "/api/v2/patients/<patient_id>/documents/<document_id>",
+    operation_id="deleteInlineDocument",
     status_code=204,
     summary="Delete a document",
     tags=["Door A: patient documents"],

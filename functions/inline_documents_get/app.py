@@ -22,6 +22,7 @@ app = inline_documents.resolver()
 
 @app.get(
     "/api/v2/patients/<patient_id>/documents/<document_id>",
+    operation_id="getInlineDocument",
     summary="Get a document with a short-lived download URL",
     tags=["Door A: patient documents"],
     responses=inline_documents.ERRORS,

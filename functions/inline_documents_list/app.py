@@ -20,6 +20,7 @@ app = inline_documents.resolver()
 
 @app.get(
     "/api/v2/patients/<patient_id>/documents",
+    operation_id="listInlineDocuments",
     summary="List a patient's documents",
     tags=["Door A: patient documents"],
     responses=inline_documents.ERRORS,

@@ -16,6 +16,7 @@ app = file_requests.resolver()
 
 @app.post(
     "/v1/patient-devices",
+    operation_id="registerPatientDevice",
     status_code=201,
     summary="Register the calling patient's app device; later requests arrive by push",
     tags=["Door C: file requests"],

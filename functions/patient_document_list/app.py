@@ -1,4 +1,4 @@
-"""GET /apis/v1/patient-document/{patientId} — door B list with filters and pages."""
+"""GET /apis/v1/patient-document/{id} — door B list with filters and pages (``id``: the patient's)."""
 
 from typing import Annotated, Any, Literal
 
@@ -30,13 +30,15 @@ def _bound(name: str, value: str | None, end: bool) -> Any:
 
 
 @app.get(
-    "/apis/v1/patient-document/<patientId>",
+    "/apis/v1/patient-document/<id>",
+    operation_id="listPatientDocuments",
     summary="List a patient's documents with filters and pages",
     tags=["Door B: patient documents"],
     responses=patient_documents.ERRORS,
 )
 def list_patient_documents(
-    patientId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name
+    # One name for the path's one variable, shared with the update (POST): here it is the patient's id.
+    id: Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id")],
     document_category: Annotated[list[DocumentCategory] | None, Query()] = None,
     document_type: Annotated[list[str] | None, Query()] = None,
     signed: Annotated[bool | None, Query(description="true: signature_status COMPLETED")] = None,
@@ -62,7 +64,7 @@ def list_patient_documents(
         descending=sort == "desc",
         sort_by=sort_by,
     )
-    result = search_documents(caller_from_event(app.current_event), patientId, query)
+    result = search_documents(caller_from_event(app.current_event), id, query)
     settings = get_settings()
     views = [PatientDocumentOut.of(doc, settings.bucket_name, settings.region) for doc in result.documents]
     page_out = PatientDocumentPage(

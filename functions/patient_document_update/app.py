@@ -1,4 +1,4 @@
-"""POST /apis/v1/patient-document/{documentId} — door B partial update."""
+"""POST /apis/v1/patient-document/{id} — door B partial update (``id``: the document's)."""
 
 from typing import Annotated, Any
 
@@ -17,16 +17,18 @@ app = patient_documents.resolver()
 
 
 @app.post(
-    "/apis/v1/patient-document/<documentId>",
+    "/apis/v1/patient-document/<id>",
+    operation_id="updatePatientDocument",
     summary="Update some fields of a document; omitted fields keep their value",
     tags=["Door B: patient documents"],
-    responses=patient_documents.ERRORS,
+    responses=patient_documents.WRITE_ERRORS,
 )
 def update_patient_document(
-    documentId: Annotated[int, Path(ge=1, le=MAX_ID)],  # noqa: N803 - the vendor's name
+    # One name for the path's one variable, shared with the list (GET): here it is the document's id.
+    id: Annotated[int, Path(ge=1, le=MAX_ID, description="The document's id")],
     request: UpdateDocumentRequest,
 ) -> Envelope[PatientDocumentOut]:
-    doc = update_document(caller_from_event(app.current_event), documentId, request)
+    doc = update_document(caller_from_event(app.current_event), id, request)
     settings = get_settings()
     logger.info("document updated", extra={"document_id": doc.id, "fields": sorted(request.model_fields_set)})
     return Envelope[PatientDocumentOut](data=PatientDocumentOut.of(doc, settings.bucket_name, settings.region))

@@ -23,14 +23,15 @@ def _html_page(description: str) -> OpenAPIResponse:
 
 @app.get(
     "/r/<short_link_id>",
+    operation_id="openPatientPage",
     summary="The page a patient opens from the SMS link",
     tags=["Patient page"],
     responses={
         200: _html_page("The page: who asks, the prompt, the date-of-birth form"),
+        **patient_page.PAGE_ERRORS,
         404: _html_page("Unknown link: a friendly page"),
         410: _html_page("Expired or cancelled link: a friendly page"),
         423: _html_page("Locked after too many wrong dates of birth: a friendly page"),
-        500: patient_page.ERRORS[500],
     },
 )
 def show_page(short_link_id: str) -> Response[str]:

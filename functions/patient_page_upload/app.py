@@ -17,11 +17,12 @@ app = patient_page.resolver()
 
 @app.post(
     "/r/<short_link_id>/uploads",
+    operation_id="presignPhotoUpload",
     summary="Get a presigned POST for one photo",
     tags=["Patient page"],
     responses={
         200: {"description": "Presigned POST", "content": {"application/json": {"model": PhotoUploadOut}}},
-        **patient_page.ERRORS,
+        **patient_page.UPLOAD_ERRORS,
     },
 )
 def presign(

@@ -16,11 +16,12 @@ app = patient_page.resolver()
 
 @app.post(
     "/r/<short_link_id>/verify",
+    operation_id="verifyPatient",
     summary="Check the patient's date of birth (the 5th wrong answer locks the link)",
     tags=["Patient page"],
     responses={
         200: {"description": "Upload session", "content": {"application/json": {"model": UploadSessionOut}}},
-        **patient_page.ERRORS,
+        **patient_page.VERIFY_ERRORS,
     },
 )
 def verify(short_link_id: str, body: VerifyBody) -> Response[Any]:

@@ -15,38 +15,29 @@ def resolver() -> APIGatewayHttpResolver:
     return new_resolver(render)
 
 
-ERRORS = error_responses(
+# The refusals each kind of operation's handler answers (API Gateway's own are added by error_responses).
+_ANY = {
+    400: "A field is missing or invalid (the body names it)",
+    401: "Missing or invalid bearer token",
+    404: "No such file request, patient or account for this caller",
+    500: "Internal error",
+}
+_BODY = {**_ANY, 415: "Unsupported Content-Type"}
+_NOT_OPEN = {409: "The request is no longer open (cancelled, expired or responded)"}
+ERRORS = error_responses(ErrorResponse, _ANY)
+CREATE_ERRORS = error_responses(
     ErrorResponse,
     {
-        400: "A field is missing or invalid (the body names it)",
-        401: "Missing or invalid bearer token",
-        404: "No such file request, patient or account for this caller",
-        415: "Unsupported Content-Type",
-        500: "Internal error",
+        **_BODY,
+        409: "The date of birth differs from the patient's on record, or the same Idempotency-Key is in flight",
+        422: "The Idempotency-Key was already used with a different body",
     },
 )
-CREATE_ERRORS = {
-    **ERRORS,
-    **error_responses(
-        ErrorResponse,
-        {
-            409: "The date of birth differs from the patient's on record, or the same Idempotency-Key is in flight",
-            422: "The Idempotency-Key was already used with a different body",
-        },
-    ),
-}
-CHANGE_ERRORS = {
-    **ERRORS,
-    **error_responses(
-        ErrorResponse,
-        {
-            409: "The request is no longer open (cancelled, expired or responded)",
-            429: "Resent too recently or too often",
-        },
-    ),
-}
-SETTINGS_ERRORS = {**ERRORS, **error_responses(ErrorResponse, {403: "Only the admin role may change settings"})}
-DEVICE_ERRORS = {
-    **ERRORS,
-    **error_responses(ErrorResponse, {503: "Push notifications are not configured in this deployment"}),
-}
+CANCEL_ERRORS = error_responses(ErrorResponse, {**_ANY, **_NOT_OPEN})
+RESEND_ERRORS = error_responses(
+    ErrorResponse, {**_ANY, **_NOT_OPEN, 429: "Resent too recently (Retry-After says when to retry) or too often"}
+)
+SETTINGS_ERRORS = error_responses(ErrorResponse, {**_BODY, 403: "Only the admin role may change settings"})
+DEVICE_ERRORS = error_responses(
+    ErrorResponse, {**_BODY, 503: "Push notifications are not configured in this deployment"}
+)

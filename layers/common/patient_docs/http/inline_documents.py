@@ -20,14 +20,14 @@ def resolver() -> APIGatewayHttpResolver:
     return new_resolver(render)
 
 
-ERRORS = error_responses(
-    ErrorResponse,
-    {
-        400: "A field is missing or invalid (the body names it)",
-        401: "Missing or invalid bearer token",
-        404: "No such patient or document for this caller",
-        413: "File larger than the inline limit",
-        415: "Unsupported Content-Type",
-        500: "Internal error",
-    },
+# The refusals each kind of operation's handler answers (API Gateway's own are added by error_responses).
+_ANY = {
+    400: "A field is missing or invalid (the body names it)",
+    401: "Missing or invalid bearer token",
+    404: "No such patient or document for this caller",
+    500: "Internal error",
+}
+ERRORS = error_responses(ErrorResponse, _ANY)
+CREATE_ERRORS = error_responses(
+    ErrorResponse, {**_ANY, 413: "File larger than the inline limit", 415: "Unsupported Content-Type"}
 )

@@ -19,14 +19,14 @@ def resolver() -> APIGatewayHttpResolver:
     return new_resolver(render)
 
 
-ERRORS = error_responses(
-    DoorBErrorResponse,
-    {
-        400: "A field is missing or invalid (the message names it)",
-        401: "Missing or invalid bearer token",
-        404: "No such patient or document for this caller",
-        413: "File larger than allowed",
-        415: "Unsupported Content-Type",
-        500: "Internal error",
-    },
-)
+# The refusals each kind of operation's handler answers (API Gateway's own are added by error_responses).
+_ANY = {
+    400: "A field is missing or invalid (the message names it)",
+    401: "Missing or invalid bearer token",
+    404: "No such patient or document for this caller",
+    500: "Internal error",
+}
+_BODY = {**_ANY, 415: "Unsupported Content-Type"}
+ERRORS = error_responses(DoorBErrorResponse, _ANY)
+WRITE_ERRORS = error_responses(DoorBErrorResponse, _BODY)
+UPLOAD_ERRORS = error_responses(DoorBErrorResponse, {**_BODY, 413: "File larger than allowed"})

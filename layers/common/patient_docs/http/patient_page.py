@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from patient_docs.errors import WrongAnswer
 from patient_docs.http import file_requests
 from patient_docs.http.resolver import error_responses, json_response, new_resolver, status_of
-from patient_docs.schemas.errors import ErrorResponse
+from patient_docs.schemas.errors import ErrorResponse, VerifyErrorResponse
 from patient_docs.web.render import SECURITY_HEADERS
 
 
@@ -37,16 +37,33 @@ def ok(body: Any) -> Response[Any]:
     return json_response(200, body, SECURITY_HEADERS)
 
 
-ERRORS = error_responses(
+# The refusals each operation's handler answers (API Gateway's own are added by error_responses).
+# The page itself answers unknown, expired and locked links with HTML pages (functions/patient_page_open).
+_LINK = {
+    404: "Unknown link",
+    410: "The link expired or the request was cancelled",
+    415: "Unsupported Content-Type",
+    423: "Locked after too many wrong dates of birth",
+    500: "Internal error",
+}
+PAGE_ERRORS = error_responses(
+    ErrorResponse, {400: "A JSON body that is not an object", 500: "Internal error"}, public=True
+)
+VERIFY_ERRORS = error_responses(
+    VerifyErrorResponse,
+    {
+        **_LINK,
+        400: "A field is missing or invalid, or the date of birth does not match (attempts_left says how many remain)",
+    },
+    public=True,
+)
+UPLOAD_ERRORS = error_responses(
     ErrorResponse,
     {
-        400: "A field is missing or invalid, or the date of birth does not match (attempts_left says how many remain)",
-        404: "Unknown link",
+        **_LINK,
+        400: "A field is missing or invalid, or X-Upload-Session is missing or expired",
         409: "The request already has as many photos as it allows",
-        410: "The link expired or the request was cancelled",
         413: "Photo larger than allowed",
-        423: "Locked after too many wrong dates of birth",
-        500: "Internal error",
     },
     public=True,
 )

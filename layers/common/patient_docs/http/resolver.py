@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
@@ -119,14 +120,55 @@ def headers_of(exc: Refused) -> dict[str, str]:
     return {}
 
 
+# What Powertools documents for its request validation: a 422 with these schemas. Here a request
+# that fails validation is answered 400 in the door's format (``_invalid_request`` below).
+_VALIDATION_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _refers_to(node: Any, ref: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("$ref") == ref or any(_refers_to(value, ref) for value in node.values())
+    if isinstance(node, list):
+        return any(_refers_to(value, ref) for value in node)
+    return False
+
+
+def without_unsent_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` (an OpenAPI document as a dict) without Powertools' validation-error responses.
+
+    A route that really answers 422 (an Idempotency-Key reused with another body) declares it with its
+    door's error body, which replaces Powertools' one; every other 422 is never sent, and goes.
+    """
+    validation_error = _SCHEMA_REF + "HTTPValidationError"
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for status in [status for status, entry in responses.items() if _refers_to(entry, validation_error)]:
+                del responses[status]
+    # Then their schemas, once nothing refers to them (they refer to each other: the order matters).
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in _VALIDATION_SCHEMAS:
+        rest = {key: value for key, value in document.items() if key != "components"}
+        others = {key: value for key, value in schemas.items() if key != name}
+        if name in schemas and not _refers_to([rest, others], _SCHEMA_REF + name):
+            del schemas[name]
+    return document
+
+
 class DocumentedResolver(APIGatewayHttpResolver):
-    """A resolver whose routes always document their success response.
+    """A resolver whose OpenAPI document holds the responses its routes send, and only those.
 
     Powertools documents the success response only for routes without ``responses=``;
     every route here passes its door's error responses, so the success status (200, 201,
     ...) and its body schema would be missing from ``/openapi.json``. Found by the fuzzer,
-    like the JSON body it documented for 204 responses, which have none.
+    like the JSON body it documented for 204 responses, which have none. Powertools also
+    documents a 422 for request validation on every route, which this service answers 400.
     """
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
+        document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
+        return OpenAPI.model_validate(without_unsent_responses(document))
 
     def route(  # Powertools' own signature, passed through unchanged
         self,
@@ -152,8 +194,8 @@ class DocumentedResolver(APIGatewayHttpResolver):
     ) -> Callable[[Any], Any]:
         if responses is not None:
             if status_code not in responses:
-                description = response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION
-                responses = {status_code: {"description": description}, **responses}
+                success = response_description or DEFAULT_OPENAPI_RESPONSE_DESCRIPTION
+                responses = {status_code: {"description": success}, **responses}
             # A 204 has no body: without an explicit empty content, Powertools documents a JSON one.
             responses = {
                 code: {**entry, "content": {}} if code in _NO_BODY and "content" not in entry else entry
@@ -249,7 +291,8 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
     return app
 
 
-# Statuses API Gateway can answer itself, in its own body, whatever the door.
+# Statuses API Gateway can answer itself, in its own body, whatever the door: the JWT authorizer (401),
+# the payload limits (413), route throttling (429, every route has a limit), a failed or timed-out function.
 GATEWAY_STATUSES = {
     401: "Missing or invalid bearer token",
     413: "Request body too large",
@@ -260,16 +303,18 @@ GATEWAY_STATUSES = {
 
 
 def error_responses(model: type[BaseModel], statuses: dict[int, str], public: bool = False) -> dict[int, Any]:
-    """OpenAPI ``responses`` entries documenting a door's error body.
+    """OpenAPI ``responses`` entries for one operation's refusals.
 
-    For the statuses API Gateway may answer on its own the body is either the door's
-    or the gateway's ``{"message": ...}``, and both are documented. Public routes have no
-    authorizer, so the gateway never answers them 401.
+    ``statuses``: those its handler answers, in its door's error body (``model``). Those API Gateway
+    may answer itself are added with its ``{"message": ...}`` body; where both may answer, either
+    body is documented. Public routes have no authorizer, so the gateway never answers them 401.
     """
     gateway = {status: text for status, text in GATEWAY_STATUSES.items() if not (public and status == 401)}
-    described = {**gateway, **statuses}
     responses: dict[int, Any] = {}
-    for status in sorted(described):
-        body: Any = model | GatewayErrorResponse if status in gateway else model
-        responses[status] = {"description": described[status], "content": {"application/json": {"model": body}}}
+    for status in sorted({*gateway, *statuses}):
+        body: Any = GatewayErrorResponse
+        if status in statuses:
+            body = model | GatewayErrorResponse if status in gateway else model
+        description = statuses.get(status) or gateway[status]
+        responses[status] = {"description": description, "content": {"application/json": {"model": body}}}
     return responses

@@ -52,6 +52,18 @@ PublicHttpsUrl = Annotated[
     Field(max_length=2048, json_schema_extra={"pattern": PUBLIC_HTTPS_URL_PATTERN}),
     AfterValidator(check_public_https_url),
 ]
+# Timestamps as the doors send them, all in UTC. Doors A and C write an offset (2026-04-01T12:00:00+00:00):
+# RFC 3339, documented as ``format: date-time``. Door B writes none (2026-04-01T12:00:00), as the vendor
+# does; RFC 3339 requires an offset, so a client's date-time parser could refuse the value or read it
+# as local time: it is documented as a string of that exact shape instead, and its description says UTC.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+NAIVE_UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
+NaiveUtcTimestamp = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": NAIVE_UTC_PATTERN, "description": "UTC, without an offset"}),
+]
+# A calendar day, YYYY-MM-DD (RFC 3339 full-date).
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
 ShortText = Annotated[str, Field(max_length=255)]
 Notes = Annotated[str, Field(max_length=5000)]
 

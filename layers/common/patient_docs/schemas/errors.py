@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 
 class ErrorDetail(BaseModel):
@@ -16,6 +17,14 @@ class ErrorResponse(BaseModel):
     """Doors A and C: ``{"error": {"status", "code", "message", "field"}}``."""
 
     error: ErrorDetail
+
+
+class VerifyErrorResponse(ErrorResponse):
+    """The patient page's date-of-birth check: a wrong answer also says how many tries remain."""
+
+    attempts_left: int | SkipJsonSchema[None] = Field(
+        default=None, description="Only for a wrong date of birth: tries left before the link locks"
+    )
 
 
 class DoorBErrorResponse(BaseModel):

@@ -27,7 +27,7 @@ from patient_docs.rules.names import check_display_text
 from patient_docs.rules.patients import check_date_of_birth
 from patient_docs.rules.phone_numbers import normalise_mobile
 from patient_docs.rules.timestamps import iso_with_offset
-from patient_docs.schemas.common import JsonInt
+from patient_docs.schemas.common import Day, JsonInt, Timestamp
 
 MAX_PROMPT_LENGTH = 1000
 MAX_PERSON_NAME_LENGTH = 200
@@ -73,7 +73,7 @@ OptionalPersonName = Annotated[
     str | None, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
 ]
 Mobile = Annotated[str, Field(max_length=64), AfterValidator(normalise_mobile)]
-DateOfBirth = Annotated[str, Field(max_length=32), AfterValidator(check_date_of_birth)]
+DateOfBirth = Annotated[Day, Field(max_length=32), AfterValidator(check_date_of_birth)]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
 
@@ -101,8 +101,8 @@ class CreateFileRequestBody(_CamelBody):
 
 class FileOut(BaseModel):
     id: str
-    created_at: str
-    expires_at: str
+    created_at: Timestamp
+    expires_at: Timestamp
     mime_type: str
     original_name: str
     size: int
@@ -135,11 +135,11 @@ class FileRequestOut(BaseModel):
 
     id: str
     account_id: str
-    created_at: str
+    created_at: Timestamp
     files: list[FileOut]
     patient_id: str
     prompt: str
-    short_link_expires_at: str | None
+    short_link_expires_at: Timestamp | None
     short_link_id: str
     staff_id: str
     staff_name: str
@@ -148,16 +148,16 @@ class FileRequestOut(BaseModel):
     patient_number: int = Field(description="The patient's id in doors A and B (/api/v2/patients/{number})")
     short_link_url: str
     status: str = Field(description="created, notified, opened, verified, responded, expired or cancelled")
-    notified_at: str | None
-    opened_at: str | None
-    verified_at: str | None
-    responded_at: str | None
-    expired_at: str | None
-    cancelled_at: str | None
-    updated_at: str
+    notified_at: Timestamp | None
+    opened_at: Timestamp | None
+    verified_at: Timestamp | None
+    responded_at: Timestamp | None
+    expired_at: Timestamp | None
+    cancelled_at: Timestamp | None
+    updated_at: Timestamp
     notification_channel: str | None = Field(description="sms or push")
     notification_status: str = Field(description="pending, sent, opted_out or failed")
-    last_notification_at: str | None
+    last_notification_at: Timestamp | None
     resend_count: int
 
     @classmethod
@@ -213,7 +213,7 @@ class RegisterDeviceBody(_CamelBody):
 class DeviceOut(BaseModel):
     patient_id: str
     patient_number: int
-    registered_at: str
+    registered_at: Timestamp
 
 
 # --- account settings ------------------------------------------------------------------
@@ -234,7 +234,7 @@ class AccountSettingsOut(BaseModel):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int
-    updated_at: str | None = Field(description="null: the deployment's defaults apply")
+    updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
     def of(cls, settings: AccountSettings) -> AccountSettingsOut:

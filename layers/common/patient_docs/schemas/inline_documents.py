@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from patient_docs.models.documents import Document
 from patient_docs.rules.timestamps import iso_with_offset
-from patient_docs.schemas.common import FileName, refuse_server_owned
+from patient_docs.schemas.common import FileName, Timestamp, refuse_server_owned
 
 RecordType = Literal["Behavioral", "Exam-Face2Face", "Patient Record", "Test Result", "Wellness Panel Results"]
 DEFAULT_RECORD_TYPE = "Patient Record"
@@ -36,7 +36,7 @@ class InlineDocumentOut(BaseModel):
     id: int
     mime_type: str
     record_type: str
-    upload_date: str
+    upload_date: Timestamp
     document_name: str
     upload_by: str
     extension: str
@@ -56,7 +56,7 @@ class InlineDocumentOut(BaseModel):
 
 class InlineDocumentWithUrlOut(InlineDocumentOut):
     download_url: str = Field(description="Short-lived presigned GET URL of the file")
-    download_url_expires_at: str
+    download_url_expires_at: Timestamp
 
 
 class InlineDocumentResponse(BaseModel):

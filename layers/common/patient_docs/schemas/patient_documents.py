@@ -15,6 +15,7 @@ from patient_docs.schemas.common import (
     DoorBDatetime,
     FileName,
     JsonInt,
+    NaiveUtcTimestamp,
     Notes,
     PatientNumber,
     PublicHttpsUrl,
@@ -74,7 +75,7 @@ class PresignedUploadOut(BaseModel):
     file_name: str
     content_type: str
     size_bytes: int
-    expires_at: str
+    expires_at: NaiveUtcTimestamp
 
 
 # --- Save / update / list -------------------------------------------------------------
@@ -136,14 +137,14 @@ class PatientDocumentOut(BaseModel):
     case_title: str | None
     eligible_visit_count: int
     notes: str | None
-    document_expiration_date: str | None
-    receipt_date: str | None
+    document_expiration_date: NaiveUtcTimestamp | None
+    receipt_date: NaiveUtcTimestamp | None
     signature_status: str | None
     signed_by: str | None
-    signed_at: str | None
+    signed_at: NaiveUtcTimestamp | None
     original_file_name: str
-    created_at: str
-    updated_at: str
+    created_at: NaiveUtcTimestamp
+    updated_at: NaiveUtcTimestamp
 
     @classmethod
     def of(cls, doc: Document, bucket_name: str, region: str) -> PatientDocumentOut:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from patient_docs.schemas.common import FileName
+from patient_docs.schemas.common import Day, FileName, Timestamp
 
 
 class VerifyBody(BaseModel):
-    date_of_birth: str = Field(max_length=20, description="YYYY-MM-DD")
+    date_of_birth: Day = Field(max_length=20, description="YYYY-MM-DD")
 
 
 class UploadSessionOut(BaseModel):
     upload_session: str = Field(description="Send as X-Upload-Session; kept in memory by the page, never in the URL")
-    expires_at: str
+    expires_at: Timestamp
     max_files: int
     max_bytes: int
     accepted_types: list[str]
@@ -29,4 +29,4 @@ class PhotoUploadOut(BaseModel):
     url: str
     fields: dict[str, str]
     file_id: str
-    expires_at: str
+    expires_at: Timestamp
