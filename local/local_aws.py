@@ -22,6 +22,8 @@ from local.template import load_template, resources_of_type
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# Client name -> the suffix of its AWS_ENDPOINT_URL_<SERVICE> variable (botocore's service id).
+SERVICE_IDS = {"events": "EVENTBRIDGE"}
 
 
 def local_name(logical_id: str) -> str:
@@ -68,7 +70,11 @@ class LocalAws:
         """One client per service (clients are thread-safe; making one costs tens of milliseconds)."""
         if service not in self._clients:
             region = os.environ.get("AWS_REGION", REGION)
-            client = boto3.client(service, endpoint_url=self.endpoint_url, region_name=region)  # type: ignore[call-overload]
+            # A service's own AWS_ENDPOINT_URL_<SERVICE> wins, as it does for the functions' clients.
+            endpoint = os.environ.get(
+                f"AWS_ENDPOINT_URL_{SERVICE_IDS.get(service, service.upper())}", self.endpoint_url
+            )
+            client = boto3.client(service, endpoint_url=endpoint, region_name=region)  # type: ignore[call-overload]
             self._clients[service] = client
         return self._clients[service]
 
@@ -81,7 +87,9 @@ class LocalAws:
             self.provision(cors_origins)
             return None
         provision(self.template, self.names, self.client, cors_origins, notifications=False)
-        restored = recording.restore(self.recording_file, self.endpoint_url, self.client("dynamodb"))
+        # The emulator's own tables (not those of an AWS_ENDPOINT_URL_DYNAMODB elsewhere).
+        embedded = boto3.client("dynamodb", endpoint_url=self.endpoint_url, region_name=REGION)
+        restored = recording.restore(self.recording_file, self.endpoint_url, embedded)
         # Uploads replayed above were registered when they were first made: no queue message for them.
         connect_notifications(self.template, self.names, self.client)
         recording.set_recording(self.endpoint_url, True)
