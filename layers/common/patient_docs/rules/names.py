@@ -10,15 +10,23 @@ MAX_NAME_LENGTH = 255
 
 
 def _char_class(excluded: Callable[[str], bool]) -> str:
-    """A regex character-class body (``\\uXXXX`` ranges) of the BMP characters ``excluded`` holds for."""
+    """A regex character-class body of every character ``excluded`` holds for.
+
+    BMP ranges as ``\\uXXXX`` escapes; characters beyond it (a few format characters) as themselves,
+    since JSON Schema's regex dialect has no escape for them that Python's shares.
+    """
     ranges: list[tuple[int, int]] = []
-    for code in range(min(sys.maxunicode, 0xFFFF) + 1):
+    for code in range(sys.maxunicode + 1):
         if excluded(chr(code)):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
                 ranges.append((code, code))
-    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+    def spelled(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    return "".join(spelled(a) if a == b else f"{spelled(a)}-{spelled(b)}" for a, b in ranges)
 
 
 def _is_control(ch: str) -> bool:
@@ -32,15 +40,19 @@ def _is_control_or_format(ch: str) -> bool:
 # The same rules as JSON Schema patterns, for /openapi.json (documentation: the checks below
 # decide). Clients and the fuzzer then know which names are accepted: at least one visible
 # character, and none of the refused ones. The classes are written out, not built at import
-# (walking the 65,536 characters four times costs about 30 ms of every cold start);
+# (walking the 1.1 million code points four times costs about 30 ms of every cold start);
 # tests/unit/test_rules.py proves each equals what refused_classes() builds.
+# Format characters beyond the BMP (Brahmi, Egyptian hieroglyph and musical controls, tags).
+_ASTRAL_FORMAT = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
 _FILE_REFUSED = (
     r"\u0000-\u001f\u002f\u005c\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e"
-    r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb" + _ASTRAL_FORMAT
 )
 _FILE_BLANK = (
     r"\u0000-\u0020\u002e-\u002f\u005c\u007f-\u00a0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
-    r"\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
+    r"\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb" + _ASTRAL_FORMAT
 )
 _TEXT_REFUSED = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"
 _TEXT_BLANK = r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"
