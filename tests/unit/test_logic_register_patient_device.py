@@ -35,7 +35,11 @@ def test_the_device_is_registered_on_the_patients_record(fakes, known):
     assert fakes.people.patients[ACCOUNT, MOBILE].push_endpoint_arn == arn
 
 
-@pytest.mark.parametrize("caller", [staff(), staff(role="admin")], ids=["staff", "admin"])
+@pytest.mark.parametrize(
+    "caller",
+    [staff(), staff(role="admin"), staff().model_copy(update={"patient_id": PATIENT_NUMBER})],
+    ids=["staff", "admin", "staff naming a patient"],
+)
 def test_only_a_patient_token_registers_a_device(fakes, known, caller):
     with pytest.raises(NotFound):
         register_patient_device(caller, BODY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic.save_document import save_document
+from patient_docs.logic.save_document import NOT_OURS, save_document
 from patient_docs.rules.object_keys import new_document_key, object_url
 from patient_docs.schemas.patient_documents import SaveDocumentRequest
 from patient_docs.settings import get_settings
@@ -107,16 +107,21 @@ def test_another_bucket_name_is_refused(fakes, uploaded):
     ],
 )
 def test_a_url_that_does_not_name_an_upload_for_this_patient_is_refused(fakes, uploaded, where):
-    # Given a URL that points anywhere but this patient's uploads in this bucket
-    url = {
-        "another bucket's url": f"https://other-bucket.s3.us-east-1.amazonaws.com/{uploaded}",
-        "another patient's area": url_of(new_document_key(ACCOUNT, PATIENT_NUMBER + 1, "pdf")),
-        "another account's area": url_of(new_document_key("13", PATIENT_NUMBER, "pdf")),
-        "a key not issued here": url_of(f"accounts/{ACCOUNT}/patients/{PATIENT_NUMBER}/documents/mine.pdf"),
-        "a query string": url_of(uploaded) + "?versionId=1",
+    # Given a URL that points anywhere but this patient's uploads in this bucket, at an object that exists
+    key = {
+        "another bucket's url": uploaded,
+        "another patient's area": new_document_key(ACCOUNT, PATIENT_NUMBER + 1, "pdf"),
+        "another account's area": new_document_key("13", PATIENT_NUMBER, "pdf"),
+        "a key not issued here": f"accounts/{ACCOUNT}/patients/{PATIENT_NUMBER}/documents/mine.pdf",
+        "a query string": uploaded,
     }[where]
+    fakes.objects.put_object(key, PDF, "application/pdf", "Referral letter.pdf")
+    url = {
+        "another bucket's url": f"https://other-bucket.s3.us-east-1.amazonaws.com/{key}",
+        "a query string": url_of(key) + "?versionId=1",
+    }.get(where, url_of(key))
     # When it is saved: refused, naming document_url, with nothing written
-    refused(fakes, "document_url", lambda: save_document(staff(), save_request(uploaded, document_url=url)))
+    refused(fakes, "document_url", lambda: save_document(staff(), save_request(uploaded, document_url=url)), NOT_OURS)
 
 
 def test_a_url_naming_no_uploaded_object_is_refused(fakes):
