@@ -67,25 +67,28 @@ class QueueConsumers:
 
     def start(self) -> None:
         for function, queue_name, props in self._subscriptions:
-            thread = threading.Thread(target=self._poll, args=(function, queue_name, props), daemon=True)
+            # Imported here, before any request is served: two threads importing at once can break an import.
+            handler = getattr(importlib.import_module(function.module), function.handler_name)
+            thread = threading.Thread(target=self._poll, args=(function, handler, queue_name, props), daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
 
-    def _poll(self, function: Function, queue_name: str, props: dict[str, Any]) -> None:
+    def _poll(self, function: Function, handler: Any, queue_name: str, props: dict[str, Any]) -> None:
         sqs = self._client("sqs")
         queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        handler = getattr(importlib.import_module(function.module), function.handler_name)
         batch_size = min(int(props.get("BatchSize", 10)), 10)
         partial = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
         lock = self._locks.setdefault(function.logical_id, threading.Lock())
         while not self._stop.is_set():
             try:
+                # Long polling, as the event source mapping does: an idle queue costs (and records) one
+                # request every 20 s, and a message is handed over as soon as it arrives.
                 received = sqs.receive_message(
-                    QueueUrl=queue_url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=1, AttributeNames=["All"]
+                    QueueUrl=queue_url, MaxNumberOfMessages=batch_size, WaitTimeSeconds=20, AttributeNames=["All"]
                 )
             except Exception:  # the embedded AWS is going away
                 time.sleep(0.5)

@@ -91,7 +91,9 @@ def test_everything_made_before_a_kill_is_there_after_a_restart(tmp_path: Path):
     with local_server(tmp_path, ports=ports) as second:
         # Then the document, its file, the request, its photo and the SMS log are all back
         assert "table items" in second.output and "requests replayed" in second.output
-        assert requests.get(doc_url, headers=staff, timeout=30).json()["doc"]["id"] == doc_id
+        fetched = requests.get(doc_url, headers=staff, timeout=30)
+        assert fetched.status_code == 200, (fetched.text, second.output[-3000:])
+        assert fetched.json()["doc"]["id"] == doc_id
         downloaded = requests.get(download_url, timeout=30)
         assert downloaded.status_code == 200 and downloaded.content == png_bytes()
         after = requests.get(f"{second.base_url}/v1/file-requests/{before['id']}", headers=staff, timeout=30).json()
