@@ -362,17 +362,14 @@ def register(s: Seeder, count: int) -> list[dict[str, Any]]:
     return events[:count]
 
 
-def generic(s: Seeder, function: Function) -> dict[str, Any] | None:
+def generic(s: Seeder, function: Function) -> tuple[str, list[dict[str, Any]]]:
     """``events/<function_dir>.json``, else an event from its route (ids of 1, an empty JSON body)."""
     path = EVENTS / f"{Path(function.code_uri).name}.json"
-    if path.exists():
-        loaded: dict[str, Any] = json.loads(path.read_text())
-        return loaded
     route = s.routes.get(function.logical_id)
-    if route is None:
-        return None
+    if path.exists() or route is None:
+        return (f"events/{path.name}", [json.loads(path.read_text())]) if path.exists() else ("no example", [])
     ids = tuple("1" for _ in PLACEHOLDER.findall(route.path))
-    return s.event(function.logical_id, ids, {} if route.method in ("POST", "PUT", "PATCH") else None)
+    return "an event from its route", [s.event(function.logical_id, ids, {} if route.method != "GET" else None)]
 
 
 def provision_push(client: Callable[[str], Any]) -> dict[str, str]:

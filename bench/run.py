@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from bench.examples import EXAMPLES, Seeder, generic, provision_push
 from bench.sizes import layers, tree_bytes
 from bench.table import Row, render
 from local.local_aws import LocalAws
-from local.template import ROOT, functions, http_routes
+from local.template import ROOT, functions
 from scripts.slim_layer import compile_bytecode
 
 WORK = ROOT / "bench" / ".work"
@@ -95,59 +96,52 @@ def provision(endpoint: str) -> dict[str, str]:
 
 
 def seed(count: int, only: set[str]) -> tuple[list[Row], list[Job]]:
-    """A row per function, in the template's order; a job per function with an example."""
-    seeder, routes = Seeder(), {route.function: route for route in http_routes()}
-    rows: list[Row] = []
-    jobs: list[Job] = []
-    for function in functions():
-        if only and function.logical_id not in only:
-            continue
-        known = EXAMPLES.get(function.logical_id)
-        route = routes.get(function.logical_id)
-        source = "bench/examples.py" if known else "events/ file or generic event from the route"
-        row = Row(function.logical_id, route.route_key if route else "(no HTTP route)", source)
-        row.code_bytes = tree_bytes(function.directory)
-        rows.append(row)
-        try:
-            if known:
-                row.minimum, row.why = known.minimum, known.why
-                events = known.build(seeder, count)
-            else:
-                one = generic(seeder, function)
-                events = [one] if one else []
-        except Exception as error:  # a function that cannot be seeded still gets its row
-            row.status = f"seeding failed: {type(error).__name__}"
-            print(f"  seeding {function.logical_id} failed: {error!r}", file=sys.stderr)
-            continue
-        if not events:
-            row.status, row.example = "no example", "none: add events/<function_dir>.json"
-            continue
-        jobs.append(Job(row, function.module, function.handler_name, events))
+    """A row per example (a function may have several: ``"<LogicalId> <what>"``), in the template's order."""
+    seeder, rows, jobs = Seeder(), list[Row](), list[Job]()
+    for function in (f for f in functions() if not only or f.logical_id in only):
+        route = seeder.routes.get(function.logical_id)
+        for name in [key for key in EXAMPLES if key.split()[0] == function.logical_id] or [function.logical_id]:
+            row = Row(name, route.route_key if route else "(no HTTP route)", "bench/examples.py")
+            row.code_bytes, known = tree_bytes(function.directory), EXAMPLES.get(name)
+            rows.append(row)
+            try:
+                if known:
+                    row.minimum, row.why, events = known.minimum, known.why, known.build(seeder, count)
+                else:
+                    row.example, events = generic(seeder, function)
+            except Exception as error:  # a function that cannot be seeded still gets its row
+                row.status = f"seeding failed: {type(error).__name__}"
+                print(f"  seeding {name} failed: {error!r}", file=sys.stderr)
+                continue
+            if events:
+                jobs.append(Job(row, function.module, function.handler_name, events))
     return rows, jobs
 
 
-def measure_warm(job: Job, args: argparse.Namespace, env: dict[str, str]) -> None:
-    """Calls, file bytes, services and status from a recorded invocation; overhead and memory over the replays."""
-    spec = {
-        "module": job.module,
-        "handler": job.handler,
-        "events": [job.events[0], job.events[1 % len(job.events)]],
-        "warmup": WARMUP,
-        "invocations": args.invocations,
-    }
-    warm = run_worker("warm", spec, f"{job.row.function}-warm", env)
-    job.services = warm["services"]
-    row = job.row
-    row.status = warm["status"] + (
-        "" if set(warm["replayed"]) == {warm["status"]} else f" (replayed: {warm['replayed']})"
-    )
-    row.calls, row.file_bytes, row.peak_rss_kb = warm["calls"], warm["file_bytes"], warm["peak_rss_kb"]
+def measure_warm(job: Job, args: argparse.Namespace, env: dict[str, str]) -> Job | None:
+    """Calls, file bytes and status of the recorded invocation; overhead and memory over the replayed ones."""
+    events = [job.events[0], job.events[1 % len(job.events)]]
+    spec = {"module": job.module, "handler": job.handler, "events": events, "warmup": WARMUP}
+    spec |= {"invocations": args.invocations, "lock": str(WORK / "emulator.lock")}
+    try:
+        warm = run_worker("warm", spec, f"{job.row.function}-warm", env)
+    except WorkerFailed as failed:
+        job.row.status = f"warm failed: {failed}"
+        return None
+    job.services, row = warm["services"], job.row
+    replayed = "" if set(warm["replayed"]) == {warm["status"]} else f" (replayed: {warm['replayed']})"
+    row.status, row.calls, row.file_bytes = warm["status"] + replayed, warm["calls"], warm["file_bytes"]
     row.overhead_median_ms, row.overhead_p99_ms = warm["overhead_median_ms"], warm["overhead_p99_ms"]
-    row.rss_growth_kb, row.rss_second_half_kb = warm["rss_growth_kb"], warm["rss_second_half_kb"]
+    row.peak_rss_kb, row.rss_growth_kb, row.rss_second_half_kb = (
+        warm["peak_rss_kb"],
+        warm["rss_kb"],
+        warm["rss_half_kb"],
+    )
+    return job
 
 
 def measure_cold(jobs: list[Job], args: argparse.Namespace, env: dict[str, str]) -> None:
-    """Cold starts against the moto server, with the floor and libs of each set of clients, one process at a time.
+    """Cold starts against the moto server, and the floor and libs of each set of clients, one process at a time.
 
     The floor depends only on the clients a function makes, so it is measured per set of them:
     in each round every function of the set starts once, then the set's floor (and, in the
@@ -157,35 +151,27 @@ def measure_cold(jobs: list[Job], args: argparse.Namespace, env: dict[str, str])
     for job in jobs:
         sets.setdefault(tuple(sorted(job.services)), []).append(job)
     for services, members in sets.items():
-        name = "+".join(services) or "none"
         for attempt in range(args.cold_runs):
             for job in list(members):
-                cold_events = job.events[2:] or job.events
-                event = cold_events[attempt % len(cold_events)]
+                events = job.events[2:] or job.events
+                spec = {"module": job.module, "handler": job.handler, "event": events[attempt % len(events)]}
                 try:
-                    cold = run_worker(
-                        "cold",
-                        {"module": job.module, "handler": job.handler, "event": event},
-                        f"{job.row.function}-cold-{attempt}",
-                        env,
-                    )
+                    cold = run_worker("cold", spec, f"{job.row.function}-cold-{attempt}", env)
                 except WorkerFailed as failed:
                     job.row.status = f"cold failed: {failed}"
                     members.remove(job)
                     continue
                 job.row.cold_ms.append(cold["total_ms"])
                 job.row.cold_cpu_ms.append(cold["cpu_ms"])
-            floor = run_worker("floor", {"services": services}, f"{name}-floor-{attempt}", env)
-            libs = (
-                run_worker("libs", {"services": services}, f"{name}-libs-{attempt}", env)
-                if attempt < LIBS_RUNS
-                else None
-            )
+            kinds = ("floor", "libs") if attempt < LIBS_RUNS else ("floor",)
+            runs = {
+                kind: run_worker(kind, {"services": services}, f"{'+'.join(services)}-{kind}-{attempt}", env)
+                for kind in kinds
+            }
             for job in members:
-                job.row.floor_ms.append(floor["total_ms"])
-                job.row.floor_cpu_ms.append(floor["cpu_ms"])
-                if libs:
-                    job.row.libs_ms.append(libs["total_ms"])
+                job.row.floor_ms.append(runs["floor"]["total_ms"])
+                job.row.floor_cpu_ms.append(runs["floor"]["cpu_ms"])
+                job.row.libs_ms += [runs["libs"]["total_ms"]] if "libs" in runs else []
 
 
 def main() -> None:
@@ -207,31 +193,24 @@ def main() -> None:
     moto, endpoint = start_moto()
     try:
         env = provision(endpoint)
-        rows, jobs = seed(args.cold_runs + 2, {name for name in args.only.split(",") if name})
+        rows, jobs = seed(args.cold_runs + 2, set(filter(None, args.only.split(","))))
         progress(f"examples for {len(jobs)} of {len(rows)} functions seeded")
-        for job in list(jobs):
-            try:
-                measure_warm(job, args, env)
-            except WorkerFailed as failed:
-                job.row.status = f"warm failed: {failed}"
-                jobs.remove(job)
-        progress(f"{len(jobs)} warm loops")
+        with ThreadPoolExecutor(max_workers=2) as pool:  # two loops at a time: they use no emulator
+            jobs = [job for job in pool.map(lambda job: measure_warm(job, args, env), jobs) if job]
+        progress(f"{len(jobs)} warm loops, two at a time")
         measure_cold(jobs, args, env)
         progress(f"cold starts of {len(jobs)} functions")
     finally:
         moto.terminate()
         moto.wait(timeout=10)
-
     header = [
         "# make bench — results",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs · {args.cold_runs} cold processes per function against a moto server, "
-        f"{args.cold_runs} floor and {min(LIBS_RUNS, args.cold_runs)} libs processes per set of clients · "
-        f"warm: {args.invocations} invocations after {WARMUP} warm-up ones, AWS answers recorded from moto and "
-        f"replayed in-process · bench took {time.monotonic() - started:.0f} s",
-        "",
-        "Columns and method: [docs/performance.md](../docs/performance.md).",
+        f"{os.cpu_count()} CPUs · cold: {args.cold_runs} processes per function against a moto server, as many floor "
+        f"and {min(LIBS_RUNS, args.cold_runs)} libs processes per set of clients · warm: {args.invocations} "
+        f"invocations after {WARMUP} warm-up ones, replaying AWS answers recorded from moto · took "
+        f"{time.monotonic() - started:.0f} s · columns and method: [docs/performance.md](../docs/performance.md)",
     ]
     report = render(rows, layer_rows, header)
     RESULTS.write_text(report)

@@ -58,7 +58,9 @@ def _common_layer(source: Path = ROOT / "layers" / "common") -> Path:
 def layers() -> list[Layer]:
     found = []
     for name, path in (("common (patient_docs)", _common_layer()), ("deps (requirements.txt)", _deps_layer())):
-        prune(path)
-        compile_bytecode(path)
+        if not (path.parent / ".compiled").exists():  # once per build of the layer
+            prune(path)
+            compile_bytecode(path)
+            (path.parent / ".compiled").touch()
         found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True)))
     return found

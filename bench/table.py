@@ -122,22 +122,19 @@ def verdicts(rows: list[Row], layers: list[Layer]) -> list[str]:
     shipped = sum(layer.shipped_bytes for layer in layers)
     targets = {
         f"cold init ≤ {COLD_RATIO_TARGET} × floor": [
-            f"{r.function} {r.ratio:.2f}" for r in rows if r.ratio is not None and r.ratio > COLD_RATIO_TARGET
+            f"{r.function} {r.ratio:.2f}" for r in rows if (r.ratio or 0) > COLD_RATIO_TARGET
         ],
         "AWS calls at the minimum": [f"{r.function} {len(r.calls or [])} > {r.minimum}" for r in rows if r.extra_calls],
         f"warm overhead median ≤ {WARM_MEDIAN_TARGET_MS:.0f} ms": [
             f"{r.function} {r.overhead_median_ms:.2f} ms"
             for r in rows
-            if r.overhead_median_ms is not None and r.overhead_median_ms > WARM_MEDIAN_TARGET_MS
+            if (r.overhead_median_ms or 0) > WARM_MEDIAN_TARGET_MS
         ],
         f"no RSS growth (≤ {RSS_GROWTH_NOISE_KB} KB over the warm loop)": [
-            f"{r.function} +{r.rss_growth_kb} KB"
-            for r in rows
-            if r.rss_growth_kb is not None and r.rss_growth_kb > RSS_GROWTH_NOISE_KB
+            f"{r.function} +{r.rss_growth_kb} KB" for r in rows if (r.rss_growth_kb or 0) > RSS_GROWTH_NOISE_KB
         ],
-        f"layers ≤ {LAYERS_TARGET_BYTES / MB:.0f} MB unzipped": (
-            [] if shipped <= LAYERS_TARGET_BYTES else [f"{shipped / MB:.2f} MB"]
-        ),
+        f"layers ≤ {LAYERS_TARGET_BYTES / MB:.0f} MB unzipped": [f"{shipped / MB:.2f} MB"]
+        * (shipped > LAYERS_TARGET_BYTES),
     }
     return [f"- {name}: " + ("misses — " + "; ".join(m) if m else "holds") for name, m in targets.items()]
 

@@ -9,6 +9,7 @@ answers from the emulator, then replay them in-process under 1,000 measured invo
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import importlib
 import json
@@ -107,9 +108,8 @@ class AwsMeter:
 
     def _starts(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self._started = time.thread_time()  # presigning starts here too, but never sends
-        if model.name in ("PutObject", "UploadPart"):
-            body = params.get("Body")
-            self.file_bytes += len(body) if isinstance(body, bytes | bytearray | str) else _stream_size(body)
+        body = params.get("Body", b"") if model.name == "PutObject" else b""  # bytes arrive in a BytesIO
+        self.file_bytes += len(body.getbuffer()) if hasattr(body, "getbuffer") else len(body)
 
     def _sent(self, model: Any, **_: Any) -> None:
         self.calls.append(model.name)
@@ -120,15 +120,6 @@ class AwsMeter:
         if self._started is not None:
             self.cpu_seconds += time.thread_time() - self._started
             self._started = None
-
-
-def _stream_size(body: Any) -> int:
-    if not hasattr(body, "seek"):
-        return 0
-    position = body.tell()
-    size: int = body.seek(0, 2)
-    body.seek(position)
-    return size
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -146,16 +137,18 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
     meter, tape = AwsMeter(events), Tape(events)  # before any client: each client copies the hooks
     handler = _handler(spec)
     first, event = spec["events"]
-    handler(first, Context())  # against the emulator: clients made, connections open
-    meter.reset()
-    tape.record()
-    recorded = handler(event, Context())
+    with open(spec["lock"], "w") as lock:  # one process at a time talks to the emulator
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        handler(first, Context())  # clients made, connections open
+        meter.reset()
+        tape.record()
+        recorded = handler(event, Context())
     calls, file_bytes = meter.calls, meter.file_bytes
     tape.play()
     statuses: dict[str, int] = {}
     overhead_ms: list[float] = []
     warmup, count = spec["warmup"], spec["invocations"]
-    rss = {}
+    rss: dict[int, int] = {}
     for index in range(warmup + count):
         if index in (warmup, warmup + count // 2):
             gc.collect()
@@ -179,8 +172,8 @@ def warm(spec: dict[str, Any]) -> dict[str, Any]:
         "file_bytes": file_bytes,
         "overhead_median_ms": _percentile(overhead_ms, 0.5),
         "overhead_p99_ms": _percentile(overhead_ms, 0.99),
-        "rss_growth_kb": _memory_kb("VmRSS") - rss[warmup],
-        "rss_second_half_kb": _memory_kb("VmRSS") - rss[warmup + count // 2],
+        "rss_kb": _memory_kb("VmRSS") - rss[warmup],
+        "rss_half_kb": _memory_kb("VmRSS") - rss[warmup + count // 2],
         "peak_rss_kb": _memory_kb("VmHWM"),
     }
 
@@ -197,7 +190,6 @@ def main() -> None:
         json.dump(result, handle)
     # Tearing down an interpreter that loaded boto3 takes 0.2-0.3 s here and is no part of any
     # measurement: leave at once, as Lambda would.
-    sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
 

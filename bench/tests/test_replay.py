@@ -37,7 +37,7 @@ def _table(session: boto3.Session) -> Any:
     return dynamodb
 
 
-def test_played_call_returns_the_recorded_answer_not_the_emulators_current_one(session):
+def test_played_call_returns_the_recorded_answer_not_the_emulators_current_one(session: boto3.Session) -> None:
     # Given a GetItem recorded while the item held v=1, and the item changed since
     tape = Tape(session.events)
     dynamodb = _table(session)
@@ -58,7 +58,7 @@ def test_played_call_returns_the_recorded_answer_not_the_emulators_current_one(s
     assert tape.refused == []
 
 
-def test_a_call_with_no_recorded_answer_is_refused_and_never_reaches_the_emulator(session):
+def test_a_call_with_no_recorded_answer_is_refused_and_never_reaches_the_emulator(session: boto3.Session) -> None:
     # Given a recording of one GetItem
     tape = Tape(session.events)
     dynamodb = _table(session)
@@ -79,7 +79,7 @@ def test_a_call_with_no_recorded_answer_is_refused_and_never_reaches_the_emulato
     assert dynamodb.get_item(TableName=TABLE, Key={"PK": {"S": "a"}})["Item"]["v"] == {"N": "1"}
 
 
-def test_recorded_errors_and_object_bodies_play_back_as_they_were(session):
+def test_recorded_errors_and_object_bodies_play_back_as_they_were(session: boto3.Session) -> None:
     # Given a failed conditional write and a GetObject, recorded
     tape = Tape(session.events)
     dynamodb = _table(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.table import MB, Layer, Row, render
 
 
-def test_table_has_a_row_per_function_and_names_the_targets_each_one_misses():
+def test_table_has_a_row_per_function_and_names_the_targets_each_one_misses() -> None:
     # Given one function within every target and one outside them
     fast = Row("FastFunction", "GET /fast", "built from the route", status="200", minimum=1, why="one GetItem")
     fast.cold_ms, fast.floor_ms, fast.libs_ms = [100.0, 110.0, 120.0], [90.0, 95.0, 100.0], [100.0] * 3
