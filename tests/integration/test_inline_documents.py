@@ -54,10 +54,13 @@ def test_seed_example_replayed_matches_the_seed_response_field_by_field(api, aws
 
 
 def test_created_document_is_listed_fetched_with_a_working_download_url_and_deleted(api, aws):
+    # Given a document created through door A
     created = create_png(api).json["doc"]
+    # When the patient's documents are listed, then it is the only one
     listed = call(api, "GET", DOCS, caller=STAFF_12)
     assert [d["id"] for d in listed.json["docs"]] == [created["id"]]
 
+    # When it is fetched, then its download URL is short-lived, an attachment, and serves the bytes stored
     fetched = call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12)
     assert fetched.status == 200
     url = fetched.json["doc"]["download_url"]
@@ -68,6 +71,7 @@ def test_created_document_is_listed_fetched_with_a_working_download_url_and_dele
     stored = aws.client("s3").get_object(Bucket=aws.bucket, Key=key)["Body"].read()
     assert stored == png_bytes()
 
+    # When it is deleted, then it is gone from its URL and from the list
     assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 204
     assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 404
     assert call(api, "GET", DOCS, caller=STAFF_12).json["docs"] == []
@@ -104,12 +108,15 @@ def test_bad_paging_parameters_are_400_naming_them(api, aws, query):
 
 
 def test_a_cursor_does_not_move_to_another_patient_or_account(api, aws):
+    # Given a cursor into the first page of patient 1172416's documents in account 12
     for index in range(3):
         create_png(api, name=f"p{index}.png")
     cursor = call(api, "GET", DOCS + "?limit=1", caller=STAFF_12).json["next_cursor"]
     assert cursor
+    # When it is used on another patient's list, or by staff of another account
     other_patient = call(api, "GET", f"/api/v2/patients/77/documents?cursor={cursor}", caller=STAFF_12)
     other_account = call(api, "GET", f"{DOCS}?cursor={cursor}", caller=STAFF_13)
+    # Then both are refused, naming the cursor
     assert other_patient.status == 400 and other_patient.json["error"]["field"] == "cursor"
     assert other_account.status == 400 and other_account.json["error"]["field"] == "cursor"
 
@@ -130,11 +137,13 @@ def test_staff_of_another_account_cannot_read_list_or_delete(api, aws):
 
 
 def test_patient_token_sees_only_its_own_patient(api, aws):
+    # Given a patient token that created a document, and the token of another patient of the account
     own = {"role": "patient", "account": "12", "patient": PATIENT}
     other = {"role": "patient", "account": "12", "patient": 999}
     created = create_png(api, caller=own)
     assert created.status == 201
     doc_id = created.json["doc"]["id"]
+    # Then its own patient reads it; the other can neither read it nor add to that patient's documents
     assert call(api, "GET", f"{DOCS}/{doc_id}", caller=own).status == 200
     assert call(api, "GET", f"{DOCS}/{doc_id}", caller=other).status == 404
     assert call(api, "GET", f"/api/v2/patients/999/documents/{doc_id}", caller=other).status == 404
@@ -193,9 +202,12 @@ def test_non_integer_patient_id_is_refused(api, aws):
 def test_file_over_the_inline_bound_is_413_and_points_to_the_presigned_path(api, aws, monkeypatch):
     from patient_docs.settings import get_settings
 
+    # Given an inline bound of 1 KiB
     monkeypatch.setenv("INLINE_MAX_BYTES", "1024")
     get_settings.cache_clear()
+    # When a larger file is posted inline
     reply = call(api, "POST", DOCS, _doc(data=b64(pdf_bytes() + b"0" * 1100)), STAFF_12)
+    # Then it is 413 naming doc.data, pointing to the presigned upload, and nothing is written
     assert reply.status == 413
     assert reply.json["error"]["field"] == "doc.data"
     assert "/apis/v1/file/upload/presigned" in reply.json["error"]["message"]
