@@ -102,9 +102,11 @@ def test_error_envelope_matches_the_seed(api, aws):
 
 
 def test_presigned_post_pins_key_type_and_size_and_uploads_straight_to_storage(api, aws):
+    # When a presigned POST is asked for a PNG of the patient
     reply = presign(api)
     assert reply.status == 200, reply.body
     data = reply.json["data"]
+    # Then its policy pins the key (in the patient's area, without the file name), the type and the exact size
     policy = json.loads(base64.b64decode(data["fields"]["policy"]))
     conditions = policy["conditions"]
     key = data["fields"]["key"]
@@ -122,6 +124,8 @@ def test_presigned_post_pins_key_type_and_size_and_uploads_straight_to_storage(a
 
 
 def test_list_filters_pages_and_sorts(api, aws):
+    # Given seven documents of the patient on one uploaded file: the categories listed, every other one signed,
+    # in two cases
     file_url = upload_unsigned(api).json["data"]["file_url"]
     categories = ["INSURANCE_CARD", "OTHER", "INSURANCE_CARD", "MEDICAL_HISTORY", "INSURANCE_CARD", "OTHER", "OTHER"]
     ids = []
@@ -133,12 +137,14 @@ def test_list_filters_pages_and_sorts(api, aws):
         ids.append(reply.json["data"]["id"])
     base = f"/apis/v1/patient-document/{PATIENT}"
 
+    # When the list is read without filters, then it comes in pages of five, newest first
     page1 = call(api, "GET", base, caller=STAFF_12).json["data"]
     assert page1["size"] == 5 and page1["page"] == 1 and page1["total"] == 7 and page1["total_pages"] == 2
     assert [d["id"] for d in page1["documents"]] == list(reversed(ids))[:5]
     page2 = call(api, "GET", base + "?page=2", caller=STAFF_12).json["data"]
     assert [d["id"] for d in page2["documents"]] == list(reversed(ids))[5:]
 
+    # Then each filter, the name search, the sort and the date window narrow or order it as the vendor's API does
     cards = call(api, "GET", base + "?document_category=INSURANCE_CARD&size=10", caller=STAFF_12).json["data"]
     assert cards["total"] == 3
     both = call(
@@ -157,28 +163,36 @@ def test_list_filters_pages_and_sorts(api, aws):
     assert typed["total"] == 7
     window = call(api, "GET", base + "?start=2000-01-01&end=2000-12-31", caller=STAFF_12).json["data"]
     assert window["total"] == 0
+    # And staff of another account see none of them
     assert call(api, "GET", base, caller=STAFF_13).json["data"]["total"] == 0
 
 
 def test_partial_update_keeps_omitted_fields_and_clears_nulls(api, aws):
+    # Given a saved document
     file_url = upload_unsigned(api).json["data"]["file_url"]
     created = save(api, file_url).json["data"]
     path = f"/apis/v1/patient-document/{created['id']}"
+    # When some fields are sent, one of them null
     reply = call(api, "POST", path, {"notes": None, "signature_status": "COSIGN", "signed_by": "Dr Who"}, STAFF_12)
     assert reply.status == 200, reply.body
     data = reply.json["data"]
+    # Then those change, the null clears, and the fields not sent keep their values
     assert data["notes"] is None and data["signature_status"] == "COSIGN" and data["signed_by"] == "Dr Who"
     assert data["name"] == created["name"] and data["document_category"] == "INSURANCE_CARD"
     assert data["receipt_date"] == created["receipt_date"]
     assert data["updated_at"] >= created["updated_at"]
+    # And nobody outside the document's reach can update it
     assert call(api, "POST", path, {"notes": "x"}, STAFF_13).status == 404
     other_patient = {"role": "patient", "account": "12", "patient": 5}
     assert call(api, "POST", path, {"notes": "x"}, other_patient).status == 404
 
 
 def test_staff_of_another_account_cannot_save_against_this_accounts_upload(api, aws):
+    # Given a file uploaded by staff of account 12
     file_url = upload_unsigned(api).json["data"]["file_url"]
+    # When staff of account 13 save a document pointing at account 12's upload
     reply = save(api, file_url, caller=STAFF_13)
+    # Then it is refused naming document_url, and nothing is written
     assert reply.status == 400 and "document_url" in reply.json["message"]
     assert len(aws.all_items()) == 0
 
@@ -215,10 +229,13 @@ SAVE_BAD = [
 
 @pytest.mark.parametrize(("case", "overrides", "field"), SAVE_BAD, ids=[c[0] for c in SAVE_BAD])
 def test_save_refuses_bad_input_naming_the_field_and_writes_nothing(api, aws, case, overrides, field):
+    # Given an uploaded file (for the missing object, a URL beside it that names nothing)
     file_url, objects_before = _upload_url(api, aws)
     if overrides.get("document_url") == "MISSING":
         overrides = {"document_url": file_url.rsplit("/", 1)[0] + "/" + "0" * 32 + ".pdf"}
+    # When Save Document is sent with one bad input
     reply = save(api, file_url, **overrides)
+    # Then it is a 400 in the vendor's envelope naming the field, and nothing is written
     assert reply.status == 400, reply.body
     assert reply.json["code"] == 4000 and reply.json["data"] is None
     assert field in reply.json["message"]
@@ -251,10 +268,13 @@ def test_unsigned_upload_for_another_patient_token_is_404(api, aws):
 def test_unsigned_upload_over_the_inline_bound_is_413(api, aws, monkeypatch):
     from patient_docs.settings import get_settings
 
+    # Given an inline bound of 100 bytes
     monkeypatch.setenv("INLINE_MAX_BYTES", "100")
     get_settings.cache_clear()
+    # When a larger file is uploaded
     reply = upload_unsigned(api, data=pdf_bytes() + b"0" * 200)
     get_settings.cache_clear()
+    # Then it is a 413 and nothing is stored
     assert reply.status == 413 and reply.json["code"] == 4130
     assert aws.all_objects() == []
 
@@ -292,9 +312,11 @@ def test_list_refuses_bad_paging_and_filters(api, aws):
 
 
 def test_update_refuses_fixed_and_server_owned_fields(api, aws):
+    # Given a saved document
     file_url = upload_unsigned(api).json["data"]["file_url"]
     created = save(api, file_url).json["data"]
     path = f"/apis/v1/patient-document/{created['id']}"
+    # When an update names a fixed, server-owned or invalid field, then each is refused naming it
     for body, field in [
         ({"patient_id": 1}, "patient_id"),
         ({"id": 1}, "id"),
@@ -304,5 +326,6 @@ def test_update_refuses_fixed_and_server_owned_fields(api, aws):
         reply = call(api, "POST", path, body, STAFF_12)
         assert reply.status == 400, (body, reply.body)
         assert field in reply.json["message"]
+    # And the document was not touched
     after = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=STAFF_12).json["data"]["documents"][0]
     assert after["updated_at"] == created["updated_at"]
