@@ -30,9 +30,13 @@ def _file_request(api, request_id, caller=STAFF_12):
 
 # ------------------------------------------------------------------ the page
 def test_open_link_serves_a_safe_page_without_the_patients_identity(api, aws):
+    # Given a request sent to the patient
     created = create_request(api)
+    # When the patient opens its link
     reply = call(api, "GET", f"/r/{created['short_link_id']}")
     assert reply.status == 200
+    # Then a page with strict headers, who is asking, nothing that identifies the patient, a camera
+    # picker and no external assets
     assert reply.headers["content-type"].startswith("text/html")
     assert reply.headers["referrer-policy"] == "no-referrer"
     assert reply.headers["cache-control"] == "no-store"
@@ -44,24 +48,29 @@ def test_open_link_serves_a_safe_page_without_the_patients_identity(api, aws):
         assert secret not in page
     assert 'capture="environment"' in page and 'accept="image/' in page
     assert "https://" not in page.split("<main", 1)[0]  # no CDN, fonts or external assets
+    # And the request is now opened
     assert _file_request(api, created["id"]).json["status"] == "opened"
 
 
 def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws, monkeypatch):
+    # An unknown or malformed link: 404
     assert call(api, "GET", "/r/doesnotexist").status == 404
     assert call(api, "GET", "/r/../../etc").status == 404
 
+    # A cancelled request: its link says it was withdrawn (410)
     cancelled = create_request(api)
     call(api, "POST", f"/v1/file-requests/{cancelled['id']}/cancel", {}, STAFF_12)
     reply = call(api, "GET", f"/r/{cancelled['short_link_id']}")
     assert reply.status == 410 and "withdrawn" in reply.body.decode()
 
+    # A request locked by five wrong answers: 423, and whom to contact
     locked = create_request(api, patientMobile="+447911123401")
     for _ in range(5):
         verify(api, locked["short_link_id"], "1999-01-01")
     reply = call(api, "GET", f"/r/{locked['short_link_id']}")
     assert reply.status == 423 and "contact the practice" in reply.body.decode()
 
+    # A request whose link expired (the page's clock 30 days on): 410, not the locked message
     expired = create_request(api, patientMobile="+447911123402")
     import patient_docs.logic.patient_page as page_logic
 
@@ -70,6 +79,7 @@ def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws,
     reply = call(api, "GET", f"/r/{expired['short_link_id']}")
     assert reply.status == 410 and "expired" in reply.body.decode()
     assert page_logic.LOCKED_MESSAGE not in reply.body.decode()
+    # And no page shows a traceback
     for reply in (call(api, "GET", "/r/doesnotexist"),):
         assert "Traceback" not in reply.body.decode()
 
@@ -77,10 +87,12 @@ def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws,
 # ------------------------------------------------------------------ date of birth
 def test_wrong_answers_are_counted_and_the_fifth_locks_the_link_for_good(api, aws):
     link = create_request(api)["short_link_id"]
+    # When four wrong answers are sent, each says how many tries are left
     for left in (4, 3, 2, 1):
         reply = verify(api, link, "1980-06-18")
         assert reply.status == 400 and reply.json["attempts_left"] == left
         assert reply.json["error"]["field"] == "date_of_birth"
+    # Then the fifth locks the link
     fifth = verify(api, link, "1980-06-18")
     assert fifth.status == 423
     # Locked for good: even the right answer is refused now, and no session is issued.
@@ -90,17 +102,23 @@ def test_wrong_answers_are_counted_and_the_fifth_locks_the_link_for_good(api, aw
 
 def test_malformed_dates_are_400_and_not_counted(api, aws):
     link = create_request(api)["short_link_id"]
+    # When malformed dates are sent, each is a 400 naming date_of_birth, without a count
     for bad in ("17/06/1980", "1980-6-17", "1980-02-30", "", "x" * 30):
         reply = verify(api, link, bad)
         assert reply.status == 400 and reply.json["error"]["field"] == "date_of_birth"
         assert "attempts_left" not in reply.json
+    # Then none was counted: the right answer still opens a session
     assert verify(api, link, DOB).status == 200
 
 
 def test_a_correct_answer_opens_a_short_session_bound_to_the_request(api, aws):
+    # Given a request sent to the patient
     created = create_request(api)
+    # When the patient answers the right date of birth
     reply = verify(api, created["short_link_id"])
     assert reply.status == 200
+    # Then a 15-minute session for 10 photos of up to 15 MB opens, only its hash is stored,
+    # and the request is verified
     session = reply.json
     assert len(session["upload_session"]) >= 43 and session["max_files"] == 10
     assert session["max_bytes"] == 15 * 1024 * 1024
@@ -112,10 +130,13 @@ def test_a_correct_answer_opens_a_short_session_bound_to_the_request(api, aws):
 
 # ------------------------------------------------------------------ presigned uploads
 def test_presigned_post_pins_key_type_and_size_under_the_requests_area(api, aws):
+    # Given a live upload session on a request
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
+    # When a photo upload is asked for
     reply = presign(api, created["short_link_id"], session, "IMG_0292.JPG", "image/jpeg", 2904221)
     assert reply.status == 200, reply.body
+    # Then the POST policy pins a key under the request's area (no file name in it), the type and the size range
     fields = reply.json["fields"]
     policy = json.loads(base64.b64decode(fields["policy"]))
     key = fields["key"]
@@ -133,25 +154,33 @@ def _refused(api, aws, reply, status, field=None):
 
 
 def test_uploads_need_a_live_session_for_this_request(api, aws):
+    # Given two requests, and a live session on the second
     first = create_request(api)
     other = create_request(api, patientMobile="+447911123403")
     other_session = session_for(api, other["short_link_id"])
+    # Then uploads to the first with no session, a made-up one or the second's are refused, naming
+    # X-Upload-Session, and nothing is stored
     _refused(api, aws, presign(api, first["short_link_id"], None), 400, "X-Upload-Session")
     _refused(api, aws, presign(api, first["short_link_id"], "made-up-session"), 400, "X-Upload-Session")
     _refused(api, aws, presign(api, first["short_link_id"], other_session), 400, "X-Upload-Session")
 
 
 def test_an_expired_session_is_refused(api, aws, monkeypatch):
+    # Given a live session
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
+    # When the upload handler's clock is 16 minutes on
     later = datetime.now(UTC) + timedelta(minutes=16)
     monkeypatch.setattr("functions.patient_page_upload.app.utc_now", lambda: later)
+    # Then the session is refused
     _refused(api, aws, presign(api, created["short_link_id"], session), 400, "X-Upload-Session")
 
 
 def test_types_outside_the_allowlist_and_oversized_photos_are_refused(api, aws):
+    # Given a live session
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
+    # Then a PDF, a GIF and a photo above 15 MB are refused naming the field, and nothing is stored
     _refused(api, aws, presign(api, created["short_link_id"], session, "a.pdf", "application/pdf"), 400, "content_type")
     _refused(api, aws, presign(api, created["short_link_id"], session, "a.gif", "image/gif"), 400, "content_type")
     big = presign(api, created["short_link_id"], session, "a.jpg", "image/jpeg", 15 * 1024 * 1024 + 1)
@@ -159,6 +188,7 @@ def test_types_outside_the_allowlist_and_oversized_photos_are_refused(api, aws):
 
 
 def test_an_eleventh_file_is_refused(api, aws):
+    # Given a live session that took ten upload slots
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     for _ in range(10):
@@ -183,6 +213,7 @@ def test_a_link_that_stops_working_refuses_uploads_with_its_page_status(api, aws
         _refused(api, aws, presign(api, link, session, "a.pdf", "application/pdf"), status)
         _refused(api, aws, presign(api, link, session, "a.jpg", "image/jpeg", 15 * 1024 * 1024 + 1), status)
         assert _slots_taken(aws, request["id"]) == 0, status
+    # And once a link outlives its expiry, an upload without a session says it expired (410)
     later = datetime.fromisoformat(expired["short_link_expires_at"]) + timedelta(seconds=1)
     monkeypatch.setattr("functions.patient_page_upload.app.utc_now", lambda: later)
     _refused(api, aws, presign(api, expired["short_link_id"], None), 410)
@@ -198,16 +229,19 @@ def _slots_taken(aws, request_id):
 
 # ------------------------------------------------------------------ registration
 def test_uploaded_photos_are_recorded_on_the_request_and_as_patient_documents(api, aws):
+    # Given a live session and two photos sent straight to storage
     created = create_request(api)
     link = created["short_link_id"]
     session = session_for(api, link)
     jpeg, png = jpeg_bytes(), png_bytes(4, 3)
     upload(api, link, session, jpeg, "IMG_0292.JPG", "image/jpeg")
     upload(api, link, session, png, "scan.png", "image/png")
+    # When the bucket's events are registered
     result = register(queued_events(aws))
     assert result == {"batchItemFailures": []}
 
     request = _file_request(api, created["id"]).json
+    # Then the request is responded, with both files, open to staff for 720 hours
     assert request["status"] == "responded" and request["responded_at"]
     files = {f["original_name"]: f for f in request["files"]}
     assert files["IMG_0292.JPG"]["size"] == len(jpeg) and files["IMG_0292.JPG"]["mime_type"] == "image/jpeg"
@@ -228,11 +262,13 @@ def test_uploaded_photos_are_recorded_on_the_request_and_as_patient_documents(ap
 
 
 def test_the_same_event_twice_even_at_once_records_one_file(api, aws):
+    # Given a photo uploaded, and its S3 event message
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     key = upload(api, created["short_link_id"], session, png_bytes(), "a.png", "image/png")
     queued_events(aws)  # drop S3's own delivery: this test delivers by hand
     message = s3_event_message(aws.bucket, key, len(png_bytes()))
+    # When the message is registered twice in turn, then four times at once
     assert register([message]) == {"batchItemFailures": []}
     assert register([message]) == {"batchItemFailures": []}
     threads = [threading.Thread(target=register, args=([message],)) for _ in range(4)]
@@ -240,6 +276,7 @@ def test_the_same_event_twice_even_at_once_records_one_file(api, aws):
         thread.start()
     for thread in threads:
         thread.join()
+    # Then one file and one document are recorded
     request = _file_request(api, created["id"]).json
     assert len(request["files"]) == 1
     docs = [i for i in aws.all_items() if i.get("entity", {}).get("S") == "document"]
@@ -247,11 +284,13 @@ def test_the_same_event_twice_even_at_once_records_one_file(api, aws):
 
 
 def test_bytes_that_are_not_an_image_are_quarantined_and_never_listed(api, aws):
+    # Given a PDF uploaded as a JPEG
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     key = upload(api, created["short_link_id"], session, pdf_bytes() + b"x" * 100, "IMG_0001.jpg", "image/jpeg")
     assert register(queued_events(aws)) == {"batchItemFailures": []}
     request = _file_request(api, created["id"]).json
+    # Then, once registered, it is not recorded, it lies under quarantine/ only, and no document exists
     assert request["files"] == [] and request["status"] != "responded"
     objects = aws.all_objects()
     assert f"quarantine/{key}" in objects
@@ -261,6 +300,7 @@ def test_bytes_that_are_not_an_image_are_quarantined_and_never_listed(api, aws):
 
 
 def test_a_staff_notification_event_carries_ids_only(api, aws):
+    # Given a queue that hears the service's event bus
     events = aws.client("events")
     sqs = aws.client("sqs")
     queue = sqs.create_queue(QueueName="staff-notifications")["QueueUrl"]
@@ -273,8 +313,10 @@ def test_a_staff_notification_event_carries_ids_only(api, aws):
     events.put_targets(Rule="answered", EventBusName=NAMES["FileRequestEvents"], Targets=[{"Id": "q", "Arn": arn}])
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
+    # When a photo named after the patient is uploaded and registered
     upload(api, created["short_link_id"], session, png_bytes(), "John Smith rash.png", "image/png")
     register(queued_events(aws))
+    # Then one FileRequestResponded event arrives, carrying ids only
     (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     event = json.loads(message["Body"])
     assert event["detail-type"] == "FileRequestResponded"
@@ -283,11 +325,14 @@ def test_a_staff_notification_event_carries_ids_only(api, aws):
 
 
 def test_a_cancelled_requests_late_upload_is_quarantined(api, aws):
+    # Given a photo uploaded with a live session
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     upload(api, created["short_link_id"], session, png_bytes(), "a.png", "image/png")
+    # When staff cancel the request before the upload is registered
     call(api, "POST", f"/v1/file-requests/{created['id']}/cancel", {}, STAFF_12)
     assert register(queued_events(aws)) == {"batchItemFailures": []}
+    # Then the photo is not recorded on it
     assert _file_request(api, created["id"]).json["files"] == []
 
 
