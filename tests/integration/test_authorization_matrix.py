@@ -140,6 +140,7 @@ def test_wrong_callers_get_the_expected_status_and_none_of_the_owners_data(api, 
     scenario = SCENARIOS[route.route_key]
     if route.public:
         pytest.skip("public: the link is the capability (tests/integration/test_patient_page.py)")
+    # Given the owner's resource, the request that reads or changes it, and the owner's state before
     request = scenario.prepare(api, aws)
     caller, expectation = WRONG_CALLERS[who]
     before = _owner_state(aws)
@@ -162,6 +163,8 @@ def test_the_right_caller_succeeds(api, aws, route, who):
         pytest.skip("staff only")
     if who == "staff of the account" and not scenario.staff_ok:
         pytest.skip("patients only")
+    # Given the owner's resource and the request that reads or changes it
     request = scenario.prepare(api, aws)
+    # When the right caller sends it, Then it gets the scenario's success status
     reply = _send(api, request, RIGHT_CALLERS[who])
     assert reply.status == scenario.right, reply.body
