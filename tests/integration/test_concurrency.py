@@ -33,6 +33,7 @@ from tests.utils import STAFF_12, call, png_bytes
 
 
 def test_a_message_that_always_fails_ends_in_the_dead_letter_queue(api, aws, monkeypatch):
+    # Given a photo uploaded to a request, whose registration always fails, and a queue that redelivers at once
     created = create_request(api)
     session = session_for(api, created["short_link_id"])
     queued_events(aws)  # S3's test event, sent when the notification was configured
@@ -52,6 +53,7 @@ def test_a_message_that_always_fails_ends_in_the_dead_letter_queue(api, aws, mon
     max_receives = int(redrive["maxReceiveCount"])
     assert max_receives == 5  # from template.yaml
 
+    # When the queue is drained as the event source mapping does it
     deliveries = 0
     for _ in range(max_receives + 5):  # what the event source mapping does: receive, invoke, delete what succeeded
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
@@ -68,6 +70,7 @@ def test_a_message_that_always_fails_ends_in_the_dead_letter_queue(api, aws, mon
                 QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
             )
         deliveries += len(failed)
+    # Then the message was tried maxReceiveCount times, then parked in the dead-letter queue, and nothing recorded
     assert deliveries == max_receives
     parked = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
     assert len(parked) == 1 and "ObjectCreated" in parked[0]["Body"]
@@ -132,10 +135,13 @@ def _public_event(path: str, route_key: str, link: str, body: Any, headers: dict
 
 
 def test_the_same_idempotency_key_sent_concurrently_gives_one_request_and_one_sms(containers):
+    # Given one create with an Idempotency-Key
     event = _staff_event(
         "POST", "/v1/file-requests", "POST /v1/file-requests", SEED_REQUEST, {"idempotency-key": "k-1"}
     )
+    # When it runs in four containers at once
     results = containers.invoke("functions.file_requests_create.app", [event] * WORKERS)
+    # Then every answer is the one request (or "still being processed"), one SMS went, one request is stored
     created = [json.loads(r["body"]) for r in results if r["statusCode"] == 201]
     assert created and all(c["id"] == created[0]["id"] for c in created)
     assert {r["statusCode"] for r in results} <= {201, 409}  # 409: "still being processed, retry"
