@@ -88,13 +88,16 @@ def test_statuses_the_gateway_answers_itself_document_its_body_too(api, aws):
 @pytest.mark.parametrize("method", ["TRACE", "QUERY", "PATCH"])
 def test_an_undeclared_method_is_404_like_the_gateway_not_501(api, aws, method):
     # The local HTTP server answered 501 for methods it had no do_<METHOD> for.
+    # Given the local HTTP server on a free port
     server = _Server(("127.0.0.1", 0), api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         host, port = server.server_address[:2]
         connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+        # When a request uses a method no route declares
         connection.request(method, f"/api/v2/patients/{PATIENT}/documents")
         response = connection.getresponse()
+        # Then it is the gateway's 404, not the HTTP server's 501
         assert response.status == 404
         assert json.loads(response.read()) == {"message": "Not Found"}
     finally:
@@ -116,10 +119,13 @@ def test_a_json_body_that_is_not_an_object_is_400_on_every_door(api, aws, path, 
 def test_a_valid_body_wrapped_in_an_array_is_refused_not_unwrapped(api, aws):
     from tests.utils import b64, png_bytes
 
+    # Given a valid door A body, wrapped in a one-element array
     doc = {"document_name": "a.png", "data": b64(png_bytes()), "mime_type": "image/png", "record_type": "Behavioral"}
     raw = json.dumps([{"doc": doc}]).encode()
     path = "/api/v2/patients/1172416/documents"
+    # When it is posted
     reply = call(api, "POST", path, None, STAFF_12, headers={"content-type": "application/json"}, raw=raw)
+    # Then it is refused naming the body, and nothing is written
     assert reply.status == 400 and reply.json["error"]["field"] == "body"
     assert aws.all_items() == [] and aws.all_objects() == []
 
@@ -131,6 +137,7 @@ def test_the_sender_id_rule_is_stated_in_the_schema_and_an_empty_one_is_refused(
     assert schema["minLength"] == 1 and schema["maxLength"] == 11
     pattern = re.compile(schema["pattern"])
     assert pattern.search("Clinic12") and not pattern.search("123456") and not pattern.search("Dr Smith")
+    # And an admin sending an empty one is refused, naming it, with nothing written
     admin = {**STAFF_12, "role": "admin"}
     reply = call(api, "PUT", "/v1/account-settings", {"smsSenderId": "", "linkLifetimeHours": 72}, admin)
     assert reply.status == 400 and reply.json["error"]["field"] == "smsSenderId"
