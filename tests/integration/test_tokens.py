@@ -46,9 +46,12 @@ BAD_TOKENS = {
 
 @pytest.mark.parametrize("case", list(BAD_TOKENS))
 def test_bad_token_is_401_and_writes_nothing(api, aws, case):
+    # Given a valid door A create carrying a bad (or no) token
     value = BAD_TOKENS[case]
     headers = {"authorization": value} if value else {}
+    # When it is sent
     reply = call(api, "POST", PATH, BODY, headers=headers)
+    # Then the authorizer's 401 answers it, and nothing is written
     assert reply.status == 401
     assert reply.json == {"message": "Unauthorized"}
     assert aws.all_items() == [] and aws.all_objects() == []
@@ -76,10 +79,12 @@ def test_processes_that_make_the_key_at_once_all_end_up_with_the_one_on_disk(tmp
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # Given four fresh processes that each make the signing key in one empty folder at once
     with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
         keys = list(pool.map(_public_key_in_a_fresh_process, [str(tmp_path)] * 4))
     from cryptography.hazmat.primitives import serialization
 
+    # Then each uses the one key on disk, and no temporary file is left
     on_disk = serialization.load_pem_private_key((tmp_path / "jwt-signing-key.pem").read_bytes(), password=None)
     expected = on_disk.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
