@@ -20,6 +20,7 @@ def _tree(root: Path, files: list[str]) -> None:
 
 
 def test_unused_files_go_and_the_rest_stays(tmp_path: Path) -> None:
+    # Given a layer with Swagger UI assets and a type stub beside the modules
     _tree(
         tmp_path,
         [
@@ -31,13 +32,16 @@ def test_unused_files_go_and_the_rest_stays(tmp_path: Path) -> None:
             "pydantic_core/__init__.py",
         ],
     )
+    # When it is pruned
     removed = prune(tmp_path)
+    # Then the assets and the stub are gone (their bytes counted); modules and py.typed stay
     left = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file())
     assert left == [f"{SWAGGER_UI}/__init__.py", "pydantic_core/__init__.py", "pydantic_core/py.typed"]
     assert removed == 3 * len("asset")
 
 
 def test_byte_code_for_every_module_but_those_no_function_loads(tmp_path: Path) -> None:
+    # Given modules the functions load, modules none loads, and stale byte code of one of the latter
     used = [
         "aws_lambda_powertools/utilities/batch/base.py",
         "aws_lambda_powertools/utilities/parser/__init__.py",
@@ -57,12 +61,14 @@ def test_byte_code_for_every_module_but_those_no_function_loads(tmp_path: Path) 
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
 
+    # When byte code is compiled
     compile_bytecode(tmp_path)
 
     def has_byte_code(source: str) -> bool:
         path = tmp_path / source
         return any((path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"))
 
+    # Then the used modules have byte code, the others none (the stale file gone), and every source stays
     assert [source for source in used if not has_byte_code(source)] == []
     assert [source for source in unused if has_byte_code(source)] == []
     assert all((tmp_path / source).exists() for source in unused)  # sources stay: importable, only slower
@@ -81,6 +87,7 @@ def test_module_names_match_the_same_rules() -> None:
 
 def test_no_function_loads_a_module_left_without_byte_code() -> None:
     """Every function imported, and mobile numbers of several countries checked, in a fresh process."""
+    # Given a fresh process that imports every function and checks mobiles of five countries
     probe = """
 import importlib, json, sys
 from pathlib import Path
@@ -104,7 +111,9 @@ print(json.dumps(sorted(sys.modules)))
     completed = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
+    # When it lists the modules it loaded
     modules = json.loads(completed.stdout)
+    # Then the probe did import, and it loaded no module the build leaves without byte code
     assert len(modules) > 100 and "aws_lambda_powertools.utilities.batch" in modules  # the probe did import
     assert any(name.startswith("phonenumbers.data.region_") for name in modules)
     assert [name for name in modules if not_compiled(name)] == [], NOT_COMPILED
