@@ -38,15 +38,19 @@ def _expect(stubbed, keys, found, unprocessed=()):
 
 
 def test_items_come_back_in_the_order_asked_with_none_for_missing(stubbed):
+    # Given DynamoDB answers C and A, in that order, and has no B
     _expect(stubbed, [A, B, C], found=[C, A])
+    # When A, B and C are read, Then they come back as asked, None for B
     found = table.batch_get([A, B, C])
     assert [item and item["v"]["S"] for item in found] == ["a", None, "c"]
 
 
 def test_unprocessed_keys_are_asked_for_again_until_answered(stubbed):
+    # Given DynamoDB leaves B and C unprocessed, then C, then answers it
     _expect(stubbed, [A, B, C], found=[A], unprocessed=[B, C])
     _expect(stubbed, [B, C], found=[B], unprocessed=[C])
     _expect(stubbed, [C], found=[C])
+    # When A, B and C are read, Then only what is left is asked for again, until all three are in
     assert [item and item["v"]["S"] for item in table.batch_get([A, B, C])] == ["a", "b", "c"]
 
 
@@ -56,7 +60,9 @@ def test_a_key_asked_twice_is_read_once(stubbed):
 
 
 def test_keys_left_unprocessed_every_time_fail_loudly(stubbed):
+    # Given DynamoDB leaves the key unprocessed five times over
     for _ in range(5):
         _expect(stubbed, [A], found=[], unprocessed=[A])
+    # When it is read, Then the read fails rather than answer "not found"
     with pytest.raises(RuntimeError, match="unprocessed"):
         table.batch_get([A])
