@@ -58,8 +58,10 @@ def test_file_names_kept():
 
 
 def test_document_ids_are_json_safe_time_ordered_and_unique():
+    # Given 2,000 ids drawn a millisecond apart
     now = 1_795_300_000_000
     generated = [ids.new_document_id(now + i) for i in range(2000)]
+    # Then every one is JSON-safe, they are in time order, and no two are the same
     assert all(0 < value <= 2**53 - 1 for value in generated)
     assert generated == sorted(generated) and len(set(generated)) == len(generated)
     assert ids.new_document_id(now + 10) > ids.new_document_id(now)
@@ -86,10 +88,13 @@ def test_public_https_urls_only(bad):
 
 
 def test_object_keys_are_server_chosen_and_parsed_back():
+    # Given a key the server chose for patient 1172416 of account 12
     key = object_keys.new_document_key("12", 1172416, "pdf")
+    # Then it parses back to them, and a traversal does not parse
     parsed = object_keys.parse_document_key(key)
     assert parsed is not None and parsed.account_id == "12" and parsed.patient_id == 1172416
     assert object_keys.parse_document_key("accounts/12/patients/1/documents/../../x") is None
+    # And its URL, virtual-hosted or path-style, names it; another bucket's or one with a query names nothing
     url = object_keys.object_url("bucket", "eu-west-2", key)
     assert object_keys.key_from_object_url(url, "bucket", "eu-west-2") == key
     assert (
@@ -123,13 +128,16 @@ def test_inline_base64_bounds():
 
 
 def test_claims_are_read_in_one_place():
+    # A staff token reaches every patient of its account only
     staff = caller_from_claims({"sub": "s", "account_id": "12", "role": "staff", "name": "Dr A", "user_id": "42"})
     assert staff.is_staff and staff.user_id == 42 and staff.patient_id is None
     assert staff.may_access_patient("12", 5) and not staff.may_access_patient("13", 5)
+    # A patient token reaches its own patient only
     patient = caller_from_claims({"sub": "p", "account_id": "12", "role": "patient", "patient_id": "5"})
     assert patient.may_access_patient("12", 5) and not patient.may_access_patient("12", 6)
     with pytest.raises(NotFound):
         patient.require_patient("12", 6)
+    # Claims without a subject, account or known role, or a patient token without its patient: unauthenticated
     for claims in [
         None,
         {},
@@ -138,6 +146,7 @@ def test_claims_are_read_in_one_place():
     ]:
         with pytest.raises(Unauthenticated):
             caller_from_claims(claims)
+    # Without a numeric user id claim, a JSON-safe one is derived from the subject
     fallback = caller_from_claims({"sub": "abc", "account_id": "12", "role": "staff"})
     assert 0 < fallback.user_id <= 2**53 - 1
 
