@@ -78,7 +78,9 @@ def test_bad_dates_of_birth_are_refused_with_the_reason(given, problem):
 
 
 def test_short_link_ids_are_url_safe_short_and_carry_72_bits():
+    # Given 2,000 new short link ids
     ids = {new_short_link_id() for _ in range(2000)}
+    # Then they are distinct, 12 URL-safe characters of at least 64 random bits, and shape-checked
     assert len(ids) == 2000
     assert all(len(value) == 12 and is_short_link_id(value) for value in ids)
     assert SHORT_LINK_BYTES * 8 >= 64
@@ -116,8 +118,10 @@ def test_notification_text_carries_the_link_and_nothing_about_the_patient():
 
 
 def test_cursors_round_trip_and_refuse_anything_else():
+    # Given a position in account 12's list of requests
     position = {"PK": "FILEREQ#1", "SK": "REQUEST", "GSI1PK": "FILEREQS#12", "GSI1SK": "2026#1"}
     keys = ("PK", "SK", "GSI1PK", "GSI1SK")
+    # Then its cursor reads back as it, and anything but a cursor of such a position is refused
     assert decode_cursor(encode_cursor(position), keys) == position
     for bad in ["", "not-base64!", encode_cursor({"PK": "x"}), "eyJQSyI6IDF9", "A" * 2000]:
         with pytest.raises(ValueError):
