@@ -161,9 +161,12 @@ def test_get_of_an_unknown_request_is_404(api, aws):
 
 
 def test_a_second_request_to_the_same_mobile_finds_the_patient_and_staff_user(api, aws):
+    # Given a first request, which created the patient and the staff user
     first = create(api).json
+    # When a second request names them again:
     # the same number written another way, and the account user id as a string this time
     second = create(api, seed_body(patientMobile="+44 7777 123456", accountUserId="42", prompt="Another")).json
+    # Then it finds both: one patient, one staff user, two SMS
     assert second["patient_id"] == first["patient_id"]
     assert second["patient_number"] == first["patient_number"]
     assert second["staff_id"] == first["staff_id"]
@@ -203,7 +206,9 @@ def test_the_patient_number_addresses_the_patients_documents_in_door_a(api, aws)
 def test_shell_patient_keeps_the_names_and_date_of_birth_given(api, aws):
     from patient_docs.adapters import patients_table
 
+    # Given a request that created a shell patient
     created = create(api).json
+    # Then the patient's record keeps the names, date of birth and mobile given
     patient = patients_table.get_patient_record_by_number("12", created["patient_number"])
     assert patient is not None and patient.shell
     assert (patient.first_name, patient.last_name, patient.date_of_birth) == ("John", "Smith", "1980-06-17")
@@ -211,21 +216,28 @@ def test_shell_patient_keeps_the_names_and_date_of_birth_given(api, aws):
 
 
 def test_patients_are_per_account(api, aws):
+    # Given the same mobile asked for by accounts 12 and 13
+    # Then they are two patients
     first = create(api).json
     other = create(api, seed_body(accountId="13"), caller=STAFF_13).json
     assert other["patient_id"] != first["patient_id"]
 
 
 def test_staff_found_by_staff_id(api, aws):
+    # Given a first request, which created the staff user
     first = create(api).json
+    # When a second names that user by staffId (in upper case), under another display name
     body = seed_body(staffId=first["staff_id"].upper(), accountUserId=None, staffName="Dr R Williams")
     second = create(api, body)
     assert second.status == 201, second.body
+    # Then it is the same staff user, and the request shows the name given
     assert second.json["staff_id"] == first["staff_id"]
     assert second.json["staff_name"] == "Dr R Williams"
 
 
 def test_a_new_account_user_gets_a_new_shell_staff_user(api, aws):
+    # Given a request from account user 42, When account user 43 sends one
+    # Then a second shell staff user is recorded
     first = create(api).json
     second = create(api, seed_body(accountUserId=43)).json
     assert second["staff_id"] != first["staff_id"]
@@ -233,9 +245,12 @@ def test_a_new_account_user_gets_a_new_shell_staff_user(api, aws):
 
 
 def test_a_different_date_of_birth_is_409_and_changes_nothing(api, aws):
+    # Given the patient recorded with the seed's date of birth
     create(api)
     before = aws.all_items()
+    # When a request gives that mobile another date of birth
     reply = create(api, seed_body(patientDateOfBirth="1981-06-17"), key="dob-mismatch")
+    # Then 409 naming patientDateOfBirth, and nothing is written (no idempotency record either) or sent
     assert reply.status == 409
     assert reply.json["error"]["field"] == "patientDateOfBirth"
     assert sorted(map(str, aws.all_items())) == sorted(map(str, before))  # no idempotency record either
@@ -246,6 +261,8 @@ def test_a_different_date_of_birth_is_409_and_changes_nothing(api, aws):
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_request_and_sends_one_sms(api, aws):
+    # When the same create is sent twice with one key
+    # Then the retry answers the first request: one request, one SMS
     first = create(api, key="req-7f3a")
     retry = create(api, key="req-7f3a")
     assert first.status == 201 and retry.status == 201
@@ -256,8 +273,11 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_request_and_send
 
 
 def test_the_same_key_with_a_different_body_is_422(api, aws):
+    # Given a create with key req-7f3a
     create(api, key="req-7f3a")
+    # When the key comes back with another body
     reply = create(api, seed_body(prompt="Something else"), key="req-7f3a")
+    # Then 422 naming the header, and nothing more is written or sent
     assert reply.status == 422
     assert reply.json["error"]["field"] == "Idempotency-Key"
     assert "different request body" in reply.json["error"]["message"]
@@ -294,6 +314,8 @@ def test_a_retry_while_the_first_is_still_running_is_409(aws, monkeypatch):
 
 
 def test_keys_are_scoped_to_the_caller(api, aws):
+    # Given a key used by account 12's staff
+    # When account 13's staff use the same key, Then they get a request of their own
     mine = create(api, key="shared-key").json
     theirs = create(api, seed_body(accountId="13"), caller=STAFF_13, key="shared-key")
     assert theirs.status == 201 and theirs.json["id"] != mine["id"]
@@ -316,14 +338,17 @@ def test_an_invalid_idempotency_key_is_400(api, aws):
 def test_an_sns_failure_keeps_the_request_as_failed_and_resend_delivers_later(api, aws, monkeypatch, clock):
     from patient_docs.adapters import aws as clients
 
+    # Given SNS refuses every message
     original = clients.sns().publish
 
     def down(**kwargs):
         raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
 
     monkeypatch.setattr(clients.sns(), "publish", down)
+    # When staff create a request
     reply = create(api)
     assert reply.status == 201
+    # Then the request is kept, still created, with the failure recorded, and no SMS exists
     assert reply.json["notification_status"] == "failed"
     assert reply.json["status"] == "created" and reply.json["notified_at"] is None
     assert aws.sms_messages() == []
@@ -333,6 +358,7 @@ def test_an_sns_failure_keeps_the_request_as_failed_and_resend_delivers_later(ap
     # SNS is back a minute later
     monkeypatch.setattr(clients.sns(), "publish", original)
     clock.advance(61)
+    # When staff resend it, Then the SMS goes and the request is notified
     resent = call(api, "POST", f"{REQUESTS}/{reply.json['id']}/resend", caller=STAFF_12)
     assert resent.status == 200, resent.body
     assert resent.json["notification_status"] == "sent" and resent.json["status"] == "notified"
@@ -351,8 +377,10 @@ def test_an_opted_out_number_is_not_sent_to_and_the_request_says_so(api, aws):
 
 
 def test_logs_carry_no_personal_data(api, aws, caplog):
+    # Given a create and a refused create
     create(api, key="log-check")
     create(api, seed_body(patientDateOfBirth="1999-01-01"))  # a refusal logs too
+    # Then the service's log lines carry ids, never the patient's or the request's data
     ours = [record for record in caplog.records if record.name == "patient-docs"]
     output = "\n".join(json.dumps(record.__dict__, default=str) for record in ours)
     assert "file request created" in output and "file_request_id" in output
@@ -384,13 +412,16 @@ def _endpoint_messages(arn):
 
 
 def test_a_patient_with_a_registered_device_gets_a_push_not_an_sms(api, aws, push_app):
+    # Given the patient of a first request registered their app's device
     first = create(api).json
     patient = {"role": "patient", "account": "12", "patient": first["patient_number"]}
     registered = call(api, "POST", "/v1/patient-devices", {"deviceToken": "token-abc-123"}, patient)
     assert registered.status == 201, registered.body
     assert registered.json["patient_id"] == first["patient_id"]
 
+    # When a second request is created
     second = create(api, seed_body(prompt="Another photo")).json
+    # Then it went by push, with the link and nothing personal, and no second SMS
     assert second["notification_channel"] == "push" and second["notification_status"] == "sent"
     assert len(aws.sms_messages()) == 1  # only the first request's
     (endpoint,) = aws.client("sns").list_endpoints_by_platform_application(PlatformApplicationArn=push_app)["Endpoints"]
@@ -401,11 +432,13 @@ def test_a_patient_with_a_registered_device_gets_a_push_not_an_sms(api, aws, pus
 
 
 def test_a_disabled_device_falls_back_to_sms(api, aws, push_app):
+    # Given the patient's registered device, disabled at SNS
     first = create(api).json
     patient = {"role": "patient", "account": "12", "patient": first["patient_number"]}
     call(api, "POST", "/v1/patient-devices", {"deviceToken": "token-abc-123"}, patient)
     (endpoint,) = aws.client("sns").list_endpoints_by_platform_application(PlatformApplicationArn=push_app)["Endpoints"]
     aws.client("sns").set_endpoint_attributes(EndpointArn=endpoint["EndpointArn"], Attributes={"Enabled": "false"})
+    # When a second request is created, Then it goes by SMS
     second = create(api, seed_body(prompt="Another photo")).json
     assert second["notification_channel"] == "sms" and second["notification_status"] == "sent"
     assert len(aws.sms_messages()) == 2
@@ -413,18 +446,23 @@ def test_a_disabled_device_falls_back_to_sms(api, aws, push_app):
 
 def test_device_registration_needs_a_known_patient_token(api, aws, push_app):
     body = {"deviceToken": "token-abc-123"}
+    # A token of a patient no request created, and a staff token: 404
     assert (
         call(api, "POST", "/v1/patient-devices", body, {"role": "patient", "account": "12", "patient": 5}).status == 404
     )
     assert call(api, "POST", "/v1/patient-devices", body, STAFF_12).status == 404
     first = create(api).json
+    # A known patient's number under another account: 404
     other_account = {"role": "patient", "account": "13", "patient": first["patient_number"]}
     assert call(api, "POST", "/v1/patient-devices", body, other_account).status == 404
+    # An empty device token: 400 naming it
     bad = call(api, "POST", "/v1/patient-devices", {"deviceToken": ""}, {**other_account, "account": "12"})
     assert bad.status == 400 and bad.json["error"]["field"] == "deviceToken"
 
 
 def test_device_registration_without_a_platform_application_is_503(api, aws):
+    # Given a known patient, and no push platform application configured
+    # Then registering a device is 503
     first = create(api).json
     patient = {"role": "patient", "account": "12", "patient": first["patient_number"]}
     reply = call(api, "POST", "/v1/patient-devices", {"deviceToken": "token-abc-123"}, patient)
@@ -437,12 +475,15 @@ def test_device_registration_without_a_platform_application_is_503(api, aws):
 def test_cancel_ends_the_request_and_its_link(api, aws):
     from patient_docs.adapters import file_requests_table
 
+    # Given a sent request, When staff cancel it
     created = create(api).json
     reply = call(api, "POST", f"{REQUESTS}/{created['id']}/cancel", caller=STAFF_12)
     assert reply.status == 200
     assert reply.json["status"] == "cancelled" and reply.json["cancelled_at"]
+    # And cancel it again: the same answer, nothing changed
     again = call(api, "POST", f"{REQUESTS}/{created['id']}/cancel", caller=STAFF_12)
     assert again.status == 200 and again.json["cancelled_at"] == reply.json["cancelled_at"]
+    # Then its link leads to the cancelled request, and it cannot be resent
     linked = file_requests_table.get_file_request_by_short_link(created["short_link_id"])
     assert linked is not None and linked.status == "cancelled"
     assert file_requests_table.get_file_request_by_short_link("AAAAAAAAAAAA") is None
@@ -452,18 +493,22 @@ def test_cancel_ends_the_request_and_its_link(api, aws):
 
 
 def test_resend_is_limited_to_once_a_minute_and_five_times(api, aws, clock):
+    # Given a request notified just now
     created = create(api).json
     resend = f"{REQUESTS}/{created['id']}/resend"
+    # When staff resend at once, Then 429 with a Retry-After that the message repeats
     too_soon = call(api, "POST", resend, caller=STAFF_12)
     assert too_soon.status == 429 and "retry in" in too_soon.json["error"]["message"]
     retry_after = {k.lower(): v for k, v in too_soon.headers.items()}["retry-after"]
     assert 1 <= int(retry_after) <= 61 and f"retry in {retry_after} seconds" in too_soon.json["error"]["message"]
+    # When they resend a minute apart, Then five succeed, each followed by a 429 for the next minute
     for count in range(1, 6):
         clock.advance(61)
         reply = call(api, "POST", resend, caller=STAFF_12)
         assert reply.status == 200, reply.body
         assert reply.json["resend_count"] == count
         assert call(api, "POST", resend, caller=STAFF_12).status == 429
+    # Then the sixth is refused for good (no Retry-After), and six SMS went in all
     clock.advance(61)
     limit = call(api, "POST", resend, caller=STAFF_12)
     assert limit.status == 429 and "at most 5" in limit.json["error"]["message"]
@@ -472,8 +517,10 @@ def test_resend_is_limited_to_once_a_minute_and_five_times(api, aws, clock):
 
 
 def test_an_expired_request_reads_as_expired_and_cannot_be_resent(api, aws, clock):
+    # Given a request whose link lifetime (72 hours) has passed
     created = create(api).json
     clock.advance(72 * 3600 + 1)
+    # Then it reads and lists as expired, and cannot be resent
     fetched = call(api, "GET", f"{REQUESTS}/{created['id']}", caller=STAFF_12).json
     assert fetched["status"] == "expired"
     assert fetched["expired_at"] == fetched["short_link_expires_at"]
@@ -487,15 +534,18 @@ def test_an_expired_request_reads_as_expired_and_cannot_be_resent(api, aws, cloc
 
 
 def test_list_filters_by_patient_and_status_and_pages_with_a_cursor(api, aws):
+    # Given three requests, two of them for one patient, and one of those two cancelled
     first = create(api).json
     second = create(api, seed_body(prompt="Second")).json
     other_patient = create(api, seed_body(patientMobile="+447777123457")).json
     call(api, "POST", f"{REQUESTS}/{second['id']}/cancel", caller=STAFF_12)
 
+    # When all are listed, Then newest first, on one page
     everything = call(api, "GET", REQUESTS, caller=STAFF_12).json
     assert [r["id"] for r in everything["file_requests"]] == [other_patient["id"], second["id"], first["id"]]
     assert everything["next_cursor"] is None
 
+    # Filters by patient and by status narrow the list, alone or together
     by_patient = call(api, "GET", f"{REQUESTS}?patientId={first['patient_id']}", caller=STAFF_12).json
     assert [r["id"] for r in by_patient["file_requests"]] == [second["id"], first["id"]]
     cancelled = call(api, "GET", f"{REQUESTS}?status=cancelled", caller=STAFF_12).json
@@ -503,6 +553,7 @@ def test_list_filters_by_patient_and_status_and_pages_with_a_cursor(api, aws):
     both = call(api, "GET", f"{REQUESTS}?status=notified&patientId={first['patient_id']}", caller=STAFF_12).json
     assert [r["id"] for r in both["file_requests"]] == [first["id"]]
 
+    # Pages of two carry on with a cursor, and the last has none
     page_one = call(api, "GET", f"{REQUESTS}?limit=2", caller=STAFF_12).json
     assert [r["id"] for r in page_one["file_requests"]] == [other_patient["id"], second["id"]]
     cursor = page_one["next_cursor"]
@@ -513,9 +564,11 @@ def test_list_filters_by_patient_and_status_and_pages_with_a_cursor(api, aws):
 
 
 def test_a_cursor_is_checked(api, aws):
+    # Given a cursor into account 12's list
     for _ in range(2):
         create(api)
     cursor = call(api, "GET", f"{REQUESTS}?limit=1", caller=STAFF_12).json["next_cursor"]
+    # Then anything but a cursor is refused, naming it
     garbage = call(api, "GET", f"{REQUESTS}?cursor=not-a-cursor", caller=STAFF_12)
     assert garbage.status == 400 and garbage.json["error"]["field"] == "cursor"
     # another account's staff cannot walk account 12's list with its cursor
@@ -527,7 +580,9 @@ def test_a_cursor_is_checked(api, aws):
 
 
 def test_another_account_gets_404_for_everything(api, aws):
+    # Given a request of account 12
     created = create(api).json
+    # Then staff of account 13 can neither read, cancel, resend nor list it, and it is untouched
     for method, path in (
         ("GET", f"{REQUESTS}/{created['id']}"),
         ("POST", f"{REQUESTS}/{created['id']}/cancel"),
@@ -545,6 +600,8 @@ def test_an_account_id_other_than_the_callers_is_404_and_writes_nothing(api, aws
 
 
 def test_patient_tokens_cannot_use_the_staff_endpoints(api, aws):
+    # Given a request and a token of its patient
+    # Then the staff endpoints are not found for that token
     created = create(api).json
     patient = {"role": "patient", "account": "12", "patient": created["patient_number"]}
     assert create(api, caller=patient).status == 404
@@ -562,6 +619,7 @@ def test_no_token_is_401(api, aws):
 
 
 def test_account_settings_default_from_the_template_and_only_admins_change_them(api, aws, sns_calls):
+    # Given no settings stored: staff read the template's defaults
     defaults = call(api, "GET", "/v1/account-settings", caller=STAFF_12)
     assert defaults.status == 200
     assert defaults.json == {
@@ -571,12 +629,14 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
         "updated_at": None,
     }
 
+    # When staff without admin try to change them (403), and an admin changes them
     change = {"smsSenderId": "Clinic12", "linkLifetimeHours": 24}
     assert call(api, "PUT", "/v1/account-settings", change, STAFF_12).status == 403
     changed = call(api, "PUT", "/v1/account-settings", change, ADMIN_12)
     assert changed.status == 200
     assert changed.json["sms_sender_id"] == "Clinic12" and changed.json["link_lifetime_hours"] == 24
 
+    # Then a new request takes the link lifetime and the SMS sender from them
     created = create(api).json
     lifetime = datetime.fromisoformat(created["short_link_expires_at"]) - datetime.fromisoformat(created["created_at"])
     assert lifetime == timedelta(hours=24)
@@ -659,9 +719,12 @@ def test_bad_input_is_400_naming_the_field_and_writes_and_sends_nothing(api, aws
 
 
 def test_a_staff_id_of_another_account_is_unknown(api, aws):
+    # Given a staff user of account 13
     theirs = create(api, seed_body(accountId=13), caller=STAFF_13).json
     before = len(aws.all_items())
+    # When account 12's staff name that user by staffId
     reply = create(api, seed_body(staffId=theirs["staff_id"]), key="cross-staff")
+    # Then 400 naming staffId, and nothing is written or sent
     assert reply.status == 400 and reply.json["error"]["field"] == "staffId"
     assert len(aws.all_items()) == before and len(aws.sms_messages()) == 1
 
@@ -699,6 +762,8 @@ def test_each_event_file_is_handled_without_a_server_error(aws, function):
 
     from local.events import LambdaContext
 
+    # Given the function's file in events/, When its handler runs on it against moto
+    # Then it answers without a server error
     event = json.loads((EVENTS / f"{function}.json").read_text())
     handler = importlib.import_module(f"functions.{function}.app").lambda_handler
     result = handler(event, LambdaContext(function_name=function))
