@@ -19,7 +19,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,14 +164,6 @@ def restore(path: Path, endpoint: str, dynamodb: Any) -> Restored:
     return Restored(replayed, sum(len(line["items"]) for line in snapshot), unreadable)
 
 
-def replay(entries: list[Entry], endpoint: str) -> None:
-    """Send the requests again, in order, to the emulator at ``endpoint``."""
-    target = urlsplit(endpoint)
-    with requests.Session() as session:
-        for entry in entries:
-            _send(session, target.scheme, target.netloc, entry)
-
-
 def _send(session: requests.Session, scheme: str, netloc: str, entry: Entry) -> None:
     parts = urlsplit(str(entry["url"]))
     url = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
@@ -180,7 +172,7 @@ def _send(session: requests.Session, scheme: str, netloc: str, entry: Entry) -> 
 
 
 def _load_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
-    request = {table: [{"PutRequest": {"Item": item}} for item in items]}
+    request = {table: [{"PutRequest": {"Item": _binary(item, base64.b64decode)}} for item in items]}
     while request:
         request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
@@ -190,12 +182,29 @@ def _snapshot(dynamodb: Any) -> Iterator[Entry]:
         batch: list[dict[str, Any]] = []
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
             for item in page.get("Items", []):
-                batch.append(item)
+                batch.append(_binary(item, lambda data: base64.b64encode(data).decode()))
                 if len(batch) == SNAPSHOT_BATCH:
                     yield {"snapshot": SNAPSHOT, "table": table, "items": batch}
                     batch = []
         if batch:
             yield {"snapshot": SNAPSHOT, "table": table, "items": batch}
+
+
+def _binary(item: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """An item with its binary values (``B``, ``BS``) converted: base64 in the JSON log, bytes for boto3."""
+    return {name: _binary_value(value, convert) for name, value in item.items()}
+
+
+def _binary_value(value: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    if "B" in value:
+        return {"B": convert(value["B"])}
+    if "BS" in value:
+        return {"BS": [convert(one) for one in value["BS"]]}
+    if "M" in value:
+        return {"M": _binary(value["M"], convert)}
+    if "L" in value:
+        return {"L": [_binary_value(one, convert) for one in value["L"]]}
+    return value
 
 
 def _write_atomically(path: Path, entries: list[Entry]) -> None:

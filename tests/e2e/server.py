@@ -60,7 +60,10 @@ class RunningServer:
 
 @contextmanager
 def local_server(
-    key_dir: Path, extra_env: dict[str, str] | None = None, ports: tuple[int, int] | None = None
+    key_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    ports: tuple[int, int] | None = None,
+    startup_seconds: float = 60,
 ) -> Iterator[RunningServer]:
     """``make run`` keeping its state (and signing key) in ``key_dir``, on ``ports`` (API, embedded AWS)."""
     port, aws_port = ports or free_ports(2)
@@ -85,7 +88,7 @@ def local_server(
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_seconds
         while True:
             try:
                 if requests.get(f"{base_url}/_local/sms", timeout=2).status_code == 200:
