@@ -18,7 +18,7 @@ export PYTHONPATH := layers/common:.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv tools openapi-client browser run token lint template checkov security audit lock build test unit fuzz bench clean
+.PHONY: help venv tools openapi-client browser run token lint template checkov security audit lock build test unit fuzz bench preflight clean
 
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
@@ -27,15 +27,17 @@ help:
 	@echo "make invoke run one function with an event, like sam local invoke (FN=<LogicalId> [EVENT=events/<file>.json])"
 	@echo "make test   lint, type-check, template checks and every test"
 	@echo "make build  sam build (no Docker needed)"
+	@echo "make preflight  read-only checks of the AWS account to deploy to (CONFIG_ENV=default|prod COUNTRIES=GB,US)"
 	@echo "make fuzz   a long schemathesis run against the local server (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation)"
 	@echo "make lock   re-pin layers/deps/requirements.txt (with hashes) from requirements.in"
 	@echo "make bench  cold start, AWS calls, warm overhead, memory and size per function (bench/results.md)"
 
 # Hash-checking mode covers a whole pip run, so the hashed layer lock is installed on its own,
 # after the dev tools: whatever they pulled in, the layer's packages end up exactly as locked.
-$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt
+$(BIN)/.installed: requirements-dev.txt requirements-transform.txt layers/deps/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(BIN)/pip install $(PIP_QUIET) --no-deps -r requirements-transform.txt 2> >(grep -v "^WARNING: Location" >&2)
 	$(BIN)/pip install $(PIP_QUIET) --require-hashes -r layers/deps/requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
 	touch $@
 
@@ -128,6 +130,13 @@ build: $(SAM_VENV)/.installed
 		$(PYTHON) scripts/slim_layer.py .aws-sam/build; \
 	else $(PYTHON) scripts/slim_layer.py --no-compile .aws-sam/build; \
 		echo "warning: $(PYTHON) is not 3.13; layers ship without .pyc (slower cold starts)" >&2; fi
+
+# Read-only checks of the account a deployment lands in (docs/going-live.md): concurrency quota, SMS
+# sandbox, spend limit and origination numbers, the custom domain's certificate.
+CONFIG_ENV ?= default
+COUNTRIES ?= GB
+preflight: venv
+	$(BIN)/python scripts/preflight.py --config-env $(CONFIG_ENV) --countries $(COUNTRIES)
 
 bench: venv
 	$(BIN)/python -m bench.run

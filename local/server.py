@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import state, tokens
+from local import iam_check, state, tokens
 from local.events import LambdaContext, http_event
 from local.local_aws import LocalAws
 from local.queues import QueueConsumers
@@ -242,6 +242,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
     try:
         origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
         aws.configure_environment(local_parameters(base_url))
+        iam_check.enable_from_environment()  # PATIENT_DOCS_IAM_CHECK: report calls the deployed roles refuse
         restored = aws.restore(origins)
         # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
         consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)

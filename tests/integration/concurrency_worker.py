@@ -8,7 +8,10 @@ from typing import Any
 
 
 def start(env: dict[str, str]) -> None:
+    from local import iam_check
+
     os.environ.update(env)
+    iam_check.enable_from_environment()  # this container's AWS calls are checked too, and reported
 
 
 def warm(_: int) -> None:

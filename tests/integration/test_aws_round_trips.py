@@ -1,7 +1,8 @@
-"""Each request makes the AWS calls its data model needs and no more (counted with botocore's hooks),
-and each call is one its function's IAM policy in ``template.yaml`` allows (the emulator checks no IAM).
+"""Each request makes the AWS calls its data model needs and no more (counted with botocore's hooks).
 
 The counts are the minimums ``make bench`` reports; a change that adds a read shows up here first.
+Whether each call is one its function's deployed role allows — action, resource ARN and the KMS it
+implies — is checked for every test by tests/conftest.py (local/iam_check.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from local.template import load_template
 from tests.integration.page_helpers import (
     create_request,
     presign,
@@ -21,64 +21,29 @@ from tests.integration.page_helpers import (
 )
 from tests.utils import STAFF_12, call, png_bytes
 
-_TRANSACT_ACTIONS = {
-    "Put": "PutItem",
-    "Update": "UpdateItem",
-    "Delete": "DeleteItem",
-    "ConditionCheck": "ConditionCheckItem",
-}
-
-
-def _iam_actions(model, params) -> set[str]:
-    """What IAM checks for one call: a transaction is checked per item it writes."""
-    service = model.service_model.signing_name
-    if model.name == "TransactWriteItems":
-        return {f"dynamodb:{_TRANSACT_ACTIONS[kind]}" for item in params["TransactItems"] for kind in item}
-    return {f"{service}:{model.name}"}
-
-
-def allowed_actions(function: str) -> set[str]:
-    properties = load_template()["Resources"][function]["Properties"]
-    actions: set[str] = set()
-    for policy in properties.get("Policies", []):
-        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-            if statement.get("Effect") == "Allow":
-                actions.update(statement["Action"])
-    return actions
-
 
 @contextmanager
 def aws_calls(function: str) -> Iterator[list[str]]:
-    """The operations the service's own clients send while the block runs, in order.
-
-    On leaving, every one of them must be allowed to ``function`` by its policy in the template.
-    """
+    """The operations the service's own clients send while the block runs, in order, all by ``function``."""
+    from local.iam_check import current_function
     from patient_docs.adapters import aws as clients
 
     calls: list[str] = []
-    needed: set[str] = set()
-    asked: dict[str, object] = {}
-
-    def remember(params, **_):
-        asked["params"] = params  # the API's parameters; before-call sees them serialized
+    callers: set[str | None] = set()
 
     def record(model, **_):  # only calls sent to AWS (a presigned POST is signed locally, and never sent)
         calls.append(model.name)
-        needed.update(_iam_actions(model, asked["params"]))
+        callers.add(current_function())
 
-    hooks = (("provide-client-params", remember), ("before-call", record))
     factories = (clients.dynamodb, clients.s3, clients.sns, clients.events)
     for factory in factories:
-        for event, hook in hooks:
-            factory().meta.events.register(event, hook, unique_id=f"round-trips-{event}")
+        factory().meta.events.register("before-call", record, unique_id="round-trips")
     try:
         yield calls
     finally:
         for factory in factories:
-            for event, _ in hooks:
-                factory().meta.events.unregister(event, unique_id=f"round-trips-{event}")
-    missing = needed - allowed_actions(function)
-    assert not missing, f"{function}'s policy does not allow {sorted(missing)}"
+            factory().meta.events.unregister("before-call", unique_id="round-trips")
+    assert callers <= {function}, f"calls made by {sorted(map(str, callers))}, not only {function}"
 
 
 SMS = ["CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]

@@ -122,7 +122,7 @@ def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, 
 
     created = create(api).json
     now = datetime.now(UTC)
-    fresh_key = f"accounts/12/patients/{created['patient_number']}/documents/{uuid.uuid4().hex}.png"
+    fresh_key = f"file-requests/12/{created['id']}/{uuid.uuid4()}.png"  # where the patient page stores photos
     aws.client("s3").put_object(Bucket=aws.bucket, Key=fresh_key, Body=png_bytes(), ContentType="image/png")
     for key, expires in ((fresh_key, now + timedelta(hours=1)), ("accounts/12/old.png", now - timedelta(seconds=1))):
         file = RequestFile(
