@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.state import SIGNING_KEY, state_dir
+from patient_docs.settings import get_claim_names
 
 ISSUER = "https://auth.patient-docs.local"
 AUDIENCE = "patient-docs-local"
@@ -82,6 +83,7 @@ def issue(
     **extra: Any,
 ) -> str:
     now = int(time.time())
+    named = get_claim_names()  # the deployment's claim names (JWT_CLAIM_*), as the functions read them
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,
@@ -90,13 +92,13 @@ def issue(
         "nbf": now - 5,
         "exp": now + lifetime_seconds,
         "jti": uuid.uuid4().hex,
-        "role": role,
-        "account_id": account,
-        "name": name or ("test patient" if role == "patient" else "Dr Local Staff"),
-        "user_id": user_id if user_id is not None else (patient if role == "patient" else 8821),
+        named.role: role,
+        named.account: account,
+        named.name: name or ("test patient" if role == "patient" else "Dr Local Staff"),
+        named.user_id: user_id if user_id is not None else (patient if role == "patient" else 8821),
     }
     if patient is not None:
-        claims["patient_id"] = patient
+        claims[named.patient] = patient
     claims.update(extra)
     return jwt.encode(claims, _signing_key(_key_dir()), algorithm=ALGORITHM)
 

@@ -1,7 +1,9 @@
 """Who is calling: the JWT claims the API Gateway authorizer has already verified.
 
-Every claim name the service relies on is declared here and nowhere else.
-HTTP API passes claims as strings, so numbers arrive as ``"12"``.
+Every claim the service relies on is read here and nowhere else. Apart from ``sub``, their names
+are deployment parameters (``JwtClaim*`` in template.yaml, ``settings.ClaimNames``), so that the JWT
+authorizer can trust Cognito, Auth0 or Entra ID tokens as they come. HTTP API passes claims as
+strings, so numbers arrive as ``"12"``.
 """
 
 from __future__ import annotations
@@ -12,16 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from patient_docs.errors import NotFound, Unauthenticated
+from patient_docs.settings import get_claim_names
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 CLAIM_SUBJECT = "sub"
-CLAIM_NAME = "name"
-CLAIM_ACCOUNT = "account_id"
-CLAIM_ROLE = "role"
-CLAIM_PATIENT = "patient_id"
-CLAIM_USER_ID = "user_id"
 
 ROLE_STAFF = "staff"
 ROLE_PATIENT = "patient"
@@ -76,21 +74,22 @@ def _stable_user_id(subject: str) -> int:
 def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
     if not claims:
         raise Unauthenticated()
+    names = get_claim_names()
     subject = str(claims.get(CLAIM_SUBJECT) or "")
-    account = str(claims.get(CLAIM_ACCOUNT) or "")
-    role = str(claims.get(CLAIM_ROLE) or "")
+    account = str(claims.get(names.account) or "")
+    role = str(claims.get(names.role) or "")
     if not subject or not account or role not in (ROLE_STAFF, ROLE_PATIENT, ROLE_ADMIN):
         raise Unauthenticated("the token lacks the claims this service needs")
-    patient_id = _as_int(claims.get(CLAIM_PATIENT))
+    patient_id = _as_int(claims.get(names.patient))
     if role == ROLE_PATIENT and patient_id is None:
         raise Unauthenticated("a patient token must name its patient")
     return Caller(
         subject=subject,
-        name=str(claims.get(CLAIM_NAME) or subject),
+        name=str(claims.get(names.name) or subject),
         account_id=account,
         role=role,  # type: ignore[arg-type]
         patient_id=patient_id if role == ROLE_PATIENT else None,
-        user_id=_as_int(claims.get(CLAIM_USER_ID)) or _stable_user_id(subject),
+        user_id=_as_int(claims.get(names.user_id)) or _stable_user_id(subject),
     )
 
 

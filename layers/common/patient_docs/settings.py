@@ -40,6 +40,19 @@ class Settings(BaseModel):
     file_access_hours: int = Field(default=720, ge=1)
     upload_session_minutes: int = Field(default=15, ge=1, le=120)
     event_bus_name: str = ""
+    # A custom S3 endpoint (the local server's embedded AWS): presigned URLs use path-style addressing
+    # there; on AWS they name the bucket's regional virtual host.
+    s3_endpoint_url: str = ""
+
+
+class ClaimNames(BaseModel):
+    """What the identity provider calls each claim the service reads (template parameters JwtClaim*)."""
+
+    account: str = Field(default="account_id", min_length=1)
+    role: str = Field(default="role", min_length=1)
+    patient: str = Field(default="patient_id", min_length=1)
+    user_id: str = Field(default="user_id", min_length=1)
+    name: str = Field(default="name", min_length=1)
 
 
 @cache
@@ -62,4 +75,18 @@ def get_settings() -> Settings:
         file_access_hours=int(env.get("FILE_ACCESS_HOURS") or 720),
         upload_session_minutes=int(env.get("UPLOAD_SESSION_MINUTES") or 15),
         event_bus_name=env.get("EVENT_BUS_NAME", ""),
+        s3_endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "",
+    )
+
+
+@cache
+def get_claim_names() -> ClaimNames:
+    """The claim names, apart from the other settings: ``make token`` needs them without a table or bucket."""
+    env = os.environ
+    return ClaimNames(
+        account=env.get("JWT_CLAIM_ACCOUNT") or "account_id",
+        role=env.get("JWT_CLAIM_ROLE") or "role",
+        patient=env.get("JWT_CLAIM_PATIENT") or "patient_id",
+        user_id=env.get("JWT_CLAIM_USER_ID") or "user_id",
+        name=env.get("JWT_CLAIM_NAME") or "name",
     )

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from patient_docs.settings import get_settings
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
@@ -27,10 +29,22 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb", config=_DEFAULT)
 
 
+def s3_addressing() -> Any:  # botocore's S3 options (a TypedDict in the stubs)
+    """Presigned URLs name the bucket's regional virtual host, ``{bucket}.s3.{region}.amazonaws.com``.
+
+    A bucket outside us-east-1 answers the global host with 307 redirects for up to a day after it is
+    made, and a browser's CORS upload does not follow them. A custom endpoint (the local server's
+    embedded AWS) has no per-bucket hosts: path-style there.
+    """
+    if get_settings().s3_endpoint_url:
+        return {"addressing_style": "path"}
+    return {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+
+
 @cache
 def s3() -> S3Client:
     # SigV4 is what browsers and curl need for presigned POST/GET against KMS-encrypted objects.
-    return boto3.client("s3", config=_DEFAULT.merge(Config(signature_version="s3v4")))
+    return boto3.client("s3", config=_DEFAULT.merge(Config(signature_version="s3v4", s3=s3_addressing())))
 
 
 @cache

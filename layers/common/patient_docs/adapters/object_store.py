@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from patient_docs.adapters.aws import s3
+from patient_docs.adapters.aws import s3, s3_addressing
 from patient_docs.settings import get_settings
 
 ORIGINAL_NAME_META = "original-name"  # percent-encoded: S3 metadata must be ASCII
@@ -124,7 +124,11 @@ def quarantine(key: str, quarantined_key: str) -> None:
 
 @cache
 def upload_origin() -> str:
-    """The origin browsers POST files to (for the page's Content-Security-Policy); signed locally, no call."""
-    url = s3().generate_presigned_post(Bucket=get_settings().bucket_name, Key="probe", ExpiresIn=60)["url"]
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The origin browsers POST files to (for the page's Content-Security-Policy), from the client's endpoint.
+
+    Nothing is signed: the page's function may not write objects, and needs no URL to know the host.
+    """
+    endpoint = urlsplit(s3().meta.endpoint_url)
+    if s3_addressing()["addressing_style"] == "path":
+        return f"{endpoint.scheme}://{endpoint.netloc}"
+    return f"{endpoint.scheme}://{get_settings().bucket_name}.{endpoint.netloc}"
