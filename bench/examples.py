@@ -1,16 +1,8 @@
 """Each function's example events, seeded through the real handlers, and its minimum AWS calls.
 
-Examples are keyed by logical id and fill the route's path parameters in order (renamed
-parameters need no change here). The data a route needs is made first through the handlers
-that make it (create, upload, open, verify, register), with a patient (door C: a mobile) per
-scenario so that creates never change what a list reads. A builder returns ``count`` events
-when its route consumes its data (delete, cancel, resend, a first open), else one.
-
-The minimum is the fewest AWS calls the data model allows on the measured path: reads of
-items keyed together count once (one BatchGetItem), a conditional write returning the item
-stands in for a read made only to check its state, and each item changed is one write.
-A function without an example gets ``events/<function_dir>.json``, else an event built from
-its route, and a row without a minimum.
+Keyed by logical id; path parameters are filled in route order. A builder returns ``count``
+events when its route consumes its data (one item each), else one. The minimum is the fewest
+calls the data model allows on the measured path (docs/performance.md says how it is counted).
 """
 
 from __future__ import annotations
@@ -111,7 +103,6 @@ def example(function: str, minimum: int, why: str) -> Callable[[Builder], Builde
     return register
 
 
-# ---------------------------------------------------------------- door A and door B
 def _inline() -> dict[str, Any]:
     data = base64.b64encode(pdf()).decode()
     return {
@@ -157,7 +148,7 @@ def inline_get(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("InlineDocumentsGetFunction", (PATIENT_LISTED, _listed(s)[0]))]
 
 
-@example("InlineDocumentsDeleteFunction", 2, "a conditional DeleteItem returning the old item (it names the object)")
+@example("InlineDocumentsDeleteFunction", 2, "DeleteItem returning the old item (it names the object), DeleteObject")
 def inline_delete(s: Seeder, count: int) -> list[dict[str, Any]]:
     ids = [_document(s, PATIENT_DELETE) for _ in range(count)]
     return [s.event("InlineDocumentsDeleteFunction", (PATIENT_DELETE, document)) for document in ids]
@@ -198,7 +189,6 @@ def documents_update(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("PatientDocumentUpdateFunction", (_listed(s)[1],), payload)]
 
 
-# ---------------------------------------------------------------- door C and the patient page
 def _create(mobile: str, claims: dict[str, Any] = CLAIMS) -> dict[str, Any]:
     """events/file_requests_create.json's body for this patient, with an Idempotency-Key of its own."""
     seed = json.loads(json.loads((EVENTS / "file_requests_create.json").read_text())["body"])
@@ -265,9 +255,7 @@ def create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsCreateFunction", **_create(MOBILE["create"])) for _ in range(count)]
 
 
-@example(
-    "FileRequestsGetFunction", 1, "one Query of the request's partition (it and its 3 photos); URLs signed locally"
-)
+@example("FileRequestsGetFunction", 1, "one Query of the request's partition (it, its 3 photos); URLs signed here")
 def get_request(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsGetFunction", (_answered(s, MOBILE["get"], 3)[0]["id"],))]
 
@@ -323,9 +311,7 @@ def settings_put(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("AccountSettingsPutFunction", payload=SETTINGS, claims=ADMIN)]
 
 
-@example(
-    "PatientPageOpenFunction", 2, "GetItem (short link), a conditional UpdateItem opening and returning the request"
-)
+@example("PatientPageOpenFunction", 2, "GetItem (short link), a conditional UpdateItem opening, returning the request")
 def page_open(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("PatientPageOpenFunction", (_request(s, MOBILE["page"])["short_link_id"],)) for _ in range(count)]
 

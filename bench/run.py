@@ -176,7 +176,7 @@ def measure_cold(jobs: list[Job], args: argparse.Namespace, env: dict[str, str])
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cold-runs", type=int, default=9)
+    parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--invocations", type=int, default=1000)
     parser.add_argument("--only", default="", help="comma-separated logical ids (default: every function)")
     args = parser.parse_args()

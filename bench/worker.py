@@ -1,10 +1,7 @@
 """One measured process of ``make bench``: ``python bench/worker.py MODE SPEC.json OUT.json``.
 
-Run as a script, so that only the standard library is loaded before the clock starts; like
-the Lambda runtime, it reads the event before importing the function. Modes: ``cold`` (import
-the function, serve one event against the emulator), ``floor`` (boto3 and the same clients),
-``libs`` (the floor plus Powertools and pydantic), ``warm`` (record one invocation's AWS
-answers from the emulator, then replay them in-process under 1,000 measured invocations).
+A script, so that only the standard library is loaded before the clock starts; like the Lambda
+runtime, it reads the event before importing the function. Modes: cold, floor, libs, warm.
 """
 
 from __future__ import annotations
@@ -22,12 +19,9 @@ from typing import Any
 class Context:
     """Enough of Lambda's context object for Powertools (nothing extra to import)."""
 
-    function_name = "bench"
-    memory_limit_in_mb = 1024
-    function_version = "$LATEST"
+    function_name = log_group_name = log_stream_name = aws_request_id = "bench"
+    memory_limit_in_mb, function_version = 1024, "$LATEST"
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    log_group_name = log_stream_name = "bench"
-    aws_request_id = "bench"
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
