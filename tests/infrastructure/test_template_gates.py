@@ -58,11 +58,16 @@ def test_default_route_throttle_is_set():
     assert defaults["ThrottlingRateLimit"] and defaults["ThrottlingBurstLimit"]
 
 
-def test_every_function_has_reserved_concurrency():
-    global_value = TEMPLATE.get("Globals", {}).get("Function", {}).get("ReservedConcurrentExecutions")
-    for function in resources_of_type("AWS::Serverless::Function", TEMPLATE):
-        own = TEMPLATE["Resources"][function]["Properties"].get("ReservedConcurrentExecutions")
-        assert own is not None or global_value is not None, f"{function} has no reserved concurrency"
+def test_every_function_reserves_concurrency_once_the_deployment_asks():
+    # Nothing is reserved by default (a new account's quota may be 10, and 100 stay unreserved);
+    # with FunctionConcurrency set, every function reserves, the queue consumer as much as its queue may use.
+    from local.deployed import deployed_template, reserved_concurrency
+
+    deployed = deployed_template()
+    assert reserved_concurrency(deployed, {}) == {}
+    reserved = reserved_concurrency(deployed, {"FunctionConcurrency": 5})
+    assert set(reserved) == set(resources_of_type("AWS::Serverless::Function", TEMPLATE))
+    assert all(count >= 2 for count in reserved.values())
 
 
 def test_every_asynchronous_consumer_has_a_failure_destination():
