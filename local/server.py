@@ -243,6 +243,9 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
         aws.configure_environment(local_parameters(base_url))
         iam_check.enable_from_environment()  # PATIENT_DOCS_IAM_CHECK: report calls the deployed roles refuse
+        if aws.recording_file is not None and aws.recording_file.exists() and not quiet:
+            size = aws.recording_file.stat().st_size / 1e6
+            print(f"restoring the data kept in {directory} ({size:.1f} MB) ...", flush=True)
         restored = aws.restore(origins)
         # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
         consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
