@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -21,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from patient_docs.errors import (
@@ -38,7 +39,9 @@ from patient_docs.errors import (
     UnprocessableRequest,
     WrongAnswer,
 )
+from patient_docs.http.json_bodies import parse_body
 from patient_docs.observability import logger
+from patient_docs.rules.content_types import canonical_media_type, is_json_media_type, media_type
 from patient_docs.schemas.errors import GatewayErrorResponse
 
 # (status, code, message, field) -> response body
@@ -166,6 +169,19 @@ class DocumentedResolver(APIGatewayHttpResolver):
     documents a 422 for request validation on every route, which this service answers 400.
     """
 
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Media types are case-insensitive (RFC 9110): Powertools compares ``Content-Type`` as written,
+        so ``Application/JSON`` was a 415 and ``MULTIPART/form-data`` lost its boundary. It gets the
+        header in one canonical spelling: type, subtype and parameter names in lower case."""
+        headers = event.get("headers")
+        if isinstance(headers, Mapping):
+            spelled = {name.lower(): name for name in headers}
+            if "content-type" in spelled:
+                header = headers[spelled["content-type"]]
+                rest = {name: value for name, value in headers.items() if name.lower() != "content-type"}
+                event = {**event, "headers": {**rest, "content-type": canonical_media_type(str(header))}}
+        return super().resolve(event, context)
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
         return OpenAPI.model_validate(without_unsent_responses(document))
@@ -224,21 +240,25 @@ class DocumentedResolver(APIGatewayHttpResolver):
         )
 
 
-def _json_object_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Every JSON body is an object: Powertools would read ``[{...}]`` as its first element.
+def _json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every body Powertools would read as JSON goes through ``parse_body``, on every route.
 
-    The first character decides (a JSON object starts with ``{``), so a 5 MB body is not parsed twice.
+    Routes with a body model have it parsed already (Powertools' validation runs first, and the
+    event caches the result); this reads it on routes without one, so a broken body is a 400
+    there too, never ignored on one route and refused on the next.
     """
-    if app.current_event.headers.get("content-type", "").startswith(content_types.APPLICATION_JSON):
-        body = app.current_event.body or ""
-        if body.strip() and not app.current_event.is_base64_encoded and body.lstrip()[:1] != "{":
-            raise InvalidField("body", "must be a JSON object")
+    event = app.current_event
+    if event.body and is_json_media_type(event.headers.get("content-type", "")):
+        try:
+            _ = event.json_body
+        except json.JSONDecodeError as exc:
+            raise InvalidField("body", "is not valid JSON") from exc
     return next_middleware(app)
 
 
 def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) -> APIGatewayHttpResolver:
-    app = DocumentedResolver(enable_validation=True)
-    app.use([_json_object_bodies])
+    app = DocumentedResolver(enable_validation=True, json_body_deserializer=parse_body)
+    app.use([_json_bodies])
 
     def reply(
         status: int, code: str, message: str, field: str | None, headers: dict[str, str] | None = None
@@ -270,7 +290,7 @@ def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) 
 
     def _value_error(exc: ValueError) -> Response[Any]:
         # The multipart parser raises a bare ValueError for a Content-Type without boundary.
-        content_type = app.current_event.headers.get("content-type", "")
+        content_type = media_type(app.current_event.headers.get("content-type", ""))
         if content_type.startswith("multipart/") and "boundary" in str(exc):
             return reply(400, "invalid_field", "Content-Type: multipart body needs a boundary", "Content-Type")
         return _unexpected(exc)

@@ -26,8 +26,33 @@ _EQUIVALENT = {"image/heic": "heif-family", "image/heif": "heif-family"}
 SNIFF_BYTES = 64
 
 
+def media_type(content_type: str) -> str:
+    """``type/subtype`` of a Content-Type value, in lower case (media types are case-insensitive)."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def canonical_media_type(content_type: str) -> str:
+    """A Content-Type value spelled one way: type, subtype and parameter names in lower case.
+
+    Parameter values keep their case (a multipart boundary is case-sensitive).
+    """
+    base, *parameters = content_type.split(";")
+    spelled = [base.strip().lower()]
+    for parameter in parameters:
+        name, equals, value = parameter.strip().partition("=")
+        if name:
+            spelled.append(f"{name.strip().lower()}{equals}{value.strip()}")
+    return "; ".join(spelled)
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """Whether a request body is read as JSON (Powertools' rule): no Content-Type, or application/json..."""
+    base = media_type(content_type)
+    return not base or base.startswith("application/json")
+
+
 def normalise(mime_type: str) -> str:
-    base = mime_type.split(";", 1)[0].strip().lower()
+    base = media_type(mime_type)
     return _ALIASES.get(base, base)
 
 
