@@ -142,12 +142,19 @@ def is_item_write(entry: Entry) -> bool:
 @dataclass(frozen=True)
 class Restored:
     replayed: int  # requests sent again
-    items: int  # table items loaded from the snapshot and now in it
+    items: int  # table items now in the emulator
     unreadable: int  # lines that could not be read (a write cut short)
+    snapshot_taken: bool  # whether the items were written to the log as a new snapshot
 
 
 def restore(path: Path, endpoint: str, dynamodb: Any) -> Restored:
-    """Rebuild the emulator at ``endpoint`` from the log at ``path``, then compact the log."""
+    """Rebuild the emulator at ``endpoint`` from the log at ``path``, then compact the log.
+
+    Reads and other requests that change nothing are always dropped from the log. The table
+    items are written as a new snapshot only when that is cheaper than replaying the item writes
+    recorded since the last one, start after start: moto answers a Scan slowly (about 10 ms an
+    item here), but copies the whole table for each transaction it replays.
+    """
     entries, unreadable = read_entries(path)
     replayed = 0
     target = urlsplit(endpoint)
@@ -159,9 +166,30 @@ def restore(path: Path, endpoint: str, dynamodb: Any) -> Restored:
                 _send(session, target.scheme, target.netloc, entry)
                 replayed += 1
     kept = [e for e in entries if "snapshot" not in e and is_mutation(e) and not is_item_write(e)]
-    snapshot = list(_snapshot(dynamodb))
-    _write_atomically(path, [*kept, *snapshot])
-    return Restored(replayed, sum(len(line["items"]) for line in snapshot), unreadable)
+    old_snapshot = [e for e in entries if e.get("snapshot") == SNAPSHOT]
+    writes = [e for e in entries if "snapshot" not in e and is_item_write(e)]
+    items = _count_items(dynamodb)
+    snapshot_taken = worth_a_snapshot(items, writes)
+    if snapshot_taken:
+        _write_atomically(path, [*kept, *_snapshot(dynamodb)])
+    else:  # the same state, without the reads: the snapshot, then the writes made since, in order
+        _write_atomically(path, [*kept, *old_snapshot, *writes])
+    return Restored(replayed, items, unreadable, snapshot_taken)
+
+
+def worth_a_snapshot(items: int, writes: list[Entry]) -> bool:
+    """Whether scanning ``items`` costs less than replaying ``writes`` at every start until the next snapshot.
+
+    Measured on moto here: a Scan about 10 ms an item, a replayed write about 15 ms, and a
+    replayed transaction a copy of the whole table (about 0.3 ms an item).
+    """
+    transactions = sum(1 for entry in writes if describe(entry)[1] in ("TransactWriteItems", "ExecuteTransaction"))
+    return 15 * len(writes) + 0.3 * items * transactions >= 10 * items
+
+
+def _count_items(dynamodb: Any) -> int:
+    tables = dynamodb.get_paginator("list_tables").paginate().build_full_result().get("TableNames", [])
+    return sum(int(dynamodb.describe_table(TableName=table)["Table"].get("ItemCount", 0)) for table in tables)
 
 
 def _send(session: requests.Session, scheme: str, netloc: str, entry: Entry) -> None:

@@ -282,9 +282,10 @@ def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, seconds: fl
     print(f"patient-docs is serving on {base_url}  (embedded AWS at {aws.endpoint_url})", flush=True)
     if restored is not None:
         skipped = f"; {restored.unreadable} unreadable line(s) skipped" if restored.unreadable else ""
+        snapshot = ", items snapshot taken" if restored.snapshot_taken else ""
         print(
             f"  data kept in {directory} (make reset starts clean): {restored.items} table items, "
-            f"{restored.replayed} requests replayed, ready in {seconds:.1f} s{skipped}",
+            f"{restored.replayed} requests replayed{snapshot}, ready in {seconds:.1f} s{skipped}",
             flush=True,
         )
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)

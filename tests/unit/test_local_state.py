@@ -149,3 +149,14 @@ def test_binary_attributes_survive_the_snapshot(tmp_path: Path):
         recording._load_items(dynamodb, "t", line["items"])
         # Then the item is as it was
         assert dynamodb.get_item(TableName="t", Key={"PK": item["PK"], "SK": item["SK"]})["Item"] == item
+
+
+def test_a_snapshot_is_taken_when_it_costs_less_than_replaying_the_writes_again():
+    put = recorded("POST", f"{BASE}/", "dynamodb", "DynamoDB_20120810.PutItem")
+    transaction = recorded("POST", f"{BASE}/", "dynamodb", "DynamoDB_20120810.TransactWriteItems")
+    # A few writes on a large table: replaying them is cheaper than scanning the table
+    assert not recording.worth_a_snapshot(10_000, [put] * 100)
+    # As many writes as half the items, or a few dozen transactions (each copies the table): scan
+    assert recording.worth_a_snapshot(10_000, [put] * 7_000)
+    assert recording.worth_a_snapshot(10_000, [transaction] * 40)
+    assert recording.worth_a_snapshot(0, [])
