@@ -21,7 +21,7 @@ class Settings(BaseModel):
     # Largest file accepted inline (door A base64, door B multipart). 4 MiB decoded is
     # 5,592,408 characters of base64: with headers and JSON it stays under Lambda's
     # 6 MB synchronous request limit, the tighter of the two (HTTP API allows 10 MB).
-    inline_max_bytes: int = Field(default=4 * MiB, ge=1)
+    inline_max_bytes: int = Field(default=4 * MiB, ge=1, le=4 * MiB)
     # Largest file accepted through a presigned POST (door B).
     upload_max_bytes: int = Field(default=50 * MiB, ge=1)
     presign_ttl_seconds: int = Field(default=300, ge=30, le=3600)
@@ -55,38 +55,53 @@ class ClaimNames(BaseModel):
     name: str = Field(default="name", min_length=1)
 
 
+# The environment variable of each setting (template.yaml's Globals set them from its parameters).
+ENVIRONMENT = {
+    "table_name": "TABLE_NAME",
+    "bucket_name": "BUCKET_NAME",
+    "inline_max_bytes": "INLINE_MAX_BYTES",
+    "upload_max_bytes": "UPLOAD_MAX_BYTES",
+    "presign_ttl_seconds": "PRESIGN_TTL_SECONDS",
+    "download_ttl_seconds": "DOWNLOAD_TTL_SECONDS",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "default_sms_sender_id": "DEFAULT_SMS_SENDER_ID",
+    "default_link_lifetime_hours": "DEFAULT_LINK_LIFETIME_HOURS",
+    "push_platform_application_arn": "PUSH_PLATFORM_APPLICATION_ARN",
+    "photo_max_files": "PHOTO_MAX_FILES",
+    "photo_max_bytes": "PHOTO_MAX_BYTES",
+    "file_access_hours": "FILE_ACCESS_HOURS",
+    "upload_session_minutes": "UPLOAD_SESSION_MINUTES",
+    "event_bus_name": "EVENT_BUS_NAME",
+}
+CLAIM_ENVIRONMENT = {
+    "account": "JWT_CLAIM_ACCOUNT",
+    "role": "JWT_CLAIM_ROLE",
+    "patient": "JWT_CLAIM_PATIENT",
+    "user_id": "JWT_CLAIM_USER_ID",
+    "name": "JWT_CLAIM_NAME",
+}
+
+
+def _set_in_environment(names: dict[str, str]) -> dict[str, str]:
+    """The settings whose variable is set and not empty. An unset one takes the model's default: the
+    only default in the code, which tests/infrastructure/test_settings_defaults.py holds to the template's."""
+    return {field: os.environ[variable] for field, variable in names.items() if os.environ.get(variable)}
+
+
 @cache
 def get_settings() -> Settings:
     env = os.environ
-    return Settings(
-        table_name=env.get("TABLE_NAME", ""),
-        bucket_name=env.get("BUCKET_NAME", ""),
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-        inline_max_bytes=int(env.get("INLINE_MAX_BYTES", 4 * MiB)),
-        upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", 50 * MiB)),
-        presign_ttl_seconds=int(env.get("PRESIGN_TTL_SECONDS", 300)),
-        download_ttl_seconds=int(env.get("DOWNLOAD_TTL_SECONDS", 300)),
-        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:3000").rstrip("/"),
-        default_sms_sender_id=env.get("DEFAULT_SMS_SENDER_ID") or "PatientDocs",
-        default_link_lifetime_hours=int(env.get("DEFAULT_LINK_LIFETIME_HOURS") or 72),
-        push_platform_application_arn=env.get("PUSH_PLATFORM_APPLICATION_ARN", ""),
-        photo_max_files=int(env.get("PHOTO_MAX_FILES") or 10),
-        photo_max_bytes=int(env.get("PHOTO_MAX_BYTES") or 15 * MiB),
-        file_access_hours=int(env.get("FILE_ACCESS_HOURS") or 720),
-        upload_session_minutes=int(env.get("UPLOAD_SESSION_MINUTES") or 15),
-        event_bus_name=env.get("EVENT_BUS_NAME", ""),
-        s3_endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "",
-    )
+    values: dict[str, str] = {"table_name": "", "bucket_name": "", **_set_in_environment(ENVIRONMENT)}
+    if "public_base_url" in values:
+        values["public_base_url"] = values["public_base_url"].rstrip("/")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        values["region"] = region
+    values["s3_endpoint_url"] = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or ""
+    return Settings.model_validate(values)
 
 
 @cache
 def get_claim_names() -> ClaimNames:
     """The claim names, apart from the other settings: ``make token`` needs them without a table or bucket."""
-    env = os.environ
-    return ClaimNames(
-        account=env.get("JWT_CLAIM_ACCOUNT") or "account_id",
-        role=env.get("JWT_CLAIM_ROLE") or "role",
-        patient=env.get("JWT_CLAIM_PATIENT") or "patient_id",
-        user_id=env.get("JWT_CLAIM_USER_ID") or "user_id",
-        name=env.get("JWT_CLAIM_NAME") or "name",
-    )
+    return ClaimNames.model_validate(_set_in_environment(CLAIM_ENVIRONMENT))
