@@ -21,7 +21,7 @@ app = inline_documents.resolver()
     status_code=204,
     summary="Delete a document",
     tags=["Door A: patient documents"],
-    responses={204: {"description": "Deleted"}, **inline_documents.ERRORS},
+    responses={204: {"description": "Deleted"}, **inline_documents.DELETE_ERRORS},
 )
 def delete_patient_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -30,8 +30,9 @@ app = inline_documents.resolver()
 def get_patient_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> InlineDocumentWithUrlResponse:
-    doc = get_document(caller_from_event(app.current_event), document_id, patient_id)
-    url, expires_at = download_link(doc)
+    caller = caller_from_event(app.current_event)
+    doc = get_document(caller, document_id, patient_id)
+    url, expires_at = download_link(caller, doc)
     view = InlineDocumentOut.of(doc).model_dump()
     return InlineDocumentWithUrlResponse(
         doc=InlineDocumentWithUrlOut(**view, download_url=url, download_url_expires_at=iso_with_offset(expires_at))

@@ -166,13 +166,16 @@ def test_a_request_outside_the_callers_account_is_not_found_and_not_resent(fakes
 
 
 def test_a_concurrent_resend_that_lost_the_conditional_write_is_rate_limited(fakes, stub, monkeypatch, known_patient):
-    # Given DynamoDB refuses the resend's condition (another resend won) and the request reads as notified just now
+    # Given a request that reads as resendable, then DynamoDB refuses the resend's condition (another
+    # resend won), and the request then reads as notified just now
     for name in ("claim_resend", "get_file_request"):
         monkeypatch.setattr(file_requests_table, name, REAL[name])
-    request = a_file_request(last_notification_at=NOW - timedelta(seconds=1), resend_count=1)
+    request = a_file_request(last_notification_at=NOW - timedelta(minutes=5))
+    won = request.model_copy(update={"last_notification_at": NOW - timedelta(seconds=1), "resend_count": 1})
     dynamodb = stub("dynamodb")
-    dynamodb.add_client_error("update_item", "ConditionalCheckFailedException")
     dynamodb.add_response("query", {"Items": [request_item(request)]}, ANY_QUERY)
+    dynamodb.add_client_error("update_item", "ConditionalCheckFailedException")
+    dynamodb.add_response("query", {"Items": [request_item(won)]}, ANY_QUERY)
     # When this resend is explained
     with pytest.raises(TooManyRequests) as caught:
         resend_notification(staff(), request.id)

@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import documents_table, object_store
-from patient_docs.errors import NotFound
+from patient_docs.errors import Forbidden, NotFound
 from patient_docs.logic.delete_document import delete_document
 from tests.unit.doubles import PATIENT_NUMBER, a_document, client_error, patient, staff
 
@@ -23,11 +23,28 @@ def stored(fakes):
     return doc
 
 
-@pytest.mark.parametrize("caller", [staff(), patient()], ids=["staff", "the patient"])
-def test_the_record_and_its_object_are_deleted(fakes, stored, caller):
-    delete_document(caller, PATIENT_NUMBER, stored.id)
+def test_the_record_and_its_object_are_deleted(fakes, stored):
+    delete_document(staff(), PATIENT_NUMBER, stored.id)
     assert fakes.documents.items == {}
     assert fakes.objects.deleted == [stored.object_key]
+
+
+def test_a_patient_deletes_a_document_it_added_itself(fakes):
+    # Given a document the patient added
+    doc = a_document(author_role="patient", author_subject="patient-sub-1")
+    fakes.documents.add(doc)
+    fakes.objects.put_object(doc.object_key, b"%PDF-", "application/pdf", doc.name)
+    # When the patient deletes it, Then the record and its object go
+    delete_document(patient(), PATIENT_NUMBER, doc.id)
+    assert fakes.documents.items == {}
+    assert fakes.objects.deleted == [doc.object_key]
+
+
+def test_a_patient_may_not_delete_what_staff_added_and_both_stay(fakes, stored):
+    with pytest.raises(Forbidden, match="staff added this one"):
+        delete_document(patient(), PATIENT_NUMBER, stored.id)
+    assert fakes.documents.items == {stored.id: stored}
+    assert fakes.objects.deleted == []
 
 
 @pytest.mark.parametrize(
@@ -65,8 +82,9 @@ def test_when_the_object_cannot_be_deleted_the_record_is_already_gone(fakes, sto
     assert fakes.documents.items == {}
 
 
-def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched(fakes, stub, monkeypatch):
-    # Given DynamoDB refuses the conditional delete (absent, or not this account's and patient's)
+def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched(fakes, stored, stub, monkeypatch):
+    # Given a document that reads as the caller's, and DynamoDB then refuses the conditional delete
+    # (deleted in the meantime)
     monkeypatch.setattr(documents_table, "delete_document", REAL_DELETE)
     stub("dynamodb").add_client_error(
         "delete_item",
@@ -86,7 +104,7 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched
     assert fakes.objects.deleted == []
 
 
-def test_a_throttled_delete_is_an_error_not_a_missing_document(fakes, stub, monkeypatch):
+def test_a_throttled_delete_is_an_error_not_a_missing_document(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "delete_document", REAL_DELETE)
     stub("dynamodb").add_client_error("delete_item", "ProvisionedThroughputExceededException")
     with pytest.raises(Exception, match="ProvisionedThroughputExceeded"):

@@ -88,10 +88,16 @@ def test_another_patients_list_is_not_found(fakes):
 
 def test_a_download_link_names_the_file_and_expires_with_the_setting(fakes, stored, settings_env):
     settings_env(DOWNLOAD_TTL_SECONDS=60)
-    url, expires_at = download_link(stored)
+    url, expires_at = download_link(patient(), stored)
     assert url.startswith("https://")
     assert fakes.objects.presigned_gets == [(stored.object_key, stored.original_file_name, stored.mime_type)]
     assert expires_at == NOW + timedelta(seconds=60)
+
+
+def test_a_download_link_outside_the_callers_reach_is_not_signed(fakes, stored):
+    with pytest.raises(NotFound):
+        download_link(patient(number=PATIENT_NUMBER + 1), stored)
+    assert fakes.objects.presigned_gets == []
 
 
 def fail_if_called(*args, **kwargs):

@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import documents_table
-from patient_docs.errors import InvalidField, NotFound
+from patient_docs.errors import Forbidden, InvalidField, NotFound
 from patient_docs.logic.update_document import update_document
 from patient_docs.schemas.patient_documents import UpdateDocumentRequest
 from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document, patient, staff
@@ -34,7 +34,9 @@ def test_fields_sent_change_and_the_rest_keep_their_values(fakes, stored):
     assert (updated.notes, updated.signature_status) == ("second visit", "COMPLETED")
     assert (updated.name, updated.document_category, updated.eligible_visit_count) == (stored.name, "INSURANCE", 3)
     assert updated.updated_at == NOW
-    assert fakes.documents.updates == [(1001, "12", None, {"notes": "second visit", "signature_status": "COMPLETED"})]
+    assert fakes.documents.updates == [
+        (1001, "12", PATIENT_NUMBER, {"notes": "second visit", "signature_status": "COMPLETED"})
+    ]
 
 
 def test_null_clears_a_field(fakes, stored):
@@ -69,12 +71,30 @@ def test_a_document_outside_the_callers_reach_is_not_found_whether_or_not_anythi
     assert fakes.documents.items[1001] == stored
 
 
-def test_a_patient_token_updates_only_within_its_own_patient(fakes, stored):
-    update({"notes": "from the app"}, patient())
+def test_a_patient_token_updates_a_document_it_added_within_its_own_patient(fakes):
+    fakes.documents.add(a_document(id=1002, author_role="patient"))
+    update({"notes": "from the app"}, patient(), document_id=1002)
     assert fakes.documents.updates[0][2] == PATIENT_NUMBER
 
 
-def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stub, monkeypatch):
+def test_a_patient_token_may_not_change_what_staff_added(fakes, stored):
+    with pytest.raises(Forbidden, match="staff added this one"):
+        update({"notes": "from the app"}, patient())
+    assert fakes.documents.updates == []
+
+
+@pytest.mark.parametrize("field", ["signature_status", "signed_by", "signed_at"])
+def test_a_patient_token_never_sets_a_signature_field_even_on_its_own_document(fakes, field):
+    # Given a document the patient added
+    fakes.documents.add(a_document(id=1002, author_role="patient"))
+    # When it sets a signature field (null included), Then it is refused naming the field, nothing written
+    with pytest.raises(Forbidden) as caught:
+        update({"notes": "x", field: None}, patient(), document_id=1002)
+    assert caught.value.field == field
+    assert fakes.documents.updates == []
+
+
+def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "update_document", REAL_UPDATE)
     stub("dynamodb").add_client_error(
         "update_item",
@@ -93,7 +113,7 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stub, mon
         update({"notes": "x"})
 
 
-def test_a_throttled_update_is_an_error_not_a_missing_document(fakes, stub, monkeypatch):
+def test_a_throttled_update_is_an_error_not_a_missing_document(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "update_document", REAL_UPDATE)
     stub("dynamodb").add_client_error("update_item", "ProvisionedThroughputExceededException")
     with pytest.raises(Exception, match="ProvisionedThroughputExceeded"):

@@ -8,6 +8,7 @@ import pytest
 
 from patient_docs.auth import caller_from_claims
 from patient_docs.errors import InvalidField, NotFound, PayloadTooLarge, Unauthenticated
+from patient_docs.permissions import Action, in_reach, patient_target, require
 from patient_docs.rules import content_types, ids, names, object_keys, timestamps, urls
 from patient_docs.rules.inline_files import decode_base64_file
 from tests.utils import b64, pdf_bytes, png_bytes
@@ -130,13 +131,13 @@ def test_inline_base64_bounds():
 def test_claims_are_read_in_one_place():
     # A staff token reaches every patient of its account only
     staff = caller_from_claims({"sub": "s", "account_id": "12", "role": "staff", "name": "Dr A", "user_id": "42"})
-    assert staff.is_staff and staff.user_id == 42 and staff.patient_id is None
-    assert staff.may_access_patient("12", 5) and not staff.may_access_patient("13", 5)
+    assert staff.role == "staff" and staff.user_id == 42 and staff.patient_id is None
+    assert in_reach(staff, patient_target("12", 5)) and not in_reach(staff, patient_target("13", 5))
     # A patient token reaches its own patient only
     patient = caller_from_claims({"sub": "p", "account_id": "12", "role": "patient", "patient_id": "5"})
-    assert patient.may_access_patient("12", 5) and not patient.may_access_patient("12", 6)
+    assert in_reach(patient, patient_target("12", 5)) and not in_reach(patient, patient_target("12", 6))
     with pytest.raises(NotFound):
-        patient.require_patient("12", 6)
+        require(patient, Action.LIST_DOCUMENTS, patient_target("12", 6))
     # Claims without a subject, account or known role, or a patient token without its patient: unauthenticated
     for claims in [
         None,

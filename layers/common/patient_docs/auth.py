@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from patient_docs.errors import NotFound, Unauthenticated
+from patient_docs.errors import Unauthenticated
 from patient_docs.settings import get_claim_names
 
 if TYPE_CHECKING:
@@ -21,40 +21,26 @@ if TYPE_CHECKING:
 
 CLAIM_SUBJECT = "sub"
 
-ROLE_STAFF = "staff"
-ROLE_PATIENT = "patient"
-ROLE_ADMIN = "admin"  # staff with the right to change account settings
+Role = Literal["staff", "admin", "patient"]
+ROLE_STAFF: Role = "staff"
+ROLE_PATIENT: Role = "patient"
+ROLE_ADMIN: Role = "admin"  # staff with the right to change account settings and read the audit trail
+ROLES: tuple[Role, ...] = (ROLE_STAFF, ROLE_ADMIN, ROLE_PATIENT)  # what each may do: patient_docs.permissions
 
 MAX_JSON_INT = 2**53 - 1
 
 
 class Caller(BaseModel):
+    """Who is calling. What they may do is decided by ``patient_docs.permissions`` alone."""
+
     model_config = ConfigDict(frozen=True)
 
     subject: str
     name: str
     account_id: str
-    role: Literal["staff", "patient", "admin"]
+    role: Role
     patient_id: int | None = None
     user_id: int
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in (ROLE_STAFF, ROLE_ADMIN)
-
-    def may_access_patient(self, account_id: str, patient_id: int) -> bool:
-        if account_id != self.account_id:
-            return False
-        return self.is_staff or self.patient_id == patient_id
-
-    def require_patient(self, account_id: str, patient_id: int) -> None:
-        """Outside the caller's reach is indistinguishable from absent."""
-        if not self.may_access_patient(account_id, patient_id):
-            raise NotFound("patient")
-
-    def require_staff(self) -> None:
-        if not self.is_staff:
-            raise NotFound("resource")
 
 
 def _as_int(value: Any) -> int | None:
@@ -78,7 +64,7 @@ def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
     subject = str(claims.get(CLAIM_SUBJECT) or "")
     account = str(claims.get(names.account) or "")
     role = str(claims.get(names.role) or "")
-    if not subject or not account or role not in (ROLE_STAFF, ROLE_PATIENT, ROLE_ADMIN):
+    if not subject or not account or role not in ROLES:
         raise Unauthenticated("the token lacks the claims this service needs")
     patient_id = _as_int(claims.get(names.patient))
     if role == ROLE_PATIENT and patient_id is None:

@@ -175,10 +175,14 @@ def record_notification(
 
 
 def cancel_file_request(file_request_id: str, account_id: str, at: datetime) -> FileRequest:
+    """Cancel a request that is open and unexpired (an expired one is past cancelling, as past resending)."""
     return _update(
         file_request_id,
         "SET #status = :cancelled, cancelled_at = :at, updated_at = :at",
-        f"attribute_exists(PK) AND account_id = :account AND #status IN ({_OPEN_LIST})",
+        (
+            f"attribute_exists(PK) AND account_id = :account AND #status IN ({_OPEN_LIST})"
+            " AND (attribute_not_exists(short_link_expires_at) OR short_link_expires_at > :at)"
+        ),
         {
             ":cancelled": {"S": "cancelled"},
             ":at": {"S": stored_time(at)},
@@ -192,7 +196,8 @@ def cancel_file_request(file_request_id: str, account_id: str, at: datetime) -> 
 def claim_resend(file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int) -> None:
     """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``.
 
-    One conditional write, so two concurrent resends cannot both pass the limit.
+    One conditional write, so two concurrent resends cannot both pass the limit. A failure carries
+    the record as the write found it (``RecordChanged.current``).
     """
     _update(
         file_request_id,
@@ -213,6 +218,7 @@ def claim_resend(file_request_id: str, account_id: str, now: datetime, not_since
             **_open_status_values(),
         },
         {"#status": "status"},
+        current_on_failure=True,
     )
 
 

@@ -28,6 +28,9 @@ _ANY = {
     500: "Internal error",
 }
 ERRORS = error_responses(ErrorResponse, _ANY)
+DELETE_ERRORS = error_responses(
+    ErrorResponse, {**_ANY, 403: "A patient token deleting a document staff added (patient_docs.permissions)"}
+)
 CREATE_ERRORS = error_responses(
     ErrorResponse, {**_ANY, 413: "File larger than the inline limit", 415: "Unsupported Content-Type"}
 )

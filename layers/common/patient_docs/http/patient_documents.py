@@ -28,5 +28,8 @@ _ANY = {
 }
 _BODY = {**_ANY, 415: "Unsupported Content-Type"}
 ERRORS = error_responses(DoorBErrorResponse, _ANY)
-WRITE_ERRORS = error_responses(DoorBErrorResponse, _BODY)
+WRITE_ERRORS = error_responses(
+    DoorBErrorResponse,
+    {**_BODY, 403: "A patient token setting a signature field, or changing a document staff added"},
+)
 UPLOAD_ERRORS = error_responses(DoorBErrorResponse, {**_BODY, 413: "File larger than allowed"})

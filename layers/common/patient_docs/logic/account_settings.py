@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from patient_docs.adapters import account_settings_table
-from patient_docs.auth import ROLE_ADMIN, Caller
-from patient_docs.errors import Forbidden
+from patient_docs.auth import Caller
 from patient_docs.models.account_settings import AccountSettings
+from patient_docs.permissions import Action, account_target, require
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import AccountSettingsBody
 from patient_docs.settings import get_settings
@@ -29,14 +29,12 @@ def with_defaults(account_id: str, stored: AccountSettings | None) -> AccountSet
 
 
 def read_account_settings(caller: Caller) -> AccountSettings:
-    caller.require_staff()
+    require(caller, Action.READ_SETTINGS, account_target(caller.account_id, "account settings"))
     return effective_account_settings(caller.account_id)
 
 
 def change_account_settings(caller: Caller, body: AccountSettingsBody) -> AccountSettings:
-    caller.require_staff()
-    if caller.role != ROLE_ADMIN:
-        raise Forbidden("only the admin role may change account settings")
+    require(caller, Action.CHANGE_SETTINGS, account_target(caller.account_id, "account settings"))
     settings = AccountSettings(
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,

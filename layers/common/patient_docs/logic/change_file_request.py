@@ -3,6 +3,10 @@
 Resend is limited to one notification a minute and 5 resends per request (RESEND_* in
 rules/file_requests.py), counted in one conditional write so concurrent resends cannot
 exceed them. Cancelling a cancelled request changes nothing and answers the request.
+A request that is no longer open (responded, or expired: its link has passed its time) is a
+409 naming its status for both: it can be neither cancelled nor resent.
+A resend reads the request and its patient before it counts anything: a refusal (the patient
+record missing, the request closed or rate-limited) leaves the count as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.logic.read_file_requests import find_file_request, present
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.observability import logger
+from patient_docs.permissions import Action, account_target, require
 from patient_docs.rules.file_requests import (
     OPEN_STATUSES,
     RESEND_MAX,
@@ -28,46 +33,60 @@ from patient_docs.schemas.file_requests import FileRequestOut
 
 
 def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
-    caller.require_staff()
+    # Before the write: its condition names the caller's account, so reach is checked there.
+    require(caller, Action.CHANGE_FILE_REQUEST, account_target(caller.account_id, "file request"))
     now = utc_now()
     try:
         file_requests_table.cancel_file_request(file_request_id, caller.account_id, now)
     except RecordChanged:
-        current = find_file_request(caller, file_request_id)
+        current = find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
         if current.status != "cancelled":
             status = effective_status(current.status, current.short_link_expires_at, now)
             raise Conflict(f"the request is {status} and can no longer be cancelled") from None
     else:
         logger.info("file request cancelled", extra={"file_request_id": file_request_id})
-    return present(find_file_request(caller, file_request_id), now)
+    return present(find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST), now)
 
 
-def _why_not_resent(current: FileRequest, now: datetime) -> Refused:
+def _why_not_resent(current: FileRequest, now: datetime) -> Refused | None:
+    """Why ``current`` cannot be resent now, or None if it can."""
     status = effective_status(current.status, current.short_link_expires_at, now)
     if status not in OPEN_STATUSES:
         return Conflict(f"the request is {status}; there is nothing to resend")
     if current.resend_count >= RESEND_MAX:
         return TooManyRequests(f"a request can be resent at most {RESEND_MAX} times")
-    wait = RESEND_MIN_INTERVAL
-    if current.last_notification_at is not None:
-        wait = current.last_notification_at + RESEND_MIN_INTERVAL - now
+    if current.last_notification_at is None or current.last_notification_at <= now - RESEND_MIN_INTERVAL:
+        return None
+    wait = current.last_notification_at + RESEND_MIN_INTERVAL - now
     seconds = max(1, int(wait.total_seconds()) + 1)
     return TooManyRequests(
         f"the patient was notified less than a minute ago; retry in {seconds} seconds", retry_after=seconds
     )
 
 
+def _rate_limited(current: FileRequest, now: datetime) -> Refused:
+    """Why a resend lost its conditional write although the request read as resendable: another won."""
+    return _why_not_resent(current, now) or TooManyRequests(
+        "the patient was notified less than a minute ago; retry in 60 seconds",
+        retry_after=int(RESEND_MIN_INTERVAL.total_seconds()),
+    )
+
+
 def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
-    caller.require_staff()
+    # Everything a resend needs is read before the resend is counted: a refusal uses nothing up.
+    request = find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
     now = utc_now()
-    try:
-        file_requests_table.claim_resend(file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX)
-    except RecordChanged:
-        raise _why_not_resent(find_file_request(caller, file_request_id), now) from None
-    request = find_file_request(caller, file_request_id)
+    refusal = _why_not_resent(request, now)
+    if refusal is not None:
+        raise refusal
     patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
     if patient is None:
         raise NotFound("patient")
+    try:
+        file_requests_table.claim_resend(file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX)
+    except RecordChanged as exc:
+        current = exc.current or find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
+        raise _rate_limited(current, now) from None
     settings = with_defaults(request.account_id, stored_settings)
     updated = notify_patient(request, patient, settings.sms_sender_id, now)
     logger.info("notification resent", extra={"file_request_id": request.id, "resend_count": updated.resend_count})

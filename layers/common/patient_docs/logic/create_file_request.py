@@ -27,12 +27,13 @@ from pydantic import BaseModel
 
 from patient_docs.adapters import file_requests_table, idempotency, patients_table
 from patient_docs.auth import Caller
-from patient_docs.errors import Conflict, InvalidField, NotFound, RecordTaken, UnprocessableRequest
+from patient_docs.errors import Conflict, InvalidField, RecordTaken, UnprocessableRequest
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.models.people import Patient, StaffUser
 from patient_docs.observability import logger
+from patient_docs.permissions import Action, account_target, require
 from patient_docs.rules.file_requests import link_expiry, new_short_link_id
 from patient_docs.rules.ids import new_patient_number
 from patient_docs.rules.timestamps import utc_now
@@ -157,10 +158,8 @@ def _create_once(*, command: CreateFileRequestCommand) -> FileRequest:
 
 
 def create_file_request(caller: Caller, body: CreateFileRequestBody, idempotency_key: str | None) -> FileRequest:
-    caller.require_staff()
     # Checked before anything is read or written, idempotency records included.
-    if body.account_id != caller.account_id:
-        raise NotFound("account")
+    require(caller, Action.CREATE_FILE_REQUEST, account_target(body.account_id, "account"))
     if body.staff_id is None and body.account_user_id is None:
         raise InvalidField("accountUserId", "is required when staffId is absent")
     if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):

@@ -7,6 +7,7 @@ from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, new_document_target, require
 from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise
 from patient_docs.rules.inline_files import decode_base64_file
 from patient_docs.rules.object_keys import new_document_key
@@ -16,7 +17,7 @@ from patient_docs.settings import get_settings
 
 
 def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentIn) -> Document:
-    caller.require_patient(caller.account_id, patient_id)
+    require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
     mime_type = normalise(doc.mime_type)
     if mime_type not in DOCUMENT_TYPES:
         raise InvalidField("doc.mime_type", f"must be one of {', '.join(DOCUMENT_TYPES)}")
@@ -45,6 +46,8 @@ def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentI
             created_at=now,
             updated_at=now,
             record_type=doc.record_type,
+            author_role=caller.role,
+            author_subject=caller.subject,
         ),
         uploaded_key=key,
     )

@@ -9,19 +9,24 @@ from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, document_target, patient_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
 
-def get_document(caller: Caller, document_id: int, patient_id: int | None = None) -> Document:
+def get_document(
+    caller: Caller, document_id: int, patient_id: int | None = None, action: Action = Action.READ_DOCUMENT
+) -> Document:
+    """The document, if the caller may ``action`` it (door A names its patient in the path too)."""
     if patient_id is not None:
-        caller.require_patient(caller.account_id, patient_id)
+        require(caller, Action.READ_DOCUMENT, patient_target(caller.account_id, patient_id))
     doc = documents_table.get_document(document_id)
-    if doc is None or not caller.may_access_patient(doc.account_id, doc.patient_id):
+    if doc is None or (patient_id is not None and doc.patient_id != patient_id):
         raise NotFound("document")
-    if patient_id is not None and doc.patient_id != patient_id:
-        raise NotFound("document")
+    require(caller, Action.READ_DOCUMENT, document_target(doc))
+    if action is not Action.READ_DOCUMENT:
+        require(caller, action, document_target(doc))
     return doc
 
 
@@ -29,7 +34,7 @@ def list_documents(
     caller: Caller, patient_id: int, limit: int, cursor: str | None = None
 ) -> tuple[list[Document], str | None]:
     """A page of the patient's documents, newest first, and the cursor of the next page (None: last)."""
-    caller.require_patient(caller.account_id, patient_id)
+    require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
     after = None
     if cursor is not None:
         # A cursor only ever moves within the list it came from.
@@ -42,6 +47,7 @@ def list_documents(
     return docs, encode_cursor(position) if position else None
 
 
-def download_link(doc: Document) -> tuple[str, datetime]:
+def download_link(caller: Caller, doc: Document) -> tuple[str, datetime]:
+    require(caller, Action.DOWNLOAD_DOCUMENT, document_target(doc))
     url = object_store.presign_download(doc.object_key, doc.original_file_name, doc.mime_type)
     return url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)

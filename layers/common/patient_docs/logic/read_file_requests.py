@@ -10,18 +10,20 @@ from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
 from patient_docs.models.file_requests import FileRequest
+from patient_docs.permissions import Action, account_target, file_request_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import FileOut, FileRequestOut, FileRequestPage
 from patient_docs.settings import get_settings
 
 
-def find_file_request(caller: Caller, file_request_id: str) -> FileRequest:
-    """The request if the caller's account owns it; anything else is indistinguishable from absent."""
-    caller.require_staff()
+def find_file_request(caller: Caller, file_request_id: str, action: Action = Action.READ_FILE_REQUEST) -> FileRequest:
+    """The request if the caller may ``action`` it; outside the caller's reach is indistinguishable from absent."""
+    require(caller, action, account_target(caller.account_id, "file request"))  # before any read
     request = file_requests_table.get_file_request(file_request_id)
-    if request is None or request.account_id != caller.account_id:
+    if request is None:
         raise NotFound("file request")
+    require(caller, action, file_request_target(request))
     return request
 
 
@@ -51,7 +53,7 @@ class FileRequestQuery:
 
 
 def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPage:
-    caller.require_staff()
+    require(caller, Action.LIST_FILE_REQUESTS, account_target(caller.account_id, "file request"))
     after = None
     if query.cursor is not None:
         # A cursor only ever moves within the caller's own account.

@@ -8,16 +8,18 @@ patient's requests to itself.
 from __future__ import annotations
 
 from patient_docs.adapters import notifications, patients_table
-from patient_docs.auth import ROLE_PATIENT, Caller
+from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound, NotificationFailed, RecordChanged, ServiceUnavailable
 from patient_docs.models.people import Patient
 from patient_docs.observability import logger
+from patient_docs.permissions import Action, require, self_target
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import RegisterDeviceBody
 
 
 def register_patient_device(caller: Caller, body: RegisterDeviceBody) -> Patient:
-    if caller.role != ROLE_PATIENT or caller.patient_id is None:
+    require(caller, Action.REGISTER_DEVICE, self_target(caller, "patient"))
+    if caller.patient_id is None:  # a patient token always names its patient (auth.py)
         raise NotFound("patient")
     # The number item holds all the patient's record but the device, which this replaces.
     patient = patients_table.get_patient_record_by_number(caller.account_id, caller.patient_id)

@@ -93,6 +93,7 @@ def _record(
             record_type="Patient Record",
             document_category="MEDICAL_HISTORY",
             file_request_id=request.id,
+            author_role="patient",  # sent through the patient page: the patient's own document
         )
         file = RequestFile(
             id=file_id,

@@ -13,6 +13,7 @@ from patient_docs.errors import InvalidField
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, new_document_target, require, signature_field
 from patient_docs.rules.content_types import DOCUMENT_TYPES, SNIFF_BYTES, matches, normalise
 from patient_docs.rules.object_keys import key_from_object_url, parse_document_key
 from patient_docs.rules.timestamps import utc_now
@@ -25,12 +26,13 @@ NOT_OURS = "must be a file_url returned by Upload File for this patient"
 
 def _object_key(caller: Caller, request: SaveDocumentRequest) -> str:
     settings = get_settings()
-    try:
-        url = check_public_https_url(request.document_url)
-    except ValueError as exc:
-        raise InvalidField("document_url", str(exc)) from exc
+    key = key_from_object_url(request.document_url.strip(), settings.bucket_name, settings.region)
+    if key is None:  # not this bucket's: say what is wrong with it when a rule for any URL does
+        try:
+            check_public_https_url(request.document_url)
+        except ValueError as exc:
+            raise InvalidField("document_url", str(exc)) from exc
     check_bucket(request.bucket_name)
-    key = key_from_object_url(url, settings.bucket_name, settings.region)
     parsed = parse_document_key(key) if key else None
     if parsed is None or parsed.account_id != caller.account_id or parsed.patient_id != request.patient_id:
         raise InvalidField("document_url", NOT_OURS)
@@ -38,7 +40,11 @@ def _object_key(caller: Caller, request: SaveDocumentRequest) -> str:
 
 
 def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
-    caller.require_patient(caller.account_id, request.patient_id)
+    target = new_document_target(caller, caller.account_id, request.patient_id)
+    require(caller, Action.CREATE_DOCUMENT, target)
+    signing = signature_field(request.model_fields_set)
+    if signing is not None:
+        require(caller, Action.SIGN_DOCUMENT, target, signing)
     key = _object_key(caller, request)
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:
@@ -67,6 +73,8 @@ def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
             uploaded_by_name=caller.name,
             created_at=now,
             updated_at=now,
+            author_role=caller.role,
+            author_subject=caller.subject,
             **fields,
         )
     )

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from patient_docs.adapters import documents_table
 from patient_docs.auth import Caller
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, patient_target, require
 
 SortBy = Literal["created_at", "updated_at", "name", "receipt_date", "document_type", "document_category", "id"]
 SIGNED_STATUS = "COMPLETED"
@@ -72,7 +73,7 @@ def _sort_key(doc: Document, sort_by: str) -> tuple[int, Any, int]:
 
 
 def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
-    caller.require_patient(caller.account_id, patient_id)
+    require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
     found = [d for d in documents_table.list_patient_documents(caller.account_id, patient_id) if _matches(d, query)]
     present = [d for d in found if getattr(d, query.sort_by) is not None]
     missing = [d for d in found if getattr(d, query.sort_by) is None]

@@ -7,6 +7,7 @@ from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
 from patient_docs.logic.read_documents import get_document
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, document_target, require, signature_field
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.patient_documents import UpdateDocumentRequest
 
@@ -19,5 +20,9 @@ def update_document(caller: Caller, document_id: int, request: UpdateDocumentReq
         changes["eligible_visit_count"] = 0
     if not changes:
         return get_document(caller, document_id)
-    patient_scope = None if caller.is_staff else caller.patient_id
-    return documents_table.update_document(document_id, caller.account_id, patient_scope, changes, utc_now())
+    # Read first: whether the caller may change it depends on who added it.
+    doc = get_document(caller, document_id, action=Action.UPDATE_DOCUMENT)
+    signing = signature_field(changes)
+    if signing is not None:
+        require(caller, Action.SIGN_DOCUMENT, document_target(doc), signing)
+    return documents_table.update_document(document_id, doc.account_id, doc.patient_id, changes, utc_now())

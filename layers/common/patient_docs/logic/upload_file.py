@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, PayloadTooLarge
+from patient_docs.permissions import Action, new_document_target, require
 from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise, sniff
+from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.inline_files import check_size
 from patient_docs.rules.object_keys import new_document_key, object_url
 from patient_docs.rules.timestamps import utc_now
@@ -51,7 +53,10 @@ def patient_from_file_path(file_path: str) -> int:
     match = _FILE_PATH.match(file_path.strip())
     if not match:
         raise InvalidField("file_path", "must be patients/{patient_id}/documents")
-    return int(match["patient"])
+    patient_id = int(match["patient"])
+    if not 1 <= patient_id <= MAX_ID:
+        raise InvalidField("file_path", f"the patient id must be between 1 and {MAX_ID}")
+    return patient_id
 
 
 def _document_type(content: bytes, declared: str | None) -> str:
@@ -71,7 +76,7 @@ def upload_unsigned(
 ) -> UploadedFile:
     check_bucket(bucket_name)
     patient_id = patient_from_file_path(file_path)
-    caller.require_patient(caller.account_id, patient_id)
+    require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
     settings = get_settings()
     check_size(content, "file", settings.inline_max_bytes)
     mime_type = _document_type(content, declared_type)
@@ -88,7 +93,7 @@ def upload_unsigned(
 def presign_upload(
     caller: Caller, patient_id: int, file_name: str, content_type: str, size_bytes: int
 ) -> PresignedUpload:
-    caller.require_patient(caller.account_id, patient_id)
+    require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
     settings = get_settings()
     mime_type = normalise(content_type)
     if mime_type not in DOCUMENT_TYPES:

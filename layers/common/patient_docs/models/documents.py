@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 DocumentSource = Literal["inline", "upload", "file_request"]
+AuthorRole = Literal["staff", "admin", "patient"]
 
 
 class Document(BaseModel):
@@ -41,3 +42,15 @@ class Document(BaseModel):
     signed_at: str | None = None
     # Door C: the file request this document answered, if any
     file_request_id: str | None = None
+    # Who added it (patient_docs.permissions): the caller's role and token subject; the patient page
+    # has no token, so a photo sent through it has the role "patient" and no subject.
+    author_role: AuthorRole | None = None
+    author_subject: str | None = None
+
+    @property
+    def author(self) -> AuthorRole:
+        """The role that added it. Records stored before authorship count as staff-authored,
+        except door C photos, which only the patient sends."""
+        if self.author_role is not None:
+            return self.author_role
+        return "patient" if self.source == "file_request" else "staff"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.names import (
@@ -68,10 +70,16 @@ ShortText = Annotated[str, Field(max_length=255)]
 Notes = Annotated[str, Field(max_length=5000)]
 
 
-def refuse_server_owned(data: Any, fields: tuple[str, ...]) -> Any:
-    """Server-owned fields in a request are refused, never silently overwritten."""
+def refuse_server_owned(data: Any, fields: Iterable[str]) -> Any:
+    """Server-owned fields in a request are refused, never silently overwritten.
+
+    The error is located at the field itself, so the 400 names it (``doc.id`` in door A).
+    """
     if isinstance(data, dict):
         for name in fields:
             if name in data:
-                raise ValueError(f"'{name}' is set by the server and must not be sent")
+                error = PydanticCustomError("server_owned", "is set by the server and must not be sent")
+                raise ValidationError.from_exception_data(
+                    "server-owned field", [InitErrorDetails(type=error, loc=(name,), input=None)]
+                )
     return data

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from patient_docs.models.account_settings import AccountSettings
@@ -27,7 +27,7 @@ from patient_docs.rules.names import check_display_text
 from patient_docs.rules.patients import check_date_of_birth
 from patient_docs.rules.phone_numbers import normalise_mobile
 from patient_docs.rules.timestamps import iso_with_offset
-from patient_docs.schemas.common import Day, JsonInt, Timestamp
+from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned
 
 MAX_PROMPT_LENGTH = 1000
 MAX_PERSON_NAME_LENGTH = 200
@@ -97,6 +97,11 @@ class CreateFileRequestBody(_CamelBody):
     patient_date_of_birth: DateOfBirth = Field(description="YYYY-MM-DD; the patient is asked for it")
     patient_first_name: OptionalPersonName = None
     patient_last_name: OptionalPersonName = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_server_fields(cls, data: Any) -> Any:
+        return refuse_server_owned(data, SERVER_OWNED)
 
 
 class FileOut(BaseModel):
@@ -192,6 +197,20 @@ class FileRequestOut(BaseModel):
             last_notification_at=_iso(request.last_notification_at),
             resend_count=request.resend_count,
         )
+
+
+# What the server sets on a request (every FileRequest field a create does not take), in the
+# response's spelling and in the request's camelCase: refused on create, never silently dropped.
+SERVER_OWNED = tuple(
+    sorted(
+        {
+            spelling
+            for name in FileRequestOut.model_fields
+            if name not in CreateFileRequestBody.model_fields
+            for spelling in (name, to_camel(name))
+        }
+    )
+)
 
 
 class FileRequestPage(BaseModel):
