@@ -85,6 +85,13 @@ class ServiceUnavailable(Refused):
     """A feature this deployment has not configured (e.g. app push)."""
 
 
+class AuditUnavailable(ServiceUnavailable):
+    """The access-audit event could not be stored, so the action was not done (the trail fails closed)."""
+
+    def __init__(self) -> None:
+        super().__init__("the access record could not be stored, so nothing was done; retry shortly")
+
+
 # ------------------------------------------------------------------ outcomes of storage and delivery calls
 
 

@@ -40,6 +40,9 @@ class Settings(BaseModel):
     file_access_hours: int = Field(default=720, ge=1)
     upload_session_minutes: int = Field(default=15, ge=1, le=120)
     event_bus_name: str = ""
+    # The access-audit trail: its own table (functions may only add to it) and how long events are kept.
+    audit_table_name: str = ""
+    audit_retention_days: int = Field(default=2190, ge=2190)
     # A custom S3 endpoint (the local server's embedded AWS): presigned URLs use path-style addressing
     # there; on AWS they name the bucket's regional virtual host.
     s3_endpoint_url: str = ""
@@ -72,6 +75,8 @@ ENVIRONMENT = {
     "file_access_hours": "FILE_ACCESS_HOURS",
     "upload_session_minutes": "UPLOAD_SESSION_MINUTES",
     "event_bus_name": "EVENT_BUS_NAME",
+    "audit_table_name": "AUDIT_TABLE_NAME",
+    "audit_retention_days": "AUDIT_RETENTION_DAYS",
 }
 CLAIM_ENVIRONMENT = {
     "account": "JWT_CLAIM_ACCOUNT",

@@ -24,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from patient_docs import request_context
 from patient_docs.errors import (
     Conflict,
     Forbidden,
@@ -173,6 +174,8 @@ class DocumentedResolver(APIGatewayHttpResolver):
         """Media types are case-insensitive (RFC 9110): Powertools compares ``Content-Type`` as written,
         so ``Application/JSON`` was a 415 and ``MULTIPART/form-data`` lost its boundary. It gets the
         header in one canonical spelling: type, subtype and parameter names in lower case."""
+        # Who asked, from where: the audit trail records it with every event of this request.
+        request_context.set_current(request_context.from_http_event(event))
         headers = event.get("headers")
         if isinstance(headers, Mapping):
             spelled = {name.lower(): name for name in headers}

@@ -1,0 +1,165 @@
+"""The access-audit trail's own table: events are only ever added.
+
+Layout (``chain`` / ``seq``; index ``ByAccount``: ``account_id`` / ``at``):
+  <account>#P#<patient> / 1, 2, ...   a patient's chain (rules/audit_chain.py)
+  <account>#S#<n>       / 1, 2, ...   an account chain, for events without a patient
+
+Appending reads the chain's tail (one Query, newest first, Limit 1) and adds the next event on
+condition that its ``seq`` is free; when another request took it first, it reads the tail again.
+Where a use case writes anyway, its writes and the event go in one TransactWriteItems, so one never
+lands without the other. The functions' roles allow ``PutItem`` and ``Query`` here and nothing
+else; an event is never updated or deleted (DynamoDB's TTL removes it after the retention period).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.adapters.table import Item, cancellation_reasons, encode
+from patient_docs.errors import AuditUnavailable
+from patient_docs.observability import logger
+from patient_docs.rules.audit_chain import GENESIS, event_hash, expiry
+from patient_docs.settings import get_settings
+
+ACCOUNT_INDEX = "ByAccount"
+_APPEND_ATTEMPTS = 10
+_BACKOFF_SECONDS = 0.01
+_RETRYABLE = ("ConditionalCheckFailed", "TransactionConflict")
+_deserializer = TypeDeserializer()
+
+
+def table_name() -> str:
+    return get_settings().audit_table_name
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+def decode(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored event's attributes as plain values (numbers as int)."""
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def tail(chain: str) -> dict[str, Any] | None:
+    """The newest event of ``chain`` (strongly consistent), or None for a new chain."""
+    response = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="chain = :chain",
+        ExpressionAttributeValues={":chain": {"S": chain}},
+        ScanIndexForward=False,
+        Limit=1,
+        ConsistentRead=True,
+    )
+    items = response.get("Items", [])
+    return decode(items[0]) if items else None
+
+
+def sealed(values: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``values`` placed after ``previous`` in their chain: seq, prev_hash, prev_at, ttl, hash."""
+    event = {name: value for name, value in values.items() if value is not None}
+    event["seq"] = int(previous["seq"]) + 1 if previous else 1
+    event["prev_hash"] = str(previous["hash"]) if previous else GENESIS
+    if previous:
+        event["prev_at"] = str(previous["at"])
+    event["ttl"] = expiry(datetime.fromisoformat(str(event["at"])), get_settings().audit_retention_days)
+    event["hash"] = event_hash(event)
+    return event
+
+
+def _put(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "TableName": table_name(),
+        "Item": encode(event),
+        "ConditionExpression": "attribute_not_exists(seq)",
+    }
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not a secret
+
+
+def append(values: Mapping[str, Any], writes: Sequence[Item] = ()) -> dict[str, Any]:
+    """Add the event ``values`` (``chain`` named) at its chain's tail, with ``writes`` in the same
+    transaction when there are any; the event as stored.
+
+    A write of the caller's whose condition fails cancels everything: its ``ClientError`` is raised
+    for the caller to read, as without the event. Anything else that keeps the event from being
+    stored raises ``AuditUnavailable``, and nothing was written.
+    """
+    chain = str(values["chain"])
+    for attempt in range(_APPEND_ATTEMPTS):
+        try:
+            event = sealed(values, tail(chain))
+            put = _put(event)
+            if writes:
+                dynamodb().transact_write_items(TransactItems=[*writes, {"Put": put}])  # type: ignore[list-item,typeddict-item]
+            else:
+                dynamodb().put_item(**put)
+            return event
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            reasons = cancellation_reasons(exc)
+            if any(reason == "ConditionalCheckFailed" for reason in reasons[: len(writes)]):
+                raise
+            retry = code in ("ConditionalCheckFailedException", "TransactionConflictException") or (
+                code == "TransactionCanceledException" and any(reason in _RETRYABLE for reason in reasons)
+            )
+            if not retry:
+                logger.error("audit event not stored", extra={"error_code": code, "audit_action": values["action"]})
+                raise AuditUnavailable() from exc
+        _backoff(attempt)
+    logger.error("audit chain busy", extra={"audit_action": values["action"]})
+    raise AuditUnavailable()
+
+
+def query_page(
+    request: dict[str, Any], limit: int, filtered: bool, max_queries: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` events of one Query (``request``: key condition, filters, start), and the
+    key to continue from (None: no more). Filtered reads take at most ``max_queries`` calls, then
+    hand back where they stopped, so one call's cost stays bounded whatever the filters."""
+    request = {"TableName": table_name(), **request, "Limit": 100 if filtered else limit + 1}
+    found: list[dict[str, Any]] = []
+    last_key: dict[str, Any] | None = None
+    for _ in range(max_queries):
+        response = dynamodb().query(**request)
+        found.extend(response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if len(found) > limit or not last_key:
+            break
+        request["ExclusiveStartKey"] = last_key
+    page = found[:limit]
+    if len(found) > limit or (len(found) == limit and last_key):
+        item = page[-1]
+        keys = ("chain", "seq", "account_id", "at") if request.get("IndexName") else ("chain", "seq")
+        return [decode(i) for i in page], {name: item[name] for name in keys}
+    return [decode(i) for i in page], last_key
+
+
+def chain_events(chain: str) -> list[dict[str, Any]]:
+    """Every event of one chain, oldest first."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "chain = :chain",
+        "ExpressionAttributeValues": {":chain": {"S": chain}},
+        "ConsistentRead": True,
+    }
+    events: list[dict[str, Any]] = []
+    while True:
+        response = dynamodb().query(**request)
+        events.extend(decode(item) for item in response.get("Items", []))
+        if not response.get("LastEvaluatedKey"):
+            return events
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
