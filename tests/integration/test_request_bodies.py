@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from local.template import Route, http_routes
-from tests.authz_fixtures import multipart
+from tests.integration.probe_helpers import multipart
 from tests.utils import STAFF_12, b64, call, pdf_bytes, png_bytes
 
 PATIENT = 1172416

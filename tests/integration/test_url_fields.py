@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.authz_fixtures import OWNER_PATIENT, save_document, upload_unsigned
+from tests.integration.probe_helpers import PATIENT, save_document, upload_unsigned
 from tests.utils import STAFF_12, call
 
 SPELLINGS = [
@@ -33,7 +33,7 @@ def test_thumbnail_url_refuses_every_address_spelling_on_save_and_update(api, aw
     for url in SPELLINGS:
         # When a save or an update names the thumbnail by an address or a private name
         body = {
-            "patient_id": OWNER_PATIENT,
+            "patient_id": PATIENT,
             "name": "Card",
             "document_url": uploaded["file_url"],
             "bucket_name": aws.bucket,
@@ -53,9 +53,9 @@ def test_thumbnail_url_refuses_every_address_spelling_on_save_and_update(api, aw
 def test_document_url_by_address_is_refused_naming_it(api, aws, url):
     # Given a URL that spells an address, with this bucket's name in its path
     body = {
-        "patient_id": OWNER_PATIENT,
+        "patient_id": PATIENT,
         "name": "Card",
-        "document_url": f"{url.rsplit('/', 1)[0]}/{aws.bucket}/accounts/12/patients/{OWNER_PATIENT}/documents/a.png",
+        "document_url": f"{url.rsplit('/', 1)[0]}/{aws.bucket}/accounts/12/patients/{PATIENT}/documents/a.png",
         "bucket_name": aws.bucket,
     }
     # When it is saved

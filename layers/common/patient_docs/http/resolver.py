@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -49,6 +50,12 @@ from patient_docs.schemas.errors import GatewayErrorResponse
 Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
 
 _LOCATION_PREFIXES = {"body", "query", "path", "header", "form", "file", "cookie"}
+# Pydantic names the member of a union a value failed in the location ("function-after[check_name(),
+# constrained-str]", "constrained-str", "str"): a schema's name, never a field's.
+_UNION_MEMBER = re.compile(
+    r"^(?:(?:function-(?:after|before|wrap|plain)|constrained-\w+|lax-\w+|json-or-python|is-instance|tagged-union)"
+    r"(?:\[.*\])?|str|int|float|bool|none|nullable|list\[.*\]|dict\[.*\])$"
+)
 _MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -58,7 +65,7 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     Pydantic errors also carry the offending input; it is never echoed or logged (PHI).
     """
     first: dict[str, Any] = errors[0] if errors else {}
-    location = [str(part) for part in first.get("loc", ()) if isinstance(part, str)]
+    location = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
     while location and location[0] in _LOCATION_PREFIXES:
         location = location[1:]
     field = ".".join(location) or "body"

@@ -10,11 +10,13 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.names import (
-    DISPLAY_TEXT_PATTERN,
     FILE_NAME_PATTERN,
+    FREE_TEXT_PATTERN,
     MAX_NAME_LENGTH,
-    check_display_text,
+    NAME_PATTERN,
     check_file_name,
+    check_free_text,
+    check_name,
 )
 from patient_docs.rules.timestamps import DATETIME_PATTERN, parse_door_b_datetime
 from patient_docs.rules.urls import PUBLIC_HTTPS_URL_PATTERN, check_public_https_url
@@ -26,11 +28,35 @@ FileName = Annotated[
     Field(max_length=1024, json_schema_extra={"pattern": FILE_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}),
     AfterValidator(check_file_name),
 ]
+# Every stored text people read follows rules/names.py: a single-line name, or free text (notes).
 DisplayName = Annotated[
     str,
-    Field(max_length=1024, json_schema_extra={"pattern": DISPLAY_TEXT_PATTERN, "maxLength": MAX_NAME_LENGTH}),
-    AfterValidator(check_display_text),
+    Field(max_length=1024, json_schema_extra={"pattern": NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+    AfterValidator(check_name),
 ]
+MAX_NOTES_LENGTH = 5000
+
+
+def _notes(value: str) -> str:
+    return check_free_text(value, MAX_NOTES_LENGTH)
+
+
+Notes = Annotated[
+    str,
+    Field(
+        max_length=4 * MAX_NOTES_LENGTH, json_schema_extra={"pattern": FREE_TEXT_PATTERN, "maxLength": MAX_NOTES_LENGTH}
+    ),
+    AfterValidator(_notes),
+]
+
+
+def _blank_as_none(value: Any) -> Any:
+    """An optional text sent as "" (or spaces) is no text: stored as absent, as null would be."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalDisplayName = Annotated[DisplayName | None, BeforeValidator(_blank_as_none)]
+OptionalNotes = Annotated[Notes | None, BeforeValidator(_blank_as_none)]
 
 
 def _whole_number(value: Any) -> Any:
@@ -66,8 +92,6 @@ NaiveUtcTimestamp = Annotated[
 ]
 # A calendar day, YYYY-MM-DD (RFC 3339 full-date).
 Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
-ShortText = Annotated[str, Field(max_length=255)]
-Notes = Annotated[str, Field(max_length=5000)]
 
 
 def refuse_server_owned(data: Any, fields: Iterable[str]) -> Any:

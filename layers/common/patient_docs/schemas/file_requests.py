@@ -23,7 +23,7 @@ from patient_docs.rules.file_requests import (
     effective_status,
     short_link_url,
 )
-from patient_docs.rules.names import check_display_text
+from patient_docs.rules.names import FREE_TEXT_PATTERN, NAME_PATTERN, check_free_text, check_name
 from patient_docs.rules.patients import check_date_of_birth
 from patient_docs.rules.phone_numbers import normalise_mobile
 from patient_docs.rules.timestamps import iso_with_offset
@@ -48,11 +48,11 @@ def _string_or_integer(value: Any) -> Any:
 
 
 def _prompt(value: str) -> str:
-    return check_display_text(value, MAX_PROMPT_LENGTH)
+    return check_free_text(value, MAX_PROMPT_LENGTH)
 
 
 def _person_name(value: str) -> str:
-    return check_display_text(value, MAX_PERSON_NAME_LENGTH)
+    return check_name(value, MAX_PERSON_NAME_LENGTH)
 
 
 def _optional_person_name(value: str | None) -> str | None:
@@ -67,8 +67,15 @@ ExternalId = Annotated[
     BeforeValidator(_string_or_integer, json_schema_input_type=str | int),
     Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"),
 ]
-Prompt = Annotated[str, Field(max_length=MAX_PROMPT_LENGTH), AfterValidator(_prompt)]
-PersonName = Annotated[str, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_person_name)]
+# The rules of every stored display text (rules/names.py): the prompt is free text, names are one line.
+Prompt = Annotated[
+    str, Field(max_length=MAX_PROMPT_LENGTH, json_schema_extra={"pattern": FREE_TEXT_PATTERN}), AfterValidator(_prompt)
+]
+PersonName = Annotated[
+    str,
+    Field(max_length=MAX_PERSON_NAME_LENGTH, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(_person_name),
+]
 OptionalPersonName = Annotated[
     str | None, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
 ]

@@ -16,10 +16,10 @@ from patient_docs.schemas.common import (
     FileName,
     JsonInt,
     NaiveUtcTimestamp,
-    Notes,
+    OptionalDisplayName,
+    OptionalNotes,
     PatientNumber,
     PublicHttpsUrl,
-    ShortText,
     refuse_server_owned,
 )
 
@@ -82,16 +82,16 @@ class PresignedUploadOut(BaseModel):
 
 
 class _DocumentFields(BaseModel):
-    document_type: ShortText | None = None
+    document_type: OptionalDisplayName = None
     document_category: DocumentCategory | None = None
     thumbnail_url: PublicHttpsUrl | None = None
-    spry_case_id: ShortText | None = None
+    spry_case_id: OptionalDisplayName = None
     eligible_visit_count: JsonInt | None = Field(default=None, ge=0, le=100000)
-    notes: Notes | None = None
+    notes: OptionalNotes = None
     document_expiration_date: DoorBDatetime | None = None
     receipt_date: DoorBDatetime | None = None
     signature_status: SignatureStatus | None = None
-    signed_by: ShortText | None = None
+    signed_by: OptionalDisplayName = None
     signed_at: DoorBDatetime | None = None
 
 
