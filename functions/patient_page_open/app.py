@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.adapters.object_store import upload_origin
-from patient_docs.errors import Gone, Locked, NotFound
+from patient_docs.errors import AuditUnavailable, Gone, Locked, NotFound
 from patient_docs.http import patient_page
 from patient_docs.logic.patient_page import LOCKED_MESSAGE, open_page
 from patient_docs.observability import CORRELATION_HTTP, logger
@@ -27,11 +27,19 @@ def _html_page(description: str) -> OpenAPIResponse:
     summary="The page a patient opens from the SMS link",
     tags=["Patient page"],
     responses={
-        200: _html_page("The page: who asks, the prompt, the date-of-birth form"),
+        200: _html_page("The page: who asks (staff member and practice) and the date-of-birth form"),
         **patient_page.PAGE_ERRORS,
         404: _html_page("Unknown link: a friendly page"),
         410: _html_page("Expired or cancelled link: a friendly page"),
         423: _html_page("Locked after too many wrong dates of birth: a friendly page"),
+        # The opening could not be recorded in the audit trail (a friendly page), or API Gateway's own 503.
+        503: {
+            "description": "The opening could not be recorded in the audit trail: a friendly page",
+            "content": {
+                **_html_page("")["content"],  # type: ignore[typeddict-item]
+                **patient_page.PAGE_ERRORS[503]["content"],
+            },
+        },
     },
 )
 def show_page(short_link_id: str) -> Response[str]:
@@ -45,8 +53,12 @@ def show_page(short_link_id: str) -> Response[str]:
         return patient_page.html(410, message_page("This link no longer works", exc.message), policy)
     except Locked:
         return patient_page.html(423, message_page("This link is locked", LOCKED_MESSAGE), policy)
+    except AuditUnavailable:
+        # The opening could not be recorded: nothing is shown until it can be.
+        page = message_page("Please try again", "We could not open this page just now. Please try again in a minute.")
+        return patient_page.html(503, page, policy)
     page = request_page(
-        view.short_link_id, view.staff_name, view.prompt, view.max_files, view.max_bytes, view.accepted_types
+        view.short_link_id, view.staff_name, view.practice, view.max_files, view.max_bytes, view.accepted_types
     )
     return patient_page.html(200, page, content_security_policy(upload_origin()))
 

@@ -33,6 +33,8 @@ def verify(short_link_id: str, body: VerifyBody) -> Response[Any]:
             max_files=session.max_files,
             max_bytes=session.max_bytes,
             accepted_types=session.accepted_types,
+            staff_name=session.staff_name,
+            prompt=session.prompt,
         )
     )
 

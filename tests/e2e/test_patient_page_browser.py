@@ -70,17 +70,21 @@ def test_a_patient_answers_from_the_sms_link_and_staff_see_the_photos(server, tm
         page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page.goto(link)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Dr Rachel Williams")
-        expect(page.locator(".prompt")).to_contain_text("rash on the back of your right hand")
+        # Before the date of birth: who asks, and nothing of what they ask for
+        expect(page.locator(".from")).to_contain_text("Dr Rachel Williams at")
+        assert "rash" not in page.content()
+        expect(page.locator("#prompt")).to_be_hidden()
 
         # When they get the date of birth wrong once
         page.get_by_label("Your date of birth").fill("1980-06-18")
         page.get_by_role("button", name="Continue").click()
         expect(page.locator("#verify-error")).to_contain_text("4 tries left")
 
-        # And then right
+        # And then right: the prompt comes with the upload session
         page.get_by_label("Your date of birth").fill("1980-06-17")
         page.get_by_role("button", name="Continue").click()
         expect(page.get_by_role("heading", name="Add your photos")).to_be_visible()
+        expect(page.locator("#prompt")).to_contain_text("rash on the back of your right hand")
 
         # And send two photos
         page.set_input_files("#gallery", [str(jpeg), str(png)])

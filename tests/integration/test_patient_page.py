@@ -35,16 +35,16 @@ def test_open_link_serves_a_safe_page_without_the_patients_identity(api, aws):
     # When the patient opens its link
     reply = call(api, "GET", f"/r/{created['short_link_id']}")
     assert reply.status == 200
-    # Then a page with strict headers, who is asking, nothing that identifies the patient, a camera
-    # picker and no external assets
+    # Then a page with strict headers, who is asking, nothing that identifies the patient, nothing of
+    # what is asked for (the prompt waits for the date of birth), a camera picker and no external assets
     assert reply.headers["content-type"].startswith("text/html")
     assert reply.headers["referrer-policy"] == "no-referrer"
     assert reply.headers["cache-control"] == "no-store"
     csp = reply.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "script-src 'sha256-" in csp
     page = reply.body.decode()
-    assert "Dr Rachel Williams" in page and "rash on the back of your right hand" in page
-    for secret in ("John", "Smith", DOB, "1980", "+447777123456", "7777123456"):
+    assert "Dr Rachel Williams" in page and "PatientDocs" in page  # the staff member and the SMS's sender
+    for secret in ("John", "Smith", DOB, "1980", "+447777123456", "7777123456", "rash", "right hand"):
         assert secret not in page
     assert 'capture="environment"' in page and 'accept="image/' in page
     assert "https://" not in page.split("<main", 1)[0]  # no CDN, fonts or external assets

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from patient_docs.adapters import (
     account_settings_table,
+    audit_log,
     documents_table,
     events,
     file_requests_table,
@@ -28,6 +29,7 @@ from patient_docs.adapters import (
     patients_table,
 )
 from patient_docs.adapters.object_store import StoredObject
+from patient_docs.adapters.patient_page_table import StoredSession
 from patient_docs.auth import Caller
 from patient_docs.errors import DocumentIdTaken, NotFound, NotificationFailed, RecordChanged, RecordTaken
 from patient_docs.models.account_settings import AccountSettings
@@ -426,6 +428,8 @@ class FakeFileRequests:
     verified: list[str] = field(default_factory=list)
     wrong_answers: int = 0
     listed: list[dict[str, Any]] = field(default_factory=list)
+    # Audit events stored with the writes above (the same list as Fakes.audit).
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, request: FileRequest) -> FileRequest:
         self.requests[request.id] = request
@@ -546,19 +550,38 @@ class FakeFileRequests:
             return self._set(file_request_id, status="opened", opened_at=current.opened_at or at, updated_at=at)
         return current
 
-    def record_wrong_answer(self, file_request_id: str, max_wrong: int, at: datetime) -> int:
-        current = self.requests[file_request_id]
-        if current.failed_verifications >= max_wrong:
-            raise RecordChanged("file request")
+    def confirm_answer(
+        self,
+        request: FileRequest,
+        token_hash: str,
+        session_expires_at: datetime,
+        at: datetime,
+        max_wrong: int,
+        event: dict[str, Any],
+    ) -> None:
+        current = self.requests[request.id]
+        same_state = current.status == request.status or (
+            current.status in OPEN_STATUSES and request.status in OPEN_STATUSES
+        )
+        if not same_state or not _usable(current, at, max_wrong):
+            raise RecordChanged("file request", current.model_copy(update={"files": []}))
+        self.verified.append(request.id)
+        if current.status in OPEN_STATUSES:
+            self._set(request.id, status="verified", verified_at=current.verified_at or at)
+        self.sessions[token_hash] = (request.id, session_expires_at)
+        self.audit.append(dict(event))
+
+    def count_wrong_answer(self, request: FileRequest, at: datetime, event: dict[str, Any]) -> int:
+        current = self.requests[request.id]
+        if current.failed_verifications != request.failed_verifications:
+            raise RecordChanged("file request", current.model_copy(update={"files": []}))
         self.wrong_answers += 1
-        return self._set(file_request_id, failed_verifications=current.failed_verifications + 1).failed_verifications
+        self.audit.append(dict(event))
+        return self._set(request.id, failed_verifications=current.failed_verifications + 1).failed_verifications
 
-    def mark_verified(self, file_request_id: str, at: datetime) -> None:
-        self.verified.append(file_request_id)
-        if self.requests[file_request_id].status in OPEN_STATUSES:
-            self._set(file_request_id, status="verified", verified_at=at)
-
-    def reserve_upload_slot(self, file_request_id: str, max_files: int, at: datetime, max_wrong: int) -> FileRequest:
+    def reserve_upload_slot(
+        self, file_request_id: str, max_files: int, at: datetime, max_wrong: int, event: dict[str, Any]
+    ) -> None:
         current = self.requests[file_request_id]
         if (
             current.status not in (*OPEN_STATUSES, "responded")
@@ -566,7 +589,8 @@ class FakeFileRequests:
             or current.upload_slots >= max_files
         ):
             raise RecordChanged("file request", current.model_copy(update={"files": []}))
-        return self._set(file_request_id, upload_slots=current.upload_slots + 1, updated_at=at)
+        self._set(file_request_id, upload_slots=current.upload_slots + 1, updated_at=at)
+        self.audit.append(dict(event))
 
     def record_answer(self, file: RequestFile, document_item: dict[str, Any]) -> str:
         outcome = self.answer_outcomes.pop(0) if self.answer_outcomes else "recorded"
@@ -584,13 +608,15 @@ class FakeFileRequests:
     def get_link(self, short_link_id: str) -> str | None:
         return self.links.get(short_link_id)
 
-    def put_upload_session(self, token_hash: str, file_request_id: str, expires_at: datetime) -> None:
-        self.sessions[token_hash] = (file_request_id, expires_at)
-
     def get_link_and_session(
         self, short_link_id: str, token_hash: str | None
-    ) -> tuple[str | None, tuple[str, datetime] | None]:
-        return self.links.get(short_link_id), self.sessions.get(token_hash) if token_hash else None
+    ) -> tuple[str | None, StoredSession | None]:
+        session = self.sessions.get(token_hash) if token_hash else None
+        if session is None:
+            return self.links.get(short_link_id), None
+        request = self.requests.get(session[0])
+        account, number = (request.account_id, request.patient_number) if request else (None, None)
+        return self.links.get(short_link_id), StoredSession(session[0], session[1], account, number)
 
 
 @dataclass
@@ -601,6 +627,7 @@ class Fakes:
     objects: FakeObjectStore = field(default_factory=FakeObjectStore)
     notifications: FakeNotifications = field(default_factory=FakeNotifications)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def install(cls, monkeypatch: pytest.MonkeyPatch) -> Fakes:
@@ -642,21 +669,34 @@ class Fakes:
                     "claim_resend",
                     "list_file_requests",
                     "open_request",
-                    "record_wrong_answer",
-                    "mark_verified",
+                    "confirm_answer",
+                    "count_wrong_answer",
                     "reserve_upload_slot",
                     "record_answer",
                     "mark_responded",
                 ],
             ),
-            patient_page_table: (fakes.requests, ["get_link", "put_upload_session", "get_link_and_session"]),
+            patient_page_table: (fakes.requests, ["get_link", "get_link_and_session"]),
         }
         for module, (fake, names) in replaced.items():
             for name in names:
                 assert hasattr(module, name), f"{module.__name__} has no {name}: the fake is out of date"
                 monkeypatch.setattr(module, name, getattr(fake, name))
         monkeypatch.setattr(events, "publish", lambda detail_type, detail: fakes.events.append((detail_type, detail)))
+        fakes.requests.audit = fakes.audit
+        monkeypatch.setattr(audit_log, "append", fakes.append_audit_event)
         return fakes
+
+    def append_audit_event(self, values: Any, writes: Any = ()) -> dict[str, Any]:
+        """The audit trail: events stored on their own (adapters' fakes add those written with a write)."""
+        assert not writes, "a write's event goes through the adapter's own write (faked above)"
+        stored = {**values, "seq": len([e for e in self.audit if e["chain"] == values["chain"]]) + 1}
+        self.audit.append(stored)
+        return stored
+
+    def audit_actions(self) -> list[str]:
+        """The actions of the audit events stored so far, in order."""
+        return [event["action"] for event in self.audit]
 
     def writes(self) -> dict[str, int]:
         """How many records, objects and messages were written or sent (a refusal leaves all zero)."""

@@ -142,6 +142,7 @@ def test_the_right_date_of_birth_opens_an_upload_session_bound_to_the_request(fa
     assert fakes.requests.sessions == {session_hash(session.token): (request.id, NOW + timedelta(minutes=20))}
     assert session.token not in str(fakes.requests.sessions)
     assert session.expires_at == NOW + timedelta(minutes=20)
+    assert session.prompt == request.prompt  # what is asked for comes with the session
     assert fakes.requests.requests[request.id].status == "verified"
     assert fakes.requests.wrong_answers == 0
 
@@ -169,17 +170,66 @@ def test_the_fifth_wrong_answer_locks_the_link_and_the_right_one_no_longer_helps
 
 
 def test_a_wrong_answer_racing_the_lock_is_locked_not_counted_again(fakes, request_for, monkeypatch):
-    # Given another wrong answer locked the link between this one's read and its write
-    request_for(failed_verifications=MAX_WRONG_ANSWERS - 1)
+    # Given another wrong answer locks the link between this one's read and its write
+    request = request_for(failed_verifications=MAX_WRONG_ANSWERS - 2)
+    real = fakes.requests.count_wrong_answer
 
-    def locked_meanwhile(file_request_id, max_wrong, at):
-        from patient_docs.errors import RecordChanged
+    def locked_meanwhile(read, at, event):
+        fakes.requests._set(read.id, failed_verifications=MAX_WRONG_ANSWERS)
+        monkeypatch.setattr(file_requests_table, "count_wrong_answer", real)
+        return real(read, at, event)
 
-        raise RecordChanged("file request")
-
-    monkeypatch.setattr(file_requests_table, "record_wrong_answer", locked_meanwhile)
+    monkeypatch.setattr(file_requests_table, "count_wrong_answer", locked_meanwhile)
+    # When this wrong answer is written
     with pytest.raises(Locked):
         verify_patient(LINK, "1980-06-18", NOW)
+    # Then it was not counted past the lock, and the trail says it came to a locked link
+    assert fakes.requests.requests[request.id].failed_verifications == MAX_WRONG_ANSWERS
+    assert [(e["action"], e["outcome"]) for e in fakes.audit] == [("patient_page.verify_failed", "denied")]
+
+
+def test_a_right_answer_racing_the_lock_gets_no_session(fakes, request_for, monkeypatch):
+    # Given the fifth wrong answer locks the link between a right answer's read and its write
+    request = request_for(failed_verifications=MAX_WRONG_ANSWERS - 1)
+    real = fakes.requests.confirm_answer
+
+    def locked_meanwhile(read, *args):
+        fakes.requests._set(read.id, failed_verifications=MAX_WRONG_ANSWERS)
+        return real(read, *args)
+
+    monkeypatch.setattr(file_requests_table, "confirm_answer", locked_meanwhile)
+    # When the right answer is written
+    with pytest.raises(Locked):
+        verify_patient(LINK, DATE_OF_BIRTH, NOW)
+    # Then no session exists and the request was not verified
+    assert fakes.requests.sessions == {}
+    assert fakes.requests.requests[request.id].status != "verified"
+
+
+def test_each_answer_records_its_outcome_in_the_audit_trail(fakes, request_for):
+    # Given a request with three wrong answers so far
+    request = request_for(failed_verifications=MAX_WRONG_ANSWERS - 3)
+    # When the patient answers wrong, right, then wrong twice more
+    with pytest.raises(WrongAnswer):
+        verify_patient(LINK, "1980-06-18", NOW)
+    verify_patient(LINK, DATE_OF_BIRTH, NOW)
+    with pytest.raises(WrongAnswer):
+        verify_patient(LINK, "1980-06-19", NOW)
+    with pytest.raises(Locked):
+        verify_patient(LINK, "1980-06-20", NOW)
+    with pytest.raises(Locked):
+        verify_patient(LINK, DATE_OF_BIRTH, NOW)
+    # Then each answer is one event, in order, on the patient's chain, naming the link by its request
+    assert [(e["action"], e["outcome"]) for e in fakes.audit] == [
+        ("patient_page.verify_failed", "failure"),
+        ("patient_page.verified", "success"),
+        ("patient_page.verify_failed", "failure"),
+        ("patient_page.locked", "failure"),
+        ("patient_page.verify_failed", "denied"),
+    ]
+    assert {e["chain"] for e in fakes.audit} == {f"{request.account_id}#P#{request.patient_number}"}
+    assert {(e["actor_role"], e["actor_link"]) for e in fakes.audit} == {("link", request.id)}
+    assert LINK not in str(fakes.audit)
 
 
 @pytest.mark.parametrize("answer", ["17/06/1980", "1980-02-30", "", "1980-6-17"])

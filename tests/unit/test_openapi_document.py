@@ -78,9 +78,9 @@ HANDLER_STATUSES = {
     "POST /v1/patient-devices": {400, 401, 404, 415, 500, 503},
     "GET /v1/account-settings": {400, 401, 404, 500},
     "PUT /v1/account-settings": {400, 401, 403, 404, 415, 500},
-    "GET /r/{short_link_id}": {400, 404, 410, 423, 500},
-    "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500},
-    "POST /r/{short_link_id}/uploads": {400, 404, 409, 410, 413, 415, 423, 500},
+    "GET /r/{short_link_id}": {400, 404, 410, 423, 500, 503},
+    "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500, 503},
+    "POST /r/{short_link_id}/uploads": {400, 404, 409, 410, 413, 415, 423, 500, 503},
 }
 
 

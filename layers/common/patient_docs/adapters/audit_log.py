@@ -30,6 +30,8 @@ from patient_docs.observability import logger
 from patient_docs.rules.audit_chain import GENESIS, event_hash, expiry
 from patient_docs.settings import get_settings
 
+# An event to store, as flat attributes (logic/audit_trail.py builds it): its chain named, its place not yet.
+EventValues = Mapping[str, Any]
 ACCOUNT_INDEX = "ByAccount"
 _APPEND_ATTEMPTS = 10
 _BACKOFF_SECONDS = 0.01
@@ -90,7 +92,7 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
-def append(values: Mapping[str, Any], writes: Sequence[Item] = ()) -> dict[str, Any]:
+def append(values: EventValues, writes: Sequence[Item] = ()) -> dict[str, Any]:
     """Add the event ``values`` (``chain`` named) at its chain's tail, with ``writes`` in the same
     transaction when there are any; the event as stored.
 

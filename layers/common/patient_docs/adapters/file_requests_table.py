@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from patient_docs.adapters import patient_page_table, patients_table
+from patient_docs.adapters import audit_log, patient_page_table, patients_table
+from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import (
     INDEX_POSITION,
@@ -318,35 +319,93 @@ def open_request(file_request_id: str, at: datetime, max_wrong: int) -> FileRequ
         return exc.current
 
 
-def record_wrong_answer(file_request_id: str, max_wrong: int, at: datetime) -> int:
-    """Count one wrong date of birth; the count after it. RecordChanged when already locked."""
-    updated = _update(
-        file_request_id,
-        "SET failed_verifications = if_not_exists(failed_verifications, :zero) + :one, updated_at = :at",
-        "attribute_exists(PK) AND (attribute_not_exists(failed_verifications) OR failed_verifications < :max)",
-        {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": str(max_wrong)}, ":at": {"S": stored_time(at)}},
+def _update_write(
+    file_request_id: str, expression: str, condition: str, values: dict[str, Any], names: dict[str, str] | None = None
+) -> Item:
+    """A transaction's conditional update of a request; a failed condition hands back the record."""
+    update: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": typed_key(_request_key(file_request_id)),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if names:
+        update["ExpressionAttributeNames"] = names
+    return {"Update": update}
+
+
+def _with_event(writes: list[Item], event: EventValues) -> None:
+    """``writes`` (a request's update first) and the audit event in one transaction, all or nothing.
+
+    RecordChanged, carrying the request as the write found it, when the update's condition fails.
+    """
+    try:
+        audit_log.append(event, writes)
+    except ClientError as exc:
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+            reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
+            item = reasons[0].get("Item") if reasons else None
+            raise RecordChanged("file request", FileRequest.model_validate(decode(item)) if item else None) from exc
+        raise
+
+
+def confirm_answer(
+    request: FileRequest,
+    token_hash: str,
+    session_expires_at: datetime,
+    at: datetime,
+    max_wrong: int,
+    event: EventValues,
+) -> None:
+    """A right date of birth: the request verified, the upload session and the audit event, in one
+    transaction that holds only while the link is usable (unexpired, open, and under ``max_wrong``
+    wrong answers). So once a fifth wrong answer has locked the link, no session can be written.
+
+    RecordChanged (with the request as it is) when the link changed since ``request`` was read.
+    """
+    values: dict[str, Any] = {":now": {"S": stored_time(at)}, ":max_wrong": {"N": str(max_wrong)}}
+    if request.status in OPEN_STATUSES:
+        expression = "SET #status = :verified, verified_at = if_not_exists(verified_at, :now), updated_at = :now"
+        condition = f"#status IN ({_OPEN_LIST}) AND {_USABLE}"
+        values.update({":verified": {"S": "verified"}, **_open_status_values()})
+    else:  # answered already: more photos may follow, the status stays
+        expression = "SET updated_at = :now"
+        condition = f"#status = :current AND {_USABLE}"
+        values[":current"] = {"S": request.status}
+    session = patient_page_table.session_item(
+        token_hash, request.id, session_expires_at, request.account_id, request.patient_number
     )
-    return updated.failed_verifications
+    update = _update_write(request.id, expression, condition, values, {"#status": "status"})
+    _with_event([update, put_new(session)], event)
 
 
-def mark_verified(file_request_id: str, at: datetime) -> None:
-    # Already answered: nothing to move, and the session still lets the patient add photos.
-    with contextlib.suppress(RecordChanged):
-        _update(
-            file_request_id,
-            "SET #status = :verified, verified_at = if_not_exists(verified_at, :at), updated_at = :at",
-            f"#status IN ({_OPEN_LIST})",
-            {":verified": {"S": "verified"}, ":at": {"S": stored_time(at)}, **_open_status_values()},
-            {"#status": "status"},
-        )
+def count_wrong_answer(request: FileRequest, at: datetime, event: EventValues) -> int:
+    """A wrong date of birth: the count after it, decided with the audit event in one transaction
+    on condition that the count is still the one ``request`` was read with, so the event's action
+    (wrong, or the answer that locks) is exact. RecordChanged when another answer came first.
+    """
+    expected = request.failed_verifications
+    condition = "failed_verifications = :expected"
+    if expected == 0:
+        condition = f"(attribute_not_exists(failed_verifications) OR {condition})"
+    update = _update_write(
+        request.id,
+        "SET failed_verifications = :next, updated_at = :now",
+        f"attribute_exists(PK) AND {condition}",
+        {":expected": {"N": str(expected)}, ":next": {"N": str(expected + 1)}, ":now": {"S": stored_time(at)}},
+    )
+    _with_event([update], event)
+    return expected + 1
 
 
-def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_wrong: int) -> FileRequest:
-    """Count one presigned upload against an open request's limit; the request after it.
+def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_wrong: int, event: EventValues) -> None:
+    """Count one presigned upload against an open request's limit, with its audit event.
 
     RecordChanged (carrying the record as it is) when the request is no longer open or the limit is reached.
     """
-    return _update(
+    update = _update_write(
         file_request_id,
         "SET upload_slots = if_not_exists(upload_slots, :zero) + :one, updated_at = :now",
         (
@@ -363,8 +422,8 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_
             **_open_status_values(),
         },
         {"#status": "status"},
-        current_on_failure=True,
     )
+    _with_event([update], event)
 
 
 AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]

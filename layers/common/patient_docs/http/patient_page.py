@@ -45,6 +45,7 @@ _LINK = {
     415: "Unsupported Content-Type",
     423: "Locked after too many wrong dates of birth",
     500: "Internal error",
+    503: "The access record could not be stored, so nothing was done (retry)",
 }
 PAGE_ERRORS = error_responses(
     ErrorResponse, {400: "A JSON body that is not an object", 500: "Internal error"}, public=True

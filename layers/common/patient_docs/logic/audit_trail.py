@@ -1,21 +1,23 @@
 """Recording who did what to patient data: the one way a use case adds an access-audit event.
 
-``record`` stores the event before the use case answers, and fails closed: when the event cannot be
-stored, ``AuditUnavailable`` (503) is raised and nothing that needed it (a download URL, a write)
-happens. A use case that writes anyway passes its writes, which go in the same transaction.
+``record`` stores an event on its own before the use case answers, and fails closed: when the event
+cannot be stored, ``AuditUnavailable`` (503) is raised and nothing that needed it (a download URL)
+is handed out. A use case that writes anyway builds the event with ``pending`` and passes it to the
+adapter's write, which puts both in one transaction: one never lands without the other.
 docs/audit.md lists the actions and what an event holds.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from patient_docs import request_context
 from patient_docs.adapters import audit_log
-from patient_docs.adapters.table import Item, stored_time
+from patient_docs.adapters.audit_log import EventValues
+from patient_docs.adapters.table import stored_time
 from patient_docs.auth import ROLE_PATIENT, Caller
 from patient_docs.models.audit import Actor, AuditAction, AuditEvent, Outcome, Target
 from patient_docs.rules.audit_chain import chain_for
@@ -68,24 +70,21 @@ def _values(action: AuditAction, actor: Actor, target: Target, outcome: Outcome,
     }
 
 
+def pending(
+    action: AuditAction, actor: Actor, target: Target, outcome: Outcome = "success", at: datetime | None = None
+) -> EventValues:
+    """The event to store with a write of the use case's (an adapter adds it to the write's transaction)."""
+    return _values(action, actor, target, outcome, at or utc_now())
+
+
 def record(
-    action: AuditAction,
-    actor: Actor,
-    target: Target,
-    outcome: Outcome = "success",
-    writes: Sequence[Item] = (),
-    at: datetime | None = None,
+    action: AuditAction, actor: Actor, target: Target, outcome: Outcome = "success", at: datetime | None = None
 ) -> AuditEvent:
-    """Store the event (with ``writes``, all or nothing); raise ``AuditUnavailable`` when it cannot be.
-
-    A write of ``writes`` whose condition fails raises its ``ClientError`` (a cancelled transaction),
-    as it would alone: nothing was stored, the event neither.
-    """
-    stored = audit_log.append(_values(action, actor, target, outcome, at or utc_now()), writes)
-    return event_of(stored)
+    """Store the event on its own, before the use case answers; ``AuditUnavailable`` when it cannot be."""
+    return event_of(audit_log.append(pending(action, actor, target, outcome, at)))
 
 
-def event_of(values: dict[str, Any]) -> AuditEvent:
+def event_of(values: Mapping[str, Any]) -> AuditEvent:
     """An event as stored (flat attributes) as the model."""
     return AuditEvent(
         id=values["id"],

@@ -42,6 +42,9 @@ class FileRequest(BaseModel):
     created_at: datetime
     updated_at: datetime
     created_by: str  # the caller's subject
+    # The SMS sender ID the request went out under: the practice's name as the patient saw it, shown
+    # by the patient page before the date of birth is checked (None: a request from before it was kept).
+    sms_sender_id: str | None = None
     # Lifecycle: created -> notified -> opened -> verified -> responded, or cancelled; "expired" is
     # computed from short_link_expires_at when read.
     status: str = "created"

@@ -17,6 +17,8 @@ class UploadSessionOut(BaseModel):
     max_files: int
     max_bytes: int
     accepted_types: list[str]
+    staff_name: str = Field(description="Who asks")
+    prompt: str = Field(description="What they ask for: shown only once the date of birth is right")
 
 
 class PhotoUploadBody(BaseModel):

@@ -39,6 +39,8 @@
       if (reply.status === 200) {
         session = reply.data.upload_session;
         limits = { maxFiles: reply.data.max_files, maxBytes: reply.data.max_bytes, types: reply.data.accepted_types };
+        say("prompt", reply.data.prompt); // what is asked for: only now that the date of birth is right
+        $("request").hidden = !reply.data.prompt;
         hide("verify"); show("upload");
         $("upload-heading").focus();
       } else if (reply.status === 423) {

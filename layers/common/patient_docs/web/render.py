@@ -53,14 +53,14 @@ def _page(title: str, link: str, content: str, with_script: bool) -> str:
     )
 
 
-def request_page(link: str, staff_name: str, prompt: str, max_files: int, max_bytes: int, accept: list[str]) -> str:
-    """The page for a live request: who asks, the prompt, the date-of-birth check, the uploader.
-
-    It never shows the patient's name or date of birth.
+def request_page(link: str, staff_name: str, practice: str, max_files: int, max_bytes: int, accept: list[str]) -> str:
+    """The page for a live request before the date of birth is checked: who asks, the date-of-birth
+    form, and (hidden) the uploader. It never shows the patient's name or date of birth, nor what is
+    asked for: the prompt comes with the upload session, and the script shows it then.
     """
     content = Template(_asset("request_content.html")).substitute(
         staff_name=html.escape(staff_name),
-        prompt=html.escape(prompt),
+        practice=html.escape(practice),
         max_files=max_files,
         max_mb=max_bytes // (1024 * 1024),
         accept=html.escape(",".join(accept)),
