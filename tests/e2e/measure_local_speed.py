@@ -1,12 +1,17 @@
 """By hand: is ``make run`` as fast with 10,000 documents as with none, and how long does it take to start?
 
     .venv/bin/python -m tests.e2e.measure_local_speed [--documents 10000] [--repeat 20]
+    .venv/bin/python -m tests.e2e.measure_local_speed --cpu [--documents 10000] [--repeat 20]
 
 It starts the server of ``make run`` (own temporary ``.local``, own ports), times each request
 below ``--repeat`` times on the empty store, seeds ``--documents`` door A documents over 1,000
 patients, times the same requests again (for a patient of the same size), restarts the server
 (timing the replay of the stored requests) and times them once more. Not a test: timings
 depend on the machine; this prints them for a person to read.
+
+On a shared, busy machine wall-clock times swing with everyone else's work. ``--cpu`` measures
+the CPU time each request costs instead: the same handlers through the same router
+(``LocalApi``) against moto in-process, timed with ``time.thread_time()``, with no HTTP hops.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -73,7 +79,75 @@ class Client:
         return self._timed("POST", "/v1/file-requests", 201, json=body)
 
 
-def measure(client: Client, patient: int, repeat: int) -> dict[str, float]:
+class InProcessClient:
+    """The requests of ``Client``, through ``LocalApi`` against moto in this thread; CPU milliseconds."""
+
+    def __init__(self, api: Any, bucket: str) -> None:
+        from tests.utils import STAFF_12, call
+
+        self.api, self.bucket, self.staff, self.call = api, bucket, STAFF_12, call
+        self.png = {"document_name": "scan.png", "data": base64.b64encode(png_bytes()).decode()}
+        self.png |= {"mime_type": "image/png", "record_type": "Patient Record"}
+        self.failures: list[str] = []
+        self.request_body = json.loads(json.loads((ROOT / "events" / "file_requests_create.json").read_text())["body"])
+
+    def _timed(self, method: str, path: str, expected: int, body: Any = None) -> float:
+        started = time.thread_time()
+        reply = self.call(self.api, method, path, body, self.staff)
+        elapsed = (time.thread_time() - started) * 1000
+        if reply.status != expected:
+            self.failures.append(f"{method} {path}: {reply.status}")
+        return elapsed
+
+    def door_a_create(self, patient: int) -> float:
+        return self._timed("POST", f"/api/v2/patients/{patient}/documents", 201, {"doc": self.png})
+
+    def door_a_list(self, patient: int) -> float:
+        return self._timed("GET", f"/api/v2/patients/{patient}/documents", 200)
+
+    def door_b_save(self, patient: int) -> float:
+        import boto3
+
+        presign = {"patient_id": patient, "file_name": "card.pdf", "content_type": "application/pdf"}
+        presign["size_bytes"] = len(pdf_bytes())
+        presigned = self.call(self.api, "POST", "/apis/v1/file/upload/presigned", presign, self.staff).json["data"]
+        # The browser's POST to S3, in-process: the object under the key the form names.
+        boto3.client("s3", region_name="us-east-1").put_object(
+            Bucket=self.bucket, Key=presigned["fields"]["key"], Body=pdf_bytes(), ContentType="application/pdf"
+        )
+        document = {"patient_id": patient, "name": "Insurance Card", "document_url": presigned["file_url"]}
+        document |= {"bucket_name": presigned["bucket_name"], "document_category": "INSURANCE_CARD"}
+        return self._timed("POST", "/apis/v1/patient-document", 200, document)
+
+    def door_b_list(self, patient: int) -> float:
+        return self._timed("GET", f"/apis/v1/patient-document/{patient}?document_category=INSURANCE_CARD", 200)
+
+    def door_c_create(self, patient: int) -> float:
+        body = {**self.request_body, "patientMobile": f"+4477771{patient % 100000:05d}"}
+        return self._timed("POST", "/v1/file-requests", 201, body)
+
+
+def measure_cpu(documents: int, repeat: int) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from local.local_aws import REGION, provision
+    from local.server import LocalApi
+    from tests.conftest import _TEMPLATE, BASE_URL, NAMES, ORIGINS, _reset_cached_clients
+
+    with mock_aws():
+        provision(_TEMPLATE, NAMES, lambda service: boto3.client(service, region_name=REGION), ORIGINS)
+        _reset_cached_clients()
+        client = InProcessClient(LocalApi(BASE_URL, quiet=True), NAMES["DocumentsBucket"])
+        measure(client, 900_000, 2)
+        columns = {"empty": measure(client, 900_001, repeat)}
+        print(f"seeding {documents} documents ...", flush=True)
+        seed(client, documents)
+        columns[f"{documents} docs"] = measure(client, 900_002, repeat)
+    _print_table(columns, repeat, "CPU ms", client.failures)
+
+
+def measure(client: Any, patient: int, repeat: int) -> dict[str, float]:
     """Median milliseconds of each request, for one patient who ends up with ``repeat`` of each."""
     operations: dict[str, Timed] = {
         "door A create": client.door_a_create,
@@ -89,7 +163,7 @@ def measure(client: Client, patient: int, repeat: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def seed(client: Client, documents: int) -> float:
+def seed(client: Any, documents: int) -> float:
     started = time.perf_counter()
     for number in range(documents):
         client.door_a_create(100_000 + number % 1000)
@@ -103,7 +177,11 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--state", type=Path, help="a store seeded before: only restart it and measure")
+    parser.add_argument("--cpu", action="store_true", help="CPU time per request, in-process (no server)")
     args = parser.parse_args()
+    if args.cpu:
+        measure_cpu(args.documents, args.repeat)
+        return
     api_port, aws_port = free_ports(2)
     ports = (api_port, aws_port)
     columns: dict[str, dict[str, float]] = {}
@@ -130,12 +208,17 @@ def main() -> None:
         failures += client.failures
     print(f"restart: ready in {ready:.1f} s ({replayed})")
     print(f"compacted log: {_size(state / 'aws-requests.jsonl')}")
+    _print_table(columns, args.repeat, "median ms", failures)
+
+
+def _print_table(columns: dict[str, dict[str, float]], repeat: int, unit: str, failures: list[str]) -> None:
     names = list(columns)
-    print(f"\nmedian ms of {args.repeat} | " + " | ".join(names) + (f" | {names[1]} / empty" if len(names) > 2 else ""))
+    print(f"\n{unit} (median of {repeat}) | " + " | ".join(names) + f" | {names[1]} / empty")
     for operation in columns[names[0]]:
         values = [columns[name][operation] for name in names]
-        ratio = f" | {values[1] / values[0]:.2f}x" if len(values) > 2 else ""
-        print(f"{operation:14} | " + " | ".join(f"{value:7.1f}" for value in values) + ratio)
+        print(
+            f"{operation:14} | " + " | ".join(f"{value:7.1f}" for value in values) + f" | {values[1] / values[0]:.2f}x"
+        )
     print(f"\n{len(failures)} unexpected answers" + "".join(f"\n  {failure}" for failure in failures[:20]))
 
 
