@@ -213,12 +213,12 @@ def main() -> None:
 
 def _print_table(columns: dict[str, dict[str, float]], repeat: int, unit: str, failures: list[str]) -> None:
     names = list(columns)
-    print(f"\n{unit} (median of {repeat}) | " + " | ".join(names) + f" | {names[1]} / empty")
+    ratio = f" | {names[1]} / {names[0]}" if len(names) > 1 else ""
+    print(f"\n{unit} (median of {repeat}) | " + " | ".join(names) + ratio)
     for operation in columns[names[0]]:
         values = [columns[name][operation] for name in names]
-        print(
-            f"{operation:14} | " + " | ".join(f"{value:7.1f}" for value in values) + f" | {values[1] / values[0]:.2f}x"
-        )
+        times = " | ".join(f"{value:7.1f}" for value in values)
+        print(f"{operation:14} | {times}" + (f" | {values[1] / values[0]:.2f}x" if len(values) > 1 else ""))
     print(f"\n{len(failures)} unexpected answers" + "".join(f"\n  {failure}" for failure in failures[:20]))
 
 
