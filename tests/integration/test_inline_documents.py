@@ -178,8 +178,8 @@ BAD_INPUTS = [
     ("name with a path", _doc(document_name="../../etc/passwd.pdf"), 400, "doc.document_name"),
     ("name with a control character", _doc(document_name="scan\x00.pdf"), 400, "doc.document_name"),
     ("empty file", _doc(data=""), 400, "doc.data"),
-    ("server-owned id", {"doc": {**_doc()["doc"], "id": 5}}, 400, "doc"),
-    ("server-owned upload_by", {"doc": {**_doc()["doc"], "upload_by": "me"}}, 400, "doc"),
+    ("server-owned id", {"doc": {**_doc()["doc"], "id": 5}}, 400, "doc.id"),
+    ("server-owned upload_by", {"doc": {**_doc()["doc"], "upload_by": "me"}}, 400, "doc.upload_by"),
     ("not an object", {"doc": "x"}, 400, "doc"),
 ]
 

@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from local.template import Route, http_routes
-from tests.authz_fixtures import OWNER_ACCOUNT, SCENARIOS, Request
+from tests.authz_fixtures import OWNER_ACCOUNT, Request, owners_request
 from tests.utils import STAFF_12, Reply, call
 
 ROUTES = http_routes()
@@ -70,7 +70,7 @@ def assert_documented(document: dict[str, Any], route: Route, reply: Reply) -> N
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
 def test_the_owners_call_answers_as_documented_formats_included(api, aws, route):
     # Given the owner's resource for this route, made through the API
-    request = SCENARIOS[route.route_key].prepare(api, aws)
+    request = owners_request(api, aws, route.route_key)
     # When the owner's staff (an admin where only admins may, nobody on the public page) call it
     reply = _send(api, route, request)
     # Then the status and the body are the documented ones
