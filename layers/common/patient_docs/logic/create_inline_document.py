@@ -8,7 +8,7 @@ from patient_docs.errors import InvalidField
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, new_document_target, require
-from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise
+from patient_docs.rules.content_types import DOCUMENT_TYPES, content_verdict, extension_for, normalise
 from patient_docs.rules.inline_files import decode_base64_file
 from patient_docs.rules.object_keys import new_document_key
 from patient_docs.rules.timestamps import utc_now
@@ -22,8 +22,10 @@ def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentI
     if mime_type not in DOCUMENT_TYPES:
         raise InvalidField("doc.mime_type", f"must be one of {', '.join(DOCUMENT_TYPES)}")
     content = decode_base64_file(doc.data, "doc.data", get_settings().inline_max_bytes)
-    if not matches(mime_type, content):
-        raise InvalidField("doc.mime_type", "does not match the file content")
+    try:
+        mime_type = content_verdict(mime_type, content, DOCUMENT_TYPES)
+    except ValueError as exc:
+        raise InvalidField("doc.mime_type", str(exc)) from exc
 
     extension = extension_for(mime_type, doc.document_name)
     key = new_document_key(caller.account_id, patient_id, extension)

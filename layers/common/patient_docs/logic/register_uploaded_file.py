@@ -16,7 +16,7 @@ from patient_docs.adapters.object_store import StoredObject
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.observability import logger
-from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, matches, normalise, sniff
+from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, content_verdict
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.rules.ids import new_document_id
 from patient_docs.rules.patient_page import page_state, parse_request_file_key, quarantine_key
@@ -61,8 +61,9 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
     if found is None:
         return "gone"  # an earlier delivery already moved it
     stored, head = found
-    declared = normalise(stored.content_type)
-    if declared not in PHOTO_TYPES or sniff(head) not in PHOTO_TYPES or not matches(declared, head):
+    try:  # the verdict every door gets: photo types need only their first bytes
+        declared = content_verdict(stored.content_type, head, PHOTO_TYPES)
+    except ValueError:
         return _quarantine(key, "not a photo of an accepted type")
     if not 0 < stored.size_bytes <= get_settings().photo_max_bytes:
         return _quarantine(key, "size outside the limit")

@@ -14,7 +14,7 @@ from patient_docs.logic.new_document import record_new_document
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, new_document_target, require, signature_field
-from patient_docs.rules.content_types import DOCUMENT_TYPES, SNIFF_BYTES, matches, normalise
+from patient_docs.rules.content_types import DOCUMENT_TYPES, SNIFF_BYTES, bytes_needed, content_verdict
 from patient_docs.rules.object_keys import key_from_object_url, parse_document_key
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.rules.urls import check_public_https_url
@@ -50,9 +50,16 @@ def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
     if found is None:
         raise InvalidField("document_url", "no uploaded file at this URL")
     stored, head = found
-    mime_type = normalise(stored.content_type)
-    if stored.size_bytes == 0 or mime_type not in DOCUMENT_TYPES or not matches(mime_type, head):
-        raise InvalidField("document_url", "the uploaded file is empty or not of its declared type")
+    needed = bytes_needed(stored.content_type, stored.size_bytes, DOCUMENT_TYPES)
+    if needed > len(head):  # text is checked whole, as door A and the multipart upload check it
+        found = object_store.read_head(key, needed)
+        if found is None:
+            raise InvalidField("document_url", "no uploaded file at this URL")
+        stored, head = found
+    try:
+        mime_type = content_verdict(stored.content_type, head, DOCUMENT_TYPES)
+    except ValueError as exc:
+        raise InvalidField("document_url", f"the uploaded file is empty or not of its declared type: {exc}") from exc
 
     extension = key.rsplit(".", 1)[-1]
     now = utc_now()

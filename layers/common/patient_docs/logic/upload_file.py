@@ -14,7 +14,7 @@ from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, PayloadTooLarge
 from patient_docs.permissions import Action, new_document_target, require
-from patient_docs.rules.content_types import DOCUMENT_TYPES, extension_for, matches, normalise, sniff
+from patient_docs.rules.content_types import DOCUMENT_TYPES, content_verdict, extension_for, normalise
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.inline_files import check_size
 from patient_docs.rules.object_keys import new_document_key, object_url
@@ -60,15 +60,10 @@ def patient_from_file_path(file_path: str) -> int:
 
 
 def _document_type(content: bytes, declared: str | None) -> str:
-    found = sniff(content[:64])
-    declared_type = normalise(declared) if declared else None
-    if found is None and declared_type == "text/plain" and matches("text/plain", content):
-        return "text/plain"
-    if found is None or found not in DOCUMENT_TYPES:
-        raise InvalidField("file", f"must be one of {', '.join(DOCUMENT_TYPES)}")
-    if declared_type and declared_type != "application/octet-stream" and not matches(declared_type, content):
-        raise InvalidField("file", "content does not match its declared Content-Type")
-    return found
+    try:
+        return content_verdict(declared, content, DOCUMENT_TYPES)
+    except ValueError as exc:
+        raise InvalidField("file", str(exc)) from exc
 
 
 def upload_unsigned(

@@ -1,9 +1,15 @@
 """Which file types the service stores, and what the bytes really are.
 
-The declared type is never trusted: the first bytes decide.
+The declared type is never trusted. One function, ``content_verdict``, decides for every door
+(door A inline, door B's multipart upload and Save Document, the patient page's register step),
+so the same bytes get the same verdict whichever way they came in. It reads what the format
+needs (``bytes_needed``): the first ``SNIFF_BYTES`` of a binary format, every byte of text
+(UTF-8 validated whole: a fixed prefix could end inside a character, or miss what follows it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 # MIME type -> accepted file name extensions (first one is canonical).
 DOCUMENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -89,14 +95,56 @@ def is_plain_text(data: bytes) -> bool:
     return True
 
 
-def matches(declared: str, data: bytes) -> bool:
-    """True when ``data`` really is of the (normalised) ``declared`` type."""
-    if declared == "text/plain":
-        return is_plain_text(data)
-    found = sniff(data[:SNIFF_BYTES])
-    if found is None:
-        return False
+UNDECLARED = ("", "application/octet-stream")
+TEXT = "text/plain"
+
+
+def bytes_needed(declared: str, size_bytes: int, accepted: Collection[str]) -> int:
+    """How many leading bytes ``content_verdict`` needs for a file of ``size_bytes`` declared as ``declared``."""
+    return size_bytes if normalise(declared) == TEXT and TEXT in accepted else min(size_bytes, SNIFF_BYTES)
+
+
+def _same_type(found: str, declared: str) -> bool:
     return found == declared or _EQUIVALENT.get(found, found) == _EQUIVALENT.get(declared)
+
+
+def content_verdict(declared: str | None, data: bytes, accepted: Collection[str]) -> str:
+    """The type the bytes really are, when it is ``accepted`` and agrees with ``declared``.
+
+    ``data`` holds at least ``bytes_needed(declared, size)`` leading bytes of the file.
+    ``declared`` None, empty or ``application/octet-stream``: the bytes alone decide (text cannot
+    be recognised that way: it must be declared). Raises ValueError with the reason otherwise.
+    """
+    wanted = normalise(declared or "")
+    if not data:
+        raise ValueError("the file is empty")
+    if wanted not in UNDECLARED and wanted not in accepted:
+        raise ValueError(f"must be one of {', '.join(accepted)}")
+    found = sniff(data[:SNIFF_BYTES])
+    if found is not None:
+        if wanted not in UNDECLARED and not _same_type(found, wanted):
+            raise ValueError("the content does not match its declared type")
+        verdict = found if wanted in UNDECLARED else wanted
+    elif wanted == TEXT:
+        if not is_plain_text(data):
+            raise ValueError("the content is not UTF-8 text")
+        verdict = TEXT
+    elif wanted in UNDECLARED:
+        raise ValueError(f"must be one of {', '.join(accepted)}")
+    else:
+        raise ValueError("the content does not match its declared type")
+    if verdict not in accepted:
+        raise ValueError(f"must be one of {', '.join(accepted)}")
+    return verdict
+
+
+def matches(declared: str, data: bytes) -> bool:
+    """True when ``data`` really is of the (normalised) ``declared`` type: ``content_verdict``'s answer."""
+    try:
+        content_verdict(declared, data, DOCUMENT_TYPES)
+    except ValueError:
+        return False
+    return normalise(declared) not in UNDECLARED
 
 
 def extension_for(mime_type: str, file_name: str) -> str:
