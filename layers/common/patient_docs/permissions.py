@@ -57,7 +57,7 @@ Decisions behind the table:
 
 Adding an action: add it to ``Action`` with a cell for every role in ``TABLE`` (the unit tests
 refuse a missing cell), call ``require`` from the use case, and declare it on the route's row in
-``tests/authz_routes.py`` (see docs/security.md, "Who may do what").
+``tests/authz_fixtures.py`` (see docs/security.md, "Who may do what").
 """
 
 from __future__ import annotations
