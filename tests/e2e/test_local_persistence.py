@@ -58,7 +58,9 @@ def wait_for_files(server: RunningServer, staff: dict[str, str], request_id: str
     """The file request once the queue consumer has registered its upload."""
     deadline = time.monotonic() + 30
     while True:
-        found = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30).json()
+        reply = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30)
+        assert reply.status_code == 200, (reply.text, server.output[-3000:])
+        found = reply.json()
         if found["files"] or time.monotonic() > deadline:
             return dict(found)
         time.sleep(0.3)
