@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from tests.utils import STAFF_12, call, png_bytes
 
 PATIENT = 1172416
@@ -70,3 +72,31 @@ def create_file_request(api: Any, **changes: Any) -> dict[str, Any]:
     reply = call(api, "POST", "/v1/file-requests", {**FILE_REQUEST, **changes}, STAFF_12)
     assert reply.status == 201, reply.body
     return dict(reply.json)
+
+
+class Outage:
+    """While open, every call the functions make to one AWS service (or one ``operation`` of it) fails
+    with ``code``, as AWS answers. A botocore ``before-call`` hook on the functions' own (cached)
+    client: nothing else is replaced.
+    """
+
+    def __init__(self, service: str, code: str, operation: str | None = None) -> None:
+        from patient_docs.adapters import aws as clients
+
+        self.client = getattr(clients, service)()
+        self.event = f"before-call.{self.client.meta.service_model.endpoint_prefix}"
+        if operation:
+            self.event += f".{operation}"
+        self.code = code
+        self.calls = 0
+
+    def _refuse(self, model: Any, **kwargs: Any) -> None:
+        self.calls += 1
+        raise ClientError({"Error": {"Code": self.code, "Message": "injected outage"}}, model.name)
+
+    def __enter__(self) -> Outage:
+        self.client.meta.events.register(self.event, self._refuse)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.client.meta.events.unregister(self.event, self._refuse)

@@ -23,11 +23,10 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
 from local import tokens
 from tests.integration.page_helpers import queued_events, register
-from tests.integration.probe_helpers import multipart
+from tests.integration.probe_helpers import Outage, multipart
 from tests.utils import b64, call, pdf_bytes, png_bytes
 
 PATIENT = 1172416
@@ -268,32 +267,6 @@ def test_no_sensitive_value_is_ever_logged(api, aws, log_capture, flow):
 
 
 # ------------------------------------------------------------------ failure paths
-class Outage:
-    """While open, every call the functions make to one AWS service fails with ``code``, as AWS answers.
-
-    A botocore ``before-call`` hook on the functions' own (cached) client: nothing else is replaced.
-    """
-
-    def __init__(self, service: str, code: str) -> None:
-        from patient_docs.adapters import aws as clients
-
-        self.client = getattr(clients, service)()
-        self.event = f"before-call.{self.client.meta.service_model.endpoint_prefix}"
-        self.code = code
-        self.calls = 0
-
-    def _refuse(self, model: Any, **kwargs: Any) -> None:
-        self.calls += 1
-        raise ClientError({"Error": {"Code": self.code, "Message": "injected outage"}}, model.name)
-
-    def __enter__(self) -> Outage:
-        self.client.meta.events.register(self.event, self._refuse)
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.client.meta.events.unregister(self.event, self._refuse)
-
-
 def _file_request(sensitive: Sensitive) -> dict[str, Any]:
     first, last = PATIENT_NAME.split(" ")
     sensitive.update({MOBILE, MOBILE[1:], DATE_OF_BIRTH, PROMPT, first, last})
