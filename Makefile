@@ -123,7 +123,7 @@ lock: $(SECURITY_VENV)/.installed
 build: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel
 	@# sam build unpacks wheels without byte-code and /opt is read-only on Lambda, so every cold
-	@# start would compile pydantic and Powertools again (about +300 ms, see bench/README.md).
+	@# start would compile pydantic and Powertools again (about +300 ms, see docs/performance.md).
 	@# Hash-checked .pyc survive the zip's timestamps; only a 3.13 interpreter writes ones python3.13 reads.
 	@# scripts/slim_layer.py also leaves out files no function reads (Swagger UI assets, type stubs).
 	@if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \

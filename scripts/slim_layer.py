@@ -6,7 +6,7 @@ so that the sizes the bench reports are the ones deployed.
 - **Byte-code** (``.pyc`` for Python 3.13, checked by hash: the zip's timestamps would
   invalidate timestamp-checked ones). ``sam build`` unpacks wheels without it and ``/opt``
   is read-only on Lambda, so without it every cold start compiles pydantic and Powertools
-  again: about +300 ms (bench/README.md).
+  again: about +300 ms (docs/performance.md).
 - **Except for modules no function loads** (``NOT_COMPILED``: Powertools utilities this
   service does not use, pydantic's v1 copy, short-number metadata): their sources stay,
   so if one is ever imported Python compiles it in memory, slower but correct.
