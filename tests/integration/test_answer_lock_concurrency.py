@@ -5,11 +5,9 @@ whatever the interleaving: no more than five wrong answers are counted, and no s
 once the fifth has locked the link. The audit trail's chain orders every decision: every confirmed
 answer comes before the lock in it.
 
-The emulator takes one AWS call at a time. DynamoDB makes each call atomic; moto applies a
-transaction item by item and undoes a cancelled one by restoring a copy of the whole table, so two
-calls it ran at once could undo each other's writes, which DynamoDB never does. The processes still
-race between their calls (read the request, read the date of birth, write), which is the race the
-single conditional write has to win.
+The emulator takes one AWS call at a time, atomic as each DynamoDB call is (tests/integration/
+serial_moto.py says why); the processes race between their calls (read the request, read the date of
+birth, write), which is the race the single conditional write has to win.
 """
 
 from __future__ import annotations
@@ -37,24 +35,9 @@ from patient_docs.rules.patient_page import MAX_WRONG_ANSWERS
 from tests.conftest import NAMES, ORIGINS
 from tests.integration import concurrency_worker
 from tests.integration.page_helpers import DOB, SEED_REQUEST
+from tests.integration.serial_moto import serial_moto_server
 
 WORKERS = 4
-
-
-def _serial_moto_server() -> Any:
-    """A moto server that serves one call at a time (werkzeug's server, not threaded)."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    class SerialMotoServer(ThreadedMotoServer):  # type: ignore[misc]
-        def _server_entry(self) -> None:
-            app = DomainDispatcherApplication(create_backend_app)
-            self._server = make_server(self._ip_address, self._port, app, False, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever()
-
-    return SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 
 
 @dataclass
@@ -71,7 +54,7 @@ class Containers:
 
 @pytest.fixture
 def containers() -> Iterator[Containers]:
-    server = _serial_moto_server()
+    server = serial_moto_server()
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"

@@ -29,6 +29,7 @@ from tests.integration.page_helpers import (
     session_for,
     upload,
 )
+from tests.integration.serial_moto import serial_moto_server
 from tests.utils import STAFF_12, call, png_bytes
 
 
@@ -97,9 +98,9 @@ class Containers:
 
 @pytest.fixture
 def containers() -> Iterator[Containers]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    # One call at a time, atomic as on AWS: parallel photos of one patient now contend on its audit
+    # chain, and moto's threaded server undoes concurrent writes when it rolls a transaction back.
+    server = serial_moto_server()
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"

@@ -35,6 +35,7 @@ EventValues = Mapping[str, Any]
 ACCOUNT_INDEX = "ByAccount"
 _APPEND_ATTEMPTS = 10
 _BACKOFF_SECONDS = 0.01
+_TRANSACTION_ITEMS = 100
 _RETRYABLE = ("ConditionalCheckFailed", "TransactionConflict")
 _deserializer = TypeDeserializer()
 
@@ -88,6 +89,18 @@ def _put(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _retryable(exc: ClientError) -> bool:
+    """Another request took the chain's next place (or touched an item) first: read the tail again."""
+    code = _code(exc)
+    if code in ("ConditionalCheckFailedException", "TransactionConflictException"):
+        return True
+    return code == "TransactionCanceledException" and any(r in _RETRYABLE for r in cancellation_reasons(exc))
+
+
 def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not a secret
 
@@ -111,18 +124,40 @@ def append(values: EventValues, writes: Sequence[Item] = ()) -> dict[str, Any]:
                 dynamodb().put_item(**put)
             return event
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            reasons = cancellation_reasons(exc)
-            if any(reason == "ConditionalCheckFailed" for reason in reasons[: len(writes)]):
+            if any(reason == "ConditionalCheckFailed" for reason in cancellation_reasons(exc)[: len(writes)]):
                 raise
-            retry = code in ("ConditionalCheckFailedException", "TransactionConflictException") or (
-                code == "TransactionCanceledException" and any(reason in _RETRYABLE for reason in reasons)
-            )
-            if not retry:
-                logger.error("audit event not stored", extra={"error_code": code, "audit_action": values["action"]})
+            if not _retryable(exc):
+                logger.error(
+                    "audit event not stored", extra={"error_code": _code(exc), "audit_action": values["action"]}
+                )
                 raise AuditUnavailable() from exc
         _backoff(attempt)
     logger.error("audit chain busy", extra={"audit_action": values["action"]})
+    raise AuditUnavailable()
+
+
+def append_all(events: Sequence[EventValues]) -> list[dict[str, Any]]:
+    """Add ``events`` (all of one chain, at most 100) at its tail in one transaction, in their order."""
+    if len(events) <= 1:
+        return [append(event) for event in events]
+    chain = str(events[0]["chain"])
+    if any(str(event["chain"]) != chain for event in events) or len(events) > _TRANSACTION_ITEMS:
+        raise ValueError("events stored together must be of one chain, at most 100")
+    for attempt in range(_APPEND_ATTEMPTS):
+        sealed_events: list[dict[str, Any]] = []
+        previous = tail(chain)
+        for event in events:
+            previous = sealed(event, previous)
+            sealed_events.append(previous)
+        try:
+            dynamodb().transact_write_items(TransactItems=[{"Put": _put(e)} for e in sealed_events])  # type: ignore[misc,typeddict-item]
+            return sealed_events
+        except ClientError as exc:
+            if not _retryable(exc):
+                logger.error("audit events not stored", extra={"error_code": _code(exc)})
+                raise AuditUnavailable() from exc
+        _backoff(attempt)
+    logger.error("audit chain busy", extra={"audit_action": events[0]["action"]})
     raise AuditUnavailable()
 
 

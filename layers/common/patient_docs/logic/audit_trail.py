@@ -10,7 +10,7 @@ docs/audit.md lists the actions and what an event holds.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -82,6 +82,11 @@ def record(
 ) -> AuditEvent:
     """Store the event on its own, before the use case answers; ``AuditUnavailable`` when it cannot be."""
     return event_of(audit_log.append(pending(action, actor, target, outcome, at)))
+
+
+def record_all(events: Sequence[EventValues]) -> None:
+    """Store events of one chain together (one transaction): all of them, or none and ``AuditUnavailable``."""
+    audit_log.append_all(events)
 
 
 def event_of(values: Mapping[str, Any]) -> AuditEvent:
