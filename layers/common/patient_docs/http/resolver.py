@@ -266,8 +266,12 @@ def _json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -
     return next_middleware(app)
 
 
-def new_resolver(render: Renderer, error_headers: dict[str, str] | None = None) -> APIGatewayHttpResolver:
-    app = DocumentedResolver(enable_validation=True, json_body_deserializer=parse_body)
+def new_resolver(
+    render: Renderer, error_headers: dict[str, str] | None = None, kind: type[DocumentedResolver] = DocumentedResolver
+) -> APIGatewayHttpResolver:
+    """A door's resolver: ``render`` writes its error bodies (sent with ``error_headers``); ``kind``: a door
+    whose requests need more than ``DocumentedResolver`` does (door D reads FHIR's own JSON media type)."""
+    app = kind(enable_validation=True, json_body_deserializer=parse_body)
     app.use([_json_bodies])
 
     def reply(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
@@ -16,7 +19,11 @@ from patient_docs.schemas.inline_documents import InlineDocumentIn
 from patient_docs.settings import get_settings
 
 
-def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentIn) -> Document:
+def create_inline_document(
+    caller: Caller, patient_id: int, doc: InlineDocumentIn, described: Mapping[str, Any] | None = None
+) -> Document:
+    """``described``: more of the record's fields, as another door classifies it (door D: document_type,
+    document_category, notes)."""
     require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
     mime_type = normalise(doc.mime_type)
     if mime_type not in DOCUMENT_TYPES:
@@ -50,6 +57,7 @@ def create_inline_document(caller: Caller, patient_id: int, doc: InlineDocumentI
             record_type=doc.record_type,
             author_role=caller.role,
             author_subject=caller.subject,
+            **(described or {}),
         ),
         uploaded_key=key,
     )

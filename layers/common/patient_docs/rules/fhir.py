@@ -1,0 +1,294 @@
+"""Door D's vocabulary: how the one document record reads as FHIR R4, and FHIR search values.
+
+No I/O and no models: plain values in, plain values out, so the mapping can be read (and tested)
+as the table docs/api-fhir.md documents.
+
+Classification. Door A stores a ``record_type`` (five values), door B a ``document_category``
+(twelve values) and a free-text ``document_type``; a photo from the patient page (door C) has
+both a record type and a category. FHIR reads them as:
+
+* ``category``: the stored classifications, each in its own local code system (``RECORD_TYPE_SYSTEM``
+  for door A's record type, ``CATEGORY_SYSTEM`` for door B's category; ``OTHER`` when neither is
+  stored, as door B reports it), plus US Core's ``clinical-note`` when the document is a note about
+  the patient's care.
+* ``type``: a LOINC document code where one fits (``LOINC_TYPES``), else US Core's "unknown"
+  (``v3-NullFlavor#UNK``, which the US Core type value set includes); its text is door B's
+  ``document_type`` when set, else the label of what is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from patient_docs.rules.ids import MAX_ID
+from patient_docs.rules.timestamps import _DAY  # the same calendar days as door B's bounds
+
+FHIR_VERSION = "4.0.1"
+FHIR_JSON = "application/fhir+json"
+LOINC = "http://loinc.org"
+NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+US_CORE_DOCUMENT_REFERENCE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference"
+# This service's own code systems: the values doors A and B store, verbatim.
+RECORD_TYPE_SYSTEM = "urn:patient-docs:record-type"
+CATEGORY_SYSTEM = "urn:patient-docs:document-category"
+USER_SYSTEM = "urn:patient-docs:user-id"
+
+CLINICAL_NOTE = (US_CORE_CATEGORY, "clinical-note", "Clinical Note")
+UNKNOWN_TYPE = (NULL_FLAVOR, "UNK", "unknown")
+
+# The LOINC document codes used, with their display names.
+LOINC_TYPES = {
+    "11502-2": "Laboratory report",
+    "11506-3": "Progress note",
+    "18776-5": "Plan of care note",
+    "34109-9": "Note",
+    "64290-0": "Health insurance card",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one stored classification value means: its label, LOINC type (if any), and whether it is a note."""
+
+    label: str
+    loinc: str | None = None
+    clinical_note: bool = False
+
+
+# Door A's record_type (seed 000).
+RECORD_TYPES = {
+    "Behavioral": Kind("Behavioral", None, True),
+    "Exam-Face2Face": Kind("Exam (face to face)", "11506-3", True),
+    "Patient Record": Kind("Patient record"),
+    "Test Result": Kind("Test result", "11502-2"),
+    "Wellness Panel Results": Kind("Wellness panel results", "11502-2"),
+}
+# Door B's document_category (seed 001).
+CATEGORIES = {
+    "PERSONAL_DETAILS": Kind("Personal details"),
+    "MEDICAL_HISTORY": Kind("Medical history", None, True),
+    "DIAGNOSTIC_TESTS": Kind("Diagnostic tests"),
+    "PROVIDER_NOTES": Kind("Provider notes", "34109-9", True),
+    "INSURANCE": Kind("Insurance"),
+    "INSURANCE_CARD": Kind("Insurance card", "64290-0"),
+    "INSURANCE_VERIFICATION": Kind("Insurance verification"),
+    "FINANCIAL_INFORMATION": Kind("Financial information"),
+    "PROTOCOL": Kind("Protocol"),
+    "SOAP_SUMMARY_DOCUMENT": Kind("SOAP summary", "11506-3", True),
+    "POC_DOCUMENT": Kind("Plan of care", "18776-5", True),
+    "OTHER": Kind("Other"),
+}
+DEFAULT_CATEGORY = "OTHER"
+DEFAULT_RECORD_TYPE = "Patient Record"
+PHOTO_LABEL = "Photo sent by the patient"
+
+Coding = tuple[str, str, str]  # system, code, display
+DocStatus = Literal["preliminary", "final"]
+
+
+def doc_status_of(signature_status: str | None) -> DocStatus | None:
+    """Door B's signature: COMPLETED is a final document, any other status a preliminary one; none, none."""
+    if signature_status is None:
+        return None
+    return "final" if signature_status == "COMPLETED" else "preliminary"
+
+
+@dataclass(frozen=True)
+class Classification:
+    categories: list[Coding]
+    type_coding: Coding
+    type_text: str
+
+
+def classify(
+    record_type: str | None, document_category: str | None, document_type: str | None, patient_photo: bool = False
+) -> Classification:
+    """The FHIR category and type of a document stored with these values (see the module docstring)."""
+    stored: list[tuple[str, str, Kind]] = []
+    if document_category in CATEGORIES:
+        stored.append((CATEGORY_SYSTEM, document_category, CATEGORIES[document_category]))
+    if record_type in RECORD_TYPES:
+        stored.append((RECORD_TYPE_SYSTEM, record_type, RECORD_TYPES[record_type]))
+    if not stored:
+        stored.append((CATEGORY_SYSTEM, DEFAULT_CATEGORY, CATEGORIES[DEFAULT_CATEGORY]))
+    categories: list[Coding] = [(system, code, kind.label) for system, code, kind in stored]
+    if any(kind.clinical_note for _, _, kind in stored):
+        categories.insert(0, CLINICAL_NOTE)
+    loinc = next((kind.loinc for _, _, kind in stored if kind.loinc), None)
+    type_coding = (LOINC, loinc, LOINC_TYPES[loinc]) if loinc else UNKNOWN_TYPE
+    text = document_type or (PHOTO_LABEL if patient_photo else stored[0][2].label)
+    return Classification(categories, type_coding, text)
+
+
+def stored_classification(
+    type_codes: list[tuple[str | None, str]], category_codes: list[tuple[str | None, str]]
+) -> dict[str, str]:
+    """What a created DocumentReference's codings store: ``record_type`` and ``document_category``.
+
+    A coding of this service's own systems is taken as it is (ValueError names an unknown code); a
+    LOINC type code of ``LOINC_TYPES`` gives the category and record type that read back as it.
+    """
+    fields: dict[str, str] = {}
+    for system, code in category_codes:
+        if system == CATEGORY_SYSTEM:
+            if code not in CATEGORIES:
+                raise ValueError(f"{CATEGORY_SYSTEM} has no code {code!r}; one of {', '.join(CATEGORIES)}")
+            fields.setdefault("document_category", code)
+        elif system == RECORD_TYPE_SYSTEM:
+            if code not in RECORD_TYPES:
+                raise ValueError(f"{RECORD_TYPE_SYSTEM} has no code {code!r}; one of {', '.join(RECORD_TYPES)}")
+            fields.setdefault("record_type", code)
+    for system, code in type_codes:
+        if system == LOINC and code in LOINC_TYPES:
+            if "document_category" not in fields and "record_type" not in fields:
+                category = next((name for name, kind in CATEGORIES.items() if kind.loinc == code), None)
+                record = next((name for name, kind in RECORD_TYPES.items() if kind.loinc == code), None)
+                fields.update({"document_category": category} if category else {})
+                fields.update({"record_type": record} if record else {})
+            break
+    return fields
+
+
+# ------------------------------------------------------------------ search values
+Token = tuple[str | None, str]  # (system or None for "any system", code)
+
+
+def parse_tokens(value: str) -> list[Token]:
+    """A token parameter's value: comma-separated ``[system|]code`` alternatives (ValueError if empty)."""
+    tokens: list[Token] = []
+    for part in value.split(","):
+        system, bar, code = part.rpartition("|")
+        if not code.strip():
+            raise ValueError("must be [system|]code, alternatives separated by commas")
+        tokens.append(((system or None) if bar else None, code.strip()))
+    return tokens
+
+
+def token_matches(alternatives: list[Token], codings: list[Coding]) -> bool:
+    """Whether any alternative names one of ``codings`` (a token without system matches any system)."""
+    return any(
+        code == coded and (system is None or system == coded_system)
+        for system, code in alternatives
+        for coded_system, coded, _ in codings
+    )
+
+
+_DATE = re.compile(
+    r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb|ap)?"
+    r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})"
+    r"(?:T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.[0-9]{1,9})?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?$"
+)
+DATE_PREFIXES = ("eq", "gt", "lt", "ge", "le")
+
+
+@dataclass(frozen=True)
+class DateBound:
+    """A ``date`` search value: its prefix and the range [start, end) its precision covers."""
+
+    prefix: str
+    start: datetime
+    end: datetime
+
+    def admits(self, moment: datetime) -> bool:
+        if self.prefix == "ge":
+            return moment >= self.start
+        if self.prefix == "gt":
+            return moment >= self.end
+        if self.prefix == "le":
+            return moment < self.end
+        if self.prefix == "lt":
+            return moment < self.start
+        return self.start <= moment < self.end
+
+
+def _next_month(year: int, month: int) -> datetime:
+    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+
+
+def parse_date(value: str) -> DateBound:
+    """``[prefix]YYYY[-MM[-DD[Thh:mm[:ss[.f]][zone]]]]``: a year, month, day, minute or second (UTC unless
+    a zone is given). ValueError says what is wrong."""
+    found = _DATE.match(value.strip())
+    if not found:
+        raise ValueError("must be [eq|gt|lt|ge|le]YYYY[-MM[-DD[Thh:mm[:ss][Z|+hh:mm]]]]")
+    prefix = found["prefix"] or "eq"
+    if prefix not in DATE_PREFIXES:
+        raise ValueError(f"prefix {prefix} is not supported; use one of {', '.join(DATE_PREFIXES)}")
+    parts = found.groupdict()
+    try:
+        year = int(parts["year"])
+        if parts["month"] is None:
+            start = datetime(year, 1, 1, tzinfo=UTC)
+            return DateBound(prefix, start, datetime(year + 1, 1, 1, tzinfo=UTC))
+        month = int(parts["month"])
+        if parts["day"] is None:
+            start = datetime(year, month, 1, tzinfo=UTC)
+            return DateBound(prefix, start, _next_month(year, month))
+        day = datetime(year, month, int(parts["day"]), tzinfo=UTC)
+        if parts["hour"] is None:
+            return DateBound(prefix, day, day + timedelta(days=1))
+        zone = UTC if parts["zone"] in (None, "Z") else datetime.strptime(parts["zone"], "%z").tzinfo
+        second = parts["second"]
+        local = datetime(
+            year, month, int(parts["day"]), int(parts["hour"]), int(parts["minute"]), int(second or 0), tzinfo=zone
+        )
+        start = local.astimezone(UTC)
+        return DateBound(prefix, start, start + timedelta(seconds=1 if second is not None else 60))
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("is not a real date or time") from exc
+
+
+# Documented shapes of the search values (what the fuzzer and clients read in /openapi.json): real
+# calendar days (29 February aside) and times, as rules/timestamps.py documents door B's bounds.
+_CODE = r"[^,|\s](?:[^,|]*[^,|\s])?"
+TOKEN_PATTERN = rf"^(?:[^,|]*\|)?{_CODE}(?:,(?:[^,|]*\|)?{_CODE})*$"
+_MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])?"
+DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
+PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
+
+
+def at_second(moment: datetime) -> datetime:
+    """A stored time as door D shows it (whole seconds, UTC): what ``date`` searches compare."""
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def instant(moment: datetime) -> str:
+    """A FHIR ``instant``/``dateTime``: whole seconds in UTC, with its offset."""
+    return at_second(moment).isoformat()
+
+
+_ID = re.compile(r"[0-9]{1,16}")
+REFERENCE_RULE = "must be Patient/{id} (or the id alone) of a patient of this server"
+
+
+def patient_of_reference(value: str, base_url: str) -> int:
+    """The patient id of ``123``, ``Patient/123`` or ``{base_url}/Patient/123`` (ValueError otherwise)."""
+    text = value.strip()
+    for prefix in (f"{base_url}/Patient/", "Patient/", ""):
+        if text.startswith(prefix) and _ID.fullmatch(text[len(prefix) :]):
+            number = int(text[len(prefix) :])
+            if not 1 <= number <= MAX_ID:
+                raise ValueError(f"names a patient id outside 1..{MAX_ID}")
+            return number
+    raise ValueError(REFERENCE_RULE)
+
+
+_RESOURCE_TYPES = {FHIR_JSON, "application/json", "application/json+fhir"}
+
+
+def wants_resource(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for a FHIR resource (JSON) rather than the file's own bytes."""
+    for part in accept.split(","):
+        kind, _, parameters = part.partition(";")
+        refused = any(
+            p.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters.split(";")
+        )
+        if kind.strip().lower() in _RESOURCE_TYPES and not refused:
+            return True
+    return False

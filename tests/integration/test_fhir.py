@@ -1,0 +1,495 @@
+"""Door D (FHIR R4) through the real handlers against moto: every answer is checked as R4 (tests/fhir_validation.py).
+
+The same store as doors A, B and C: what one door stores, door D reads as a US Core DocumentReference,
+and what door D stores, doors A and B list. Errors are OperationOutcomes with the doors' statuses.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from tests.authz_fixtures import OTHER_ACCOUNTS_STAFF, inline_document, saved_document
+from tests.conftest import NAMES
+from tests.fhir_validation import assert_us_core_document_reference, valid_r4
+from tests.integration.page_helpers import create_request, jpeg_bytes, queued_events, register, session_for, upload
+from tests.integration.probe_helpers import Outage
+from tests.utils import STAFF_12, Reply, b64, call, key_of_presigned_url, pdf_bytes, png_bytes
+
+PATIENT = 1172416
+BASE = "http://127.0.0.1:3000/fhir/R4"
+FHIR_JSON = "application/fhir+json"
+PATIENT_TOKEN = {"role": "patient", "account": "12", "patient": PATIENT}
+
+
+# ------------------------------------------------------------------ helpers
+def fhir_get(api: Any, path: str, caller: dict[str, Any] | None = STAFF_12, **headers: str) -> Reply:
+    return call(api, "GET", f"/fhir/R4/{path}", caller=caller, headers=headers)
+
+
+def fhir_post(
+    api: Any, resource: dict[str, Any], caller: dict[str, Any] = STAFF_12, content_type: str = FHIR_JSON
+) -> Reply:
+    raw = json.dumps(resource).encode()
+    return call(api, "POST", "/fhir/R4/DocumentReference", None, caller, {"content-type": content_type}, raw)
+
+
+def new_reference(data: bytes | None = None, **changes: Any) -> dict[str, Any]:
+    attachment = {
+        "contentType": "application/pdf",
+        "data": b64(pdf_bytes() if data is None else data),
+        "title": "a.pdf",
+    }
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": {"coding": [{"system": "http://loinc.org", "code": "11502-2", "display": "Laboratory report"}]},
+        "subject": {"reference": f"Patient/{PATIENT}"},
+        "content": [{"attachment": attachment}],
+    }
+    resource.update(changes)
+    return resource
+
+
+def with_attachment(**changes: Any) -> dict[str, Any]:
+    resource = new_reference()
+    resource["content"][0]["attachment"].update(changes)
+    return resource
+
+
+def scanned_clean(aws: Any, document_id: int | str) -> None:
+    """The malware scanner's verdict on a document's file (the scan-result path is tested where it lives)."""
+    aws.client("dynamodb").update_item(
+        TableName=aws.table,
+        Key={"PK": {"S": f"DOC#{document_id}"}, "SK": {"S": "DOC"}},
+        UpdateExpression="SET scan_status = :clean",
+        ExpressionAttributeValues={":clean": {"S": "clean"}},
+    )
+
+
+def outcome(reply: Reply, status: int, expression: str | None = None) -> dict[str, Any]:
+    """The reply is an R4 OperationOutcome with this status, naming ``expression`` when given."""
+    assert reply.status == status, reply.body
+    assert reply.headers["content-type"].startswith(FHIR_JSON)
+    valid_r4(reply.json)
+    issue = reply.json["issue"][0]
+    assert issue["severity"] == "error"
+    if expression is not None:
+        assert issue["expression"] == [expression], issue
+    return dict(issue)
+
+
+def audit_actions(aws: Any) -> list[str]:
+    items = aws.client("dynamodb").scan(TableName=NAMES["AuditTable"])["Items"]
+    return [item["action"]["S"] for item in items]
+
+
+def search(api: Any, query: str, caller: dict[str, Any] | None = STAFF_12) -> dict[str, Any]:
+    reply = fhir_get(api, f"DocumentReference?{query}", caller)
+    assert reply.status == 200, reply.body
+    bundle = valid_r4(reply.json).as_json()
+    assert bundle["type"] == "searchset"
+    for entry in bundle.get("entry", []):
+        assert entry["search"]["mode"] == "match"
+        assert entry["fullUrl"] == f"{BASE}/DocumentReference/{entry['resource']['id']}"
+        assert_us_core_document_reference(entry["resource"])
+    return dict(bundle)
+
+
+def ids_of(bundle: dict[str, Any]) -> list[str]:
+    return [entry["resource"]["id"] for entry in bundle.get("entry", [])]
+
+
+# ------------------------------------------------------------------ capability statement
+def test_metadata_is_an_r4_capability_statement_of_what_door_d_supports(api, aws):
+    # When the capability statement is asked for with a token
+    reply = fhir_get(api, "metadata")
+    # Then it is R4 (4.0.1), JSON, and lists exactly the resources, interactions and search parameters served
+    assert reply.status == 200 and reply.headers["content-type"] == FHIR_JSON
+    statement = valid_r4(reply.json).as_json()
+    assert statement["fhirVersion"] == "4.0.1" and statement["format"] == ["json"]
+    assert statement["implementation"]["url"] == BASE
+    rest = statement["rest"][0]
+    resources = {r["type"]: r for r in rest["resource"]}
+    assert sorted(resources) == ["Binary", "DocumentReference"]
+    assert sorted(i["code"] for i in resources["DocumentReference"]["interaction"]) == ["create", "read", "search-type"]
+    assert [i["code"] for i in resources["Binary"]["interaction"]] == ["read"]
+    params = {p["name"]: p["type"] for p in resources["DocumentReference"]["searchParam"]}
+    assert params == {"patient": "reference", "category": "token", "type": "token", "date": "date"}
+    # And it claims no SMART on FHIR: the service is a bearer token, nothing more
+    codes = [c["code"] for s in rest["security"]["service"] for c in s["coding"]]
+    assert codes == ["OAuth"] and "SMART on FHIR is not supported" in rest["security"]["description"]
+
+
+def test_metadata_needs_the_token_like_every_door_route(api, aws):
+    assert fhir_get(api, "metadata", caller=None).status == 401
+
+
+# ------------------------------------------------------------------ one store: door A -> door D
+def test_a_door_a_document_reads_back_as_us_core_and_its_binary_is_the_same_bytes(api, aws):
+    # Given a PDF created through door A, scanned clean
+    body = {
+        "doc": {
+            "document_name": "lab.pdf",
+            "data": b64(pdf_bytes()),
+            "mime_type": "application/pdf",
+            "record_type": "Test Result",
+        }
+    }
+    created = call(api, "POST", f"/api/v2/patients/{PATIENT}/documents", body, STAFF_12).json["doc"]
+    scanned_clean(aws, created["id"])
+    # When door D reads it by the same id
+    reply = fhir_get(api, f"DocumentReference/{created['id']}")
+    # Then it is a valid US Core DocumentReference of that patient, mapped from door A's fields
+    assert reply.status == 200 and reply.headers["content-type"] == FHIR_JSON
+    resource = reply.json
+    assert_us_core_document_reference(resource)
+    assert resource["id"] == str(created["id"]) and resource["subject"]["reference"] == f"Patient/{PATIENT}"
+    assert resource["type"]["coding"] == [
+        {"system": "http://loinc.org", "code": "11502-2", "display": "Laboratory report"}
+    ]
+    assert {"system": "urn:patient-docs:record-type", "code": "Test Result", "display": "Test result"} in [
+        c["coding"][0] for c in resource["category"]
+    ]
+    assert resource["date"] == created["upload_date"]
+    assert resource["author"] == [
+        {
+            "type": "Practitioner",
+            "identifier": {"system": "urn:patient-docs:user-id", "value": "8821"},
+            "display": created["upload_by"],
+        }
+    ]
+    attachment = resource["content"][0]["attachment"]
+    assert attachment == {
+        "contentType": "application/pdf",
+        "url": f"{BASE}/Binary/{created['id']}",
+        "size": len(pdf_bytes()),
+        "title": "lab.pdf",
+        "creation": created["upload_date"],
+    }
+    # When its Binary is asked for, Then it redirects to a short-lived URL of exactly those bytes
+    binary = fhir_get(api, attachment["url"].removeprefix(f"{BASE}/"))
+    assert binary.status == 302 and binary.body == b"" and binary.headers["cache-control"] == "no-store"
+    location = binary.headers["location"]
+    assert "X-Amz-Signature" in location and int(parse_qs(urlsplit(location).query)["X-Amz-Expires"][0]) <= 3600
+    assert requests.get(location, timeout=10).content == pdf_bytes()
+    # And asked for as a resource, it is an R4 Binary holding the same bytes
+    inline = fhir_get(api, f"Binary/{created['id']}", accept=FHIR_JSON)
+    assert inline.status == 200
+    parsed = valid_r4(inline.json).as_json()
+    assert base64.b64decode(parsed["data"]) == pdf_bytes() and parsed["contentType"] == "application/pdf"
+    assert parsed["securityContext"] == {"reference": f"DocumentReference/{created['id']}"}
+    # And each was recorded like every other read and download
+    actions = audit_actions(aws)
+    assert actions.count("document.read") == 1 and actions.count("document.downloaded") == 2
+
+
+def test_documents_of_doors_a_b_and_c_all_appear_in_the_search(api, aws):
+    # Given a patient's door C photo (its request names the patient by number) ...
+    request = create_request(api)
+    patient = request["patient_number"]
+    link = request["short_link_id"]
+    upload(api, link, session_for(api, link), jpeg_bytes(), "IMG_0101.jpg", "image/jpeg")
+    assert register(queued_events(aws)) == {"batchItemFailures": []}
+    # ... a door A document and a door B document of the same patient
+    door_a = inline_document(api, patient, STAFF_12)
+    door_b = saved_document(api, aws.bucket, patient, STAFF_12)
+    # When door D searches the patient
+    bundle = search(api, f"patient=Patient/{patient}")
+    # Then all three are there, valid US Core, newest first, with a total
+    assert bundle["total"] == 3 and len(ids_of(bundle)) == 3
+    assert ids_of(bundle)[:2] == [str(door_b["id"]), str(door_a["id"])]
+    photo = bundle["entry"][2]["resource"]
+    assert (
+        photo["type"]["text"] == "Photo sent by the patient"
+        and photo["content"][0]["attachment"]["contentType"] == "image/jpeg"
+    )
+    assert photo["author"] == [{"reference": f"Patient/{patient}", "type": "Patient"}]
+    assert {
+        "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+        "code": "clinical-note",
+        "display": "Clinical Note",
+    } in [c["coding"][0] for c in photo["category"]]
+
+
+# ------------------------------------------------------------------ one store: door D -> doors A and B
+def test_a_document_created_through_door_d_appears_in_doors_a_and_b(api, aws):
+    # When a DocumentReference is posted with its file inline, classified by LOINC, with a description
+    resource = new_reference(
+        description="Fasting panel",
+        type={"coding": [{"system": "http://loinc.org", "code": "64290-0"}], "text": "Insurance card (front)"},
+    )
+    reply = fhir_post(api, resource)
+    # Then it is created (201, Location) and answered as a valid US Core DocumentReference
+    assert reply.status == 201, reply.body
+    created = reply.json
+    assert_us_core_document_reference(created)
+    assert reply.headers["location"] == f"{BASE}/DocumentReference/{created['id']}"
+    assert created["type"] == {
+        "coding": [{"system": "http://loinc.org", "code": "64290-0", "display": "Health insurance card"}],
+        "text": "Insurance card (front)",
+    }
+    assert created["description"] == "Fasting panel"
+    # And door A lists it, with its name and type
+    door_a = call(api, "GET", f"/api/v2/patients/{PATIENT}/documents", caller=STAFF_12).json["docs"]
+    assert [(d["id"], d["document_name"], d["mime_type"]) for d in door_a] == [
+        (int(created["id"]), "a.pdf", "application/pdf")
+    ]
+    # And door B lists it, classified as the LOINC code says, with its notes
+    door_b = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=STAFF_12).json["data"]["documents"]
+    assert [(d["id"], d["document_category"], d["document_type"], d["notes"]) for d in door_b] == [
+        (int(created["id"]), "INSURANCE_CARD", "Insurance card (front)", "Fasting panel")
+    ]
+    # And door A's download serves the bytes sent (once scanned)
+    scanned_clean(aws, created["id"])
+    got = call(api, "GET", f"/api/v2/patients/{PATIENT}/documents/{created['id']}", caller=STAFF_12).json["doc"]
+    assert requests.get(got["download_url"], timeout=10).content == pdf_bytes()
+
+
+def test_a_larger_file_goes_through_door_b_presigned_post_then_its_file_url(api, aws):
+    # Given a PNG uploaded straight to storage with door B's presigned POST
+    presigned = call(
+        api,
+        "POST",
+        "/apis/v1/file/upload/presigned",
+        {"patient_id": PATIENT, "file_name": "scan.png", "content_type": "image/png", "size_bytes": len(png_bytes())},
+        STAFF_12,
+    ).json["data"]
+    files = {"file": ("scan.png", png_bytes(), "image/png")}
+    assert requests.post(presigned["url"], data=presigned["fields"], files=files, timeout=10).status_code in (200, 204)
+    # When a DocumentReference names its file_url
+    resource = new_reference(
+        category=[{"coding": [{"system": "urn:patient-docs:document-category", "code": "DIAGNOSTIC_TESTS"}]}]
+    )
+    resource["content"] = [{"attachment": {"contentType": "image/png", "url": presigned["file_url"], "title": "Scan"}}]
+    reply = fhir_post(api, resource, content_type="application/json")
+    # Then the document is that file, classified as sent, and door B lists it
+    assert reply.status == 201, reply.body
+    assert_us_core_document_reference(reply.json)
+    attachment = reply.json["content"][0]["attachment"]
+    assert (attachment["contentType"], attachment["size"], attachment["title"]) == (
+        "image/png",
+        len(png_bytes()),
+        "Scan",
+    )
+    door_b = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=STAFF_12).json["data"]["documents"]
+    assert [(d["document_url"], d["document_category"]) for d in door_b] == [
+        (presigned["file_url"], "DIAGNOSTIC_TESTS")
+    ]
+
+
+def test_a_patient_token_creates_its_own_document_and_is_its_author(api, aws):
+    reply = fhir_post(api, new_reference(), caller=PATIENT_TOKEN)
+    assert reply.status == 201, reply.body
+    assert reply.json["author"] == [{"reference": f"Patient/{PATIENT}", "type": "Patient"}]
+
+
+# ------------------------------------------------------------------ search
+def _documents(api: Any, aws: Any) -> list[dict[str, Any]]:
+    """Four documents of the patient, oldest first: lab (A), insurance card (B), progress note (D), other (B)."""
+    lab = inline_document(api, PATIENT, STAFF_12)
+    card = call(
+        api,
+        "POST",
+        f"/apis/v1/patient-document/{saved_document(api, aws.bucket, PATIENT, STAFF_12)['id']}",
+        {"document_category": "INSURANCE_CARD"},
+        STAFF_12,
+    )
+    note = fhir_post(api, new_reference(type={"coding": [{"system": "http://loinc.org", "code": "11506-3"}]}))
+    other = saved_document(api, aws.bucket, PATIENT, STAFF_12)
+    return [
+        {"id": str(lab["id"])},
+        {"id": str(card.json["data"]["id"])},
+        {"id": note.json["id"]},
+        {"id": str(other["id"])},
+    ]
+
+
+def test_search_filters_by_category_type_and_date_and_sorts(api, aws):
+    lab, card, note, other = (d["id"] for d in _documents(api, aws))
+    # category: a code of any system, or system|code; commas are any of, repetitions all of
+    assert ids_of(search(api, f"patient={PATIENT}&category=INSURANCE_CARD")) == [card]
+    assert ids_of(search(api, f"patient={PATIENT}&category=urn:patient-docs:document-category|OTHER")) == [other]
+    assert ids_of(search(api, f"patient={PATIENT}&category=OTHER,INSURANCE_CARD")) == [other, card]
+    clinical = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category|clinical-note"
+    assert ids_of(search(api, f"patient={PATIENT}&category={clinical}")) == [note]
+    assert ids_of(search(api, f"patient={PATIENT}&category={clinical}&category=INSURANCE_CARD")) == []
+    # type: LOINC codes, and "unknown" for what has none
+    assert ids_of(search(api, f"patient={PATIENT}&type=http://loinc.org|11502-2,64290-0")) == [card, lab]
+    assert ids_of(search(api, f"patient={PATIENT}&type=UNK")) == [other]
+    # date: today's documents, not tomorrow's; a range by repetition; eq by day
+    from patient_docs.rules.timestamps import utc_now
+
+    today = utc_now().date().isoformat()
+    assert len(ids_of(search(api, f"patient={PATIENT}&date=ge{today}&date=le{today}"))) == 4
+    assert ids_of(search(api, f"patient={PATIENT}&date=gt{today}")) == []
+    assert len(ids_of(search(api, f"patient={PATIENT}&date={today}"))) == 4
+    assert ids_of(search(api, f"patient={PATIENT}&date=lt2020-01")) == []
+    # _sort=date: oldest first
+    assert ids_of(search(api, f"patient={PATIENT}&_sort=date")) == [lab, card, note, other]
+
+
+def test_search_pages_follow_next_links_to_the_end(api, aws):
+    expected = [d["id"] for d in reversed(_documents(api, aws))]
+    # When the search is read two at a time, following each next link as it is
+    bundle = search(api, f"patient=Patient/{PATIENT}&_count=2")
+    pages = [bundle]
+    while (next_link := next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)) is not None:
+        assert next_link.startswith(f"{BASE}/DocumentReference?") and "_cursor=" in next_link
+        bundle = search(api, next_link.removeprefix(f"{BASE}/DocumentReference?"))
+        pages.append(bundle)
+    # Then every document comes once, in order, each page says the total and links itself
+    assert [ids_of(page) for page in pages] == [expected[:2], expected[2:]]
+    assert all(page["total"] == 4 for page in pages)
+    assert all(page["link"][0]["relation"] == "self" for page in pages)
+
+
+def test_search_refuses_what_it_cannot_read_naming_the_parameter(api, aws):
+    cases = {
+        "": "patient",
+        "patient=Practitioner/1": "patient",
+        f"patient={PATIENT}&date=ne2026-01-01": "date",
+        f"patient={PATIENT}&date=2026-02-30": "date",
+        f"patient={PATIENT}&category=a|": "category",
+        f"patient={PATIENT}&_sort=title": "_sort",
+        f"patient={PATIENT}&_count=0": "_count",
+        f"patient={PATIENT}&_cursor=bm90IGEgY3Vyc29y": "_cursor",
+    }
+    for query, parameter in cases.items():
+        outcome(fhir_get(api, f"DocumentReference?{query}"), 400, parameter)
+
+
+def test_a_cursor_of_another_patients_search_is_refused(api, aws):
+    # Given a next link of patient 1172416's search
+    for _ in range(2):
+        inline_document(api, PATIENT, STAFF_12)
+    next_url = next(
+        link["url"] for link in search(api, f"patient={PATIENT}&_count=1")["link"] if link["relation"] == "next"
+    )
+    cursor = parse_qs(urlsplit(next_url).query)["_cursor"][0]
+    # When its cursor is used for another patient, Then it is refused
+    outcome(fhir_get(api, f"DocumentReference?patient={PATIENT + 1}&_cursor={cursor}"), 400, "_cursor")
+
+
+# ------------------------------------------------------------------ who sees what
+def test_patient_tokens_see_their_own_documents_only(api, aws):
+    mine = inline_document(api, PATIENT, STAFF_12)
+    theirs = inline_document(api, PATIENT + 1, STAFF_12)
+    scanned_clean(aws, theirs["id"])
+    assert ids_of(search(api, f"patient={PATIENT}", PATIENT_TOKEN)) == [str(mine["id"])]
+    for path in (
+        f"DocumentReference?patient={PATIENT + 1}",
+        f"DocumentReference/{theirs['id']}",
+        f"Binary/{theirs['id']}",
+    ):
+        outcome(fhir_get(api, path, PATIENT_TOKEN), 404)
+    outcome(fhir_post(api, new_reference(subject={"reference": f"Patient/{PATIENT + 1}"}), PATIENT_TOKEN), 404)
+
+
+def test_another_accounts_staff_get_404_for_everything(api, aws):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scanned_clean(aws, doc["id"])
+    for path in (f"DocumentReference/{doc['id']}", f"Binary/{doc['id']}"):
+        issue = outcome(fhir_get(api, path, OTHER_ACCOUNTS_STAFF), 404)
+        assert issue["code"] == "not-found" and "owner-secret" not in json.dumps(issue)
+    assert search(api, f"patient={PATIENT}", OTHER_ACCOUNTS_STAFF).get("entry") is None
+
+
+# ------------------------------------------------------------------ Binary: the download gates
+def test_a_binary_not_yet_scanned_is_409_with_retry_after_and_no_url(api, aws):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    reply = fhir_get(api, f"Binary/{doc['id']}")
+    outcome(reply, 409)
+    assert "location" not in reply.headers and int(reply.headers["retry-after"]) > 0
+
+
+def test_no_url_without_its_stored_audit_event(api, aws):
+    # Given a clean document, and an audit trail that cannot be written
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scanned_clean(aws, doc["id"])
+    with Outage("dynamodb", "AccessDeniedException", "PutItem"):
+        reply = fhir_get(api, f"Binary/{doc['id']}")
+    # Then there is no redirect, only a 503
+    outcome(reply, 503)
+    assert "location" not in reply.headers and "document.downloaded" not in audit_actions(aws)
+
+
+def test_a_binary_over_the_inline_size_is_redirected_even_when_asked_as_a_resource(api, aws, monkeypatch):
+    from patient_docs.logic import read_binary
+
+    monkeypatch.setattr(read_binary, "INLINE_BINARY_MAX_BYTES", len(png_bytes()) - 1)
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scanned_clean(aws, doc["id"])
+    reply = fhir_get(api, f"Binary/{doc['id']}", accept=FHIR_JSON)
+    assert reply.status == 302 and key_of_presigned_url(reply.headers["location"], aws.bucket).startswith(
+        "accounts/12/"
+    )
+
+
+# ------------------------------------------------------------------ create: refusals write nothing
+@pytest.mark.parametrize(
+    ("resource", "expression"),
+    [
+        (new_reference(resourceType="Patient"), "DocumentReference.resourceType"),
+        (new_reference(status="superseded"), "DocumentReference.status"),
+        (new_reference(status=None), "DocumentReference.status"),
+        (new_reference(colour="blue"), "colour"),
+        (new_reference(modifierExtension=[{"url": "http://example.org/x"}]), "DocumentReference.modifierExtension"),
+        (new_reference(securityLabel=[{"coding": [{"code": "R"}]}]), "DocumentReference.securityLabel"),
+        (new_reference(subject={"reference": "Group/7"}), "DocumentReference.subject.reference"),
+        (new_reference(content=[]), "DocumentReference.content"),
+        (with_attachment(url="https://example.org/a.pdf"), "DocumentReference.content.attachment"),
+        (with_attachment(data="not base64!"), "DocumentReference.content[0].attachment.data"),
+        (with_attachment(contentType="application/zip"), "DocumentReference.content[0].attachment.contentType"),
+        (with_attachment(data=b64(png_bytes())), "DocumentReference.content[0].attachment.contentType"),
+        (with_attachment(size=3), "DocumentReference.content[0].attachment.size"),
+        (with_attachment(hash=b64(b"0" * 20)), "DocumentReference.content[0].attachment.hash"),
+        (with_attachment(title="../etc/passwd"), "DocumentReference.content.attachment.title"),
+        (
+            new_reference(category=[{"coding": [{"system": "urn:patient-docs:document-category", "code": "NOPE"}]}]),
+            "DocumentReference.category.coding.code",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_create_refusals_are_operation_outcomes_naming_the_element_and_write_nothing(api, aws, resource, expression):
+    reply = fhir_post(api, resource)
+    outcome(reply, 400, expression)
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_create_of_a_file_of_another_patients_area_is_refused(api, aws):
+    # Given a file uploaded for another patient
+    theirs = saved_document(api, aws.bucket, PATIENT + 1, STAFF_12)
+    before = aws.all_items()
+    # When a DocumentReference of this patient names it, Then it is refused and nothing is written
+    reply = fhir_post(
+        api, new_reference(content=[{"attachment": {"contentType": "image/png", "url": theirs["document_url"]}}])
+    )
+    outcome(reply, 400, "DocumentReference.content[0].attachment.url")
+    assert aws.all_items() == before
+
+
+def test_create_over_the_inline_limit_is_413_pointing_to_the_presigned_path(api, aws, monkeypatch):
+    from patient_docs.settings import get_settings
+
+    monkeypatch.setenv("INLINE_MAX_BYTES", "100")
+    get_settings.cache_clear()
+    reply = fhir_post(api, new_reference(data=pdf_bytes() + b"0" * 200))
+    issue = outcome(reply, 413, "DocumentReference.content[0].attachment.data")
+    assert issue["code"] == "too-long" and "content[0].attachment.url" in issue["diagnostics"]
+    assert aws.all_items() == [] and aws.all_objects() == []
+    get_settings.cache_clear()
+
+
+def test_create_accepts_a_matching_size_and_hash_and_both_json_media_types(api, aws):
+    digest = base64.b64encode(hashlib.sha1(pdf_bytes(), usedforsecurity=False).digest()).decode()
+    assert fhir_post(api, with_attachment(size=len(pdf_bytes()), hash=digest)).status == 201
+    assert fhir_post(api, new_reference(), content_type="application/json; charset=utf-8").status == 201
+    outcome(fhir_post(api, new_reference(), content_type="text/plain"), 415)
