@@ -361,6 +361,55 @@ def _settings_put(world: World) -> Request:
     return Request("PUT", "/v1/account-settings", json={"smsSenderId": "Owner12", "linkLifetimeHours": 48})
 
 
+# ------------------------------------------------------------------ door D (FHIR R4)
+def _scanned_clean(world: World, document_id: int) -> None:
+    """The malware scanner's clean verdict on the target's file, so that it may be served."""
+    world.aws.client("dynamodb").update_item(
+        TableName=world.aws.table,
+        Key={"PK": {"S": f"DOC#{document_id}"}, "SK": {"S": "DOC"}},
+        UpdateExpression="SET scan_status = :clean",
+        ExpressionAttributeValues={":clean": {"S": "clean"}},
+    )
+
+
+def _fhir_metadata(world: World) -> Request:
+    return Request("GET", "/fhir/R4/metadata")
+
+
+def _fhir_search(world: World) -> Request:
+    doc = inline_document(world.api, world.patient, world.author())
+    path = f"/fhir/R4/DocumentReference?patient=Patient/{world.patient}"
+    return Request("GET", path, secrets=[doc["document_name"], str(doc["id"])])
+
+
+def _fhir_read(world: World) -> Request:
+    doc = inline_document(world.api, world.patient, world.author())
+    return Request("GET", f"/fhir/R4/DocumentReference/{doc['id']}", secrets=[doc["document_name"]])
+
+
+def _fhir_create(world: World) -> Request:
+    attachment = {"contentType": "image/png", "data": b64(png_bytes()), "title": secret_name()}
+    body = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": f"Patient/{world.patient}"},
+        "content": [{"attachment": attachment}],
+    }
+    headers = {"content-type": "application/fhir+json"}
+    return Request("POST", "/fhir/R4/DocumentReference", json=body, headers=headers, secrets=[_key_area(world)])
+
+
+def _fhir_binary(as_resource: bool) -> Callable[[World], Request]:
+    def build(world: World) -> Request:
+        doc = inline_document(world.api, world.patient, world.author())
+        _scanned_clean(world, doc["id"])
+        headers = {"accept": "application/fhir+json"} if as_resource else {}
+        secrets = [doc["document_name"], "X-Amz-Signature", _key_area(world)]
+        return Request("GET", f"/fhir/R4/Binary/{doc['id']}", headers=headers, secrets=secrets)
+
+    return build
+
+
 # ------------------------------------------------------------------ the rows
 _SAVE_ELSEWHERE = {
     # The URL names account 13's object while the body names the caller's own patient: door B's rule
@@ -413,6 +462,15 @@ ROWS: dict[str, tuple[Row, ...]] = {
     "POST /v1/patient-devices": (Row((Action.REGISTER_DEVICE,), Names.SELF, _register_device, 201),),
     "GET /v1/account-settings": (Row((Action.READ_SETTINGS,), Names.ACCOUNT, _settings_get),),
     "PUT /v1/account-settings": (Row((Action.CHANGE_SETTINGS,), Names.ACCOUNT, _settings_put),),
+    # Door D. The capability statement is every caller's: no action, no target.
+    "GET /fhir/R4/metadata": (Row((), Names.ACCOUNT, _fhir_metadata),),
+    "GET /fhir/R4/DocumentReference": (Row((Action.LIST_DOCUMENTS,), Names.PATIENT, _fhir_search),),
+    "GET /fhir/R4/DocumentReference/{id}": (Row((Action.READ_DOCUMENT,), Names.DOCUMENT, _fhir_read),),
+    "POST /fhir/R4/DocumentReference": (Row((Action.CREATE_DOCUMENT,), Names.PATIENT, _fhir_create, 201),),
+    "GET /fhir/R4/Binary/{id}": (
+        Row((Action.READ_DOCUMENT, Action.DOWNLOAD_DOCUMENT), Names.DOCUMENT, _fhir_binary(True)),
+        Row((Action.READ_DOCUMENT, Action.DOWNLOAD_DOCUMENT), Names.DOCUMENT, _fhir_binary(False), 302, "redirect"),
+    ),
 }
 
 

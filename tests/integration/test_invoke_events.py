@@ -43,6 +43,17 @@ def seed_inline_document(api: Any, aws: Any, clock: Any) -> None:
     assert json.loads(created["body"])["doc"]["id"] == DOCUMENT_ID
 
 
+def seed_clean_inline_document(api: Any, aws: Any, clock: Any) -> None:
+    """The inline document, scanned clean: its file may be served."""
+    seed_inline_document(api, aws, clock)
+    aws.client("dynamodb").update_item(
+        TableName=aws.table,
+        Key={"PK": {"S": f"DOC#{DOCUMENT_ID}"}, "SK": {"S": "DOC"}},
+        UpdateExpression="SET scan_status = :clean",
+        ExpressionAttributeValues={":clean": {"S": "clean"}},
+    )
+
+
 def seed_patient_document(api: Any, aws: Any, clock: Any) -> None:
     from patient_docs.logic import new_document
 
@@ -84,6 +95,8 @@ SEEDS: dict[str, Seed] = {
     "file_requests_resend": seed_file_request_notified_an_hour_ago,
     "patient_page_open": seed_file_request,
     "patient_page_verify": seed_file_request,
+    "fhir_document_reference_read": seed_inline_document,
+    "fhir_binary_read": seed_clean_inline_document,
 }
 
 
@@ -104,6 +117,8 @@ def assert_in_door_format(path: str, result: dict[str, Any]) -> None:
         assert {"doc"} <= payload.keys() or {"docs"} <= payload.keys() or {"error"} <= payload.keys(), payload
     elif path.startswith("/apis/v1/"):  # door B
         assert {"code", "data"} <= payload.keys() or {"code", "message"} <= payload.keys(), payload
+    elif path.startswith("/fhir/"):  # door D: a FHIR resource, an OperationOutcome when refused
+        assert "resourceType" in payload and (status < 400) == (payload["resourceType"] != "OperationOutcome")
     elif status >= 400:  # door C, account settings, the patient page's JSON
         assert set(payload["error"]) >= {"status", "code", "message"} and payload["error"]["status"] == status
 
