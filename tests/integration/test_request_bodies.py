@@ -55,8 +55,12 @@ NASTY_BODIES: dict[str, bytes] = {
 JSON_CONTENT_TYPES = ["application/json", "Application/JSON; charset=UTF-8", None]
 
 
+# The query a route needs before its body is looked at (required parameters are checked first).
+QUERIES = {"GET /fhir/R4/DocumentReference": f"?patient={PATIENT}"}
+
+
 def _path(route: Route) -> str:
-    return route.path.format(**PATH_VALUES)
+    return route.path.format(**PATH_VALUES) + QUERIES.get(route.route_key, "")
 
 
 def _routes(with_body: bool | None = None) -> list[Route]:
@@ -72,10 +76,14 @@ def _routes(with_body: bool | None = None) -> list[Route]:
 
 
 def _names_the_body(route: Route, reply: Any) -> bool:
-    """The door's error format, naming the body: door B's envelope, or the others' ``error`` object."""
+    """The door's error format, naming the body: door B's envelope, door D's OperationOutcome, or the
+    others' ``error`` object."""
     if route.path.startswith("/apis/v1/"):
         body = reply.json
         return body["code"] == 4000 and body["data"] is None and body["message"].startswith("body: ")
+    if route.path.startswith("/fhir/"):
+        (issue,) = reply.json["issue"]
+        return reply.json["resourceType"] == "OperationOutcome" and issue["expression"] == ["body"]
     return reply.json["error"] == {
         "status": 400,
         "code": "invalid_field",
