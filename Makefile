@@ -18,7 +18,7 @@ export PYTHONPATH := layers/common:.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv tools openapi-client browser run token lint template checkov security audit lock build test unit fuzz bench preflight clean
+.PHONY: help venv tools openapi-client browser run token lint template checkov security audit lock build test unit fuzz bench preflight audit-verify clean
 
 help:
 	@echo "make run    serve the API and patient page on http://127.0.0.1:$(PORT) with an embedded AWS"
@@ -28,6 +28,7 @@ help:
 	@echo "make test   lint, type-check, template checks and every test"
 	@echo "make build  sam build (no Docker needed)"
 	@echo "make preflight  read-only checks of the AWS account to deploy to (CONFIG_ENV=default|prod COUNTRIES=GB,US)"
+	@echo "make audit-verify  prove the audit trail's hash chains intact (AUDIT_TABLE=<name> [AUDIT_ACCOUNT=12]; else make run's)"
 	@echo "make fuzz   a long schemathesis run against the local server (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation)"
 	@echo "make lock   re-pin layers/deps/requirements.txt (with hashes) from requirements.in"
 	@echo "make bench  cold start, AWS calls, warm overhead, memory and size per function (bench/results.md)"
@@ -137,6 +138,10 @@ CONFIG_ENV ?= default
 COUNTRIES ?= GB
 preflight: venv
 	$(BIN)/python scripts/preflight.py --config-env $(CONFIG_ENV) --countries $(COUNTRIES)
+
+# The deployed trail with AUDIT_TABLE=<the stack's AuditTableName output> (an auditor's credentials), else make run's.
+audit-verify: venv
+	$(BIN)/python scripts/verify_audit.py $(if $(AUDIT_TABLE),--table $(AUDIT_TABLE),--local) $(if $(AUDIT_ACCOUNT),--account $(AUDIT_ACCOUNT))
 
 bench: venv
 	$(BIN)/python -m bench.run

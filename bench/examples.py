@@ -132,23 +132,33 @@ def _unsigned(s: Seeder, patient: int) -> dict[str, Any]:
     return s.event("FileUploadUnsignedFunction", body=body, headers=content_type)
 
 
-@example("InlineDocumentsCreateFunction", 2, "the file (PutObject) and the record (PutItem); ids need no counter")
+@example(
+    "InlineDocumentsCreateFunction",
+    3,
+    "the file (PutObject); the audit chain's tail (Query), then the record and its audit event (TransactWriteItems)",
+)
 def inline_create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("InlineDocumentsCreateFunction", (PATIENT_CREATE,), _inline())]
 
 
-@example("InlineDocumentsListFunction", 1, "one Query on GSI1 (the patient's documents)")
+@example("InlineDocumentsListFunction", 3, "one Query on GSI1 (the patient's documents); audit: Query (tail), PutItem")
 def inline_list(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)
     return [s.event("InlineDocumentsListFunction", (PATIENT_LISTED,))]
 
 
-@example("InlineDocumentsGetFunction", 1, "one GetItem; the download URL is signed locally")
+@example(
+    "InlineDocumentsGetFunction", 3, "one GetItem; audit: Query (tail), PutItem, before the URL is signed (locally)"
+)
 def inline_get(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("InlineDocumentsGetFunction", (PATIENT_LISTED, _listed(s)[0]))]
 
 
-@example("InlineDocumentsDeleteFunction", 2, "DeleteItem returning the old item (it names the object), DeleteObject")
+@example(
+    "InlineDocumentsDeleteFunction",
+    4,
+    "GetItem (who added it decides), Query (audit tail), TransactWriteItems (delete and audit event), DeleteObject",
+)
 def inline_delete(s: Seeder, count: int) -> list[dict[str, Any]]:
     ids = [_document(s, PATIENT_DELETE) for _ in range(count)]
     return [s.event("InlineDocumentsDeleteFunction", (PATIENT_DELETE, document)) for document in ids]
@@ -165,7 +175,11 @@ def presigned(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileUploadPresignedFunction", payload={**payload, "size_bytes": 2_400_000})]
 
 
-@example("PatientDocumentSaveFunction", 2, "one ranged GetObject proves the object and its type, then PutItem")
+@example(
+    "PatientDocumentSaveFunction",
+    3,
+    "one ranged GetObject proves the object and its type; Query (audit tail), TransactWriteItems (record and event)",
+)
 def save(s: Seeder, count: int) -> list[dict[str, Any]]:
     events = []
     for _ in range(count):  # an uploaded file per record
@@ -177,13 +191,22 @@ def save(s: Seeder, count: int) -> list[dict[str, Any]]:
     return events
 
 
-@example("PatientDocumentListFunction", 1, "one Query on GSI1; filters and pages run on the patient's few items")
+@example(
+    "PatientDocumentListFunction",
+    3,
+    "one Query on GSI1 (filters and pages run in memory); audit: Query (tail), PutItem",
+)
 def documents_list(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)
     return [s.event("PatientDocumentListFunction", (PATIENT_LISTED,), query="page=1&size=5&sort=desc")]
 
 
-@example("PatientDocumentUpdateFunction", 1, "one conditional UpdateItem returning ALL_NEW")
+@example(
+    "PatientDocumentUpdateFunction",
+    4,
+    "GetItem (who added it decides), Query (audit tail), TransactWriteItems (the conditional update and its event),"
+    " GetItem (a transaction returns no values)",
+)
 def documents_update(s: Seeder, count: int) -> list[dict[str, Any]]:
     payload = {"notes": "reviewed", "signature_status": "COMPLETED", "signed_by": "Dr Bench"}
     return [s.event("PatientDocumentUpdateFunction", (_listed(s)[1],), payload)]
@@ -247,20 +270,28 @@ def _answered(s: Seeder, mobile: str, photos: int) -> tuple[dict[str, Any], list
 
 @example(
     "FileRequestsCreateFunction",
-    7,
+    8,
     "BatchGetItem (staff, patient by mobile, settings), the Idempotency-Key's claim (PutItem) and result (UpdateItem),"
-    " TransactWriteItems (request and short link), CheckIfPhoneNumberIsOptedOut and Publish, UpdateItem (SMS outcome)",
+    " Query (audit tail), TransactWriteItems (request, short link, audit event), CheckIfPhoneNumberIsOptedOut and"
+    " Publish, UpdateItem (SMS outcome)",
 )
 def create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsCreateFunction", **_create(MOBILE["create"])) for _ in range(count)]
 
 
-@example("FileRequestsGetFunction", 1, "one Query of the request's partition (it, its 3 photos); URLs signed here")
+@example(
+    "FileRequestsGetFunction",
+    3,
+    "one Query of the request's partition (it, its 3 photos); Query (audit tail), TransactWriteItems (the reading and"
+    " a download event per photo), before the URLs are signed here",
+)
 def get_request(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsGetFunction", (_answered(s, MOBILE["get"], 3)[0]["id"],))]
 
 
-@example("FileRequestsListFunction", 1, "one Query on GSI1 (the account's 30 requests, newest first)")
+@example(
+    "FileRequestsListFunction", 3, "one Query on GSI1 (the account's 30 requests, newest first); audit: Query, PutItem"
+)
 def list_requests(s: Seeder, count: int) -> list[dict[str, Any]]:
     """30 requests of 6 patients in an account of their own: 5 cancelled, 3 opened, 22 still notified."""
     made = [_request(s, f"{MOBILE['list'][:-1]}{n % 6}", LISTED_ACCOUNT) for n in range(30)]
@@ -271,16 +302,21 @@ def list_requests(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsListFunction", query="status=notified&limit=20", claims=LISTED_ACCOUNT)]
 
 
-@example("FileRequestsCancelFunction", 2, "a conditional UpdateItem cancels an open request; one Query lists its files")
+@example(
+    "FileRequestsCancelFunction",
+    3,
+    "one Query (the request: its patient's audit chain), Query (audit tail), TransactWriteItems (cancel and event)",
+)
 def cancel(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsCancelFunction", (_request(s, MOBILE["cancel"])["id"],)) for _ in range(count)]
 
 
 @example(
     "FileRequestsResendFunction",
-    7,
-    "a conditional UpdateItem claims the resend and returns the request, Query (its files), BatchGetItem (patient"
-    " number, settings), GetItem (mobile item: the app endpoint), CheckIfPhoneNumberIsOptedOut, Publish, UpdateItem",
+    8,
+    "Query (the request and its files), BatchGetItem (patient number, settings), GetItem (mobile item: the app"
+    " endpoint), Query (audit tail), TransactWriteItems (the conditional claim and its event),"
+    " CheckIfPhoneNumberIsOptedOut, Publish, UpdateItem",
 )
 def resend(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Requests created and notified an hour ago (the seeding's clock set back: one resend a minute is allowed)."""
@@ -306,12 +342,16 @@ def settings_get(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("AccountSettingsGetFunction")]
 
 
-@example("AccountSettingsPutFunction", 1, "one PutItem: the body is the item")
+@example("AccountSettingsPutFunction", 2, "Query (audit tail), TransactWriteItems (the settings item and its event)")
 def settings_put(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("AccountSettingsPutFunction", payload=SETTINGS, claims=ADMIN)]
 
 
-@example("PatientPageOpenFunction", 2, "GetItem (short link), a conditional UpdateItem opening, returning the request")
+@example(
+    "PatientPageOpenFunction",
+    4,
+    "GetItem (short link), a conditional UpdateItem opening, returning the request; audit: Query (tail), PutItem",
+)
 def page_open(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("PatientPageOpenFunction", (_request(s, MOBILE["page"])["short_link_id"],)) for _ in range(count)]
 
@@ -319,7 +359,8 @@ def page_open(s: Seeder, count: int) -> list[dict[str, Any]]:
 @example(
     "PatientPageVerifyFunction",
     5,
-    "GetItem (link), a read of the request, GetItem (patient number: the date of birth), PutItem (session), UpdateItem",
+    "GetItem (link), a read of the request, GetItem (patient number: the date of birth), Query (audit tail),"
+    " TransactWriteItems (the request verified, the session and the audit event: one conditional write)",
 )
 def page_verify(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Each event a patient's first, right answer on a link they opened."""
@@ -327,7 +368,11 @@ def page_verify(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("PatientPageVerifyFunction", (link,), _answer(MOBILE["verify"])) for link in links]
 
 
-@example("PatientPageUploadFunction", 2, "BatchGetItem (link, session), a conditional UpdateItem taking a photo slot")
+@example(
+    "PatientPageUploadFunction",
+    3,
+    "BatchGetItem (link, session), Query (audit tail), TransactWriteItems (a photo slot and its audit event)",
+)
 def page_upload(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Three photo slots taken per verified request."""
     verified = [_verified(s, MOBILE["upload"]) for _ in range(-(-count // 3))]
@@ -336,9 +381,9 @@ def page_upload(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "UploadedFileRegisterFunction",
-    4,
-    "Query (request and files), ranged GetObject (real type), TransactWriteItems (file and its document), PutEvents;"
-    " a request's first photo adds an UpdateItem (responded)",
+    5,
+    "Query (request and files), ranged GetObject (real type), Query (audit tail), TransactWriteItems (file, its"
+    " document and audit event), PutEvents; a request's first photo adds an UpdateItem (responded)",
 )
 def register(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Each event a new photo of a request whose first photo is registered."""
@@ -346,6 +391,19 @@ def register(s: Seeder, count: int) -> list[dict[str, Any]]:
     while len(events) < count:
         events += _answered(s, MOBILE["register"], 3)[1]
     return events[:count]
+
+
+@example("AuditEventsListFunction", 3, "Query (a patient's audit chain), then its own event: Query (tail), PutItem")
+def audit_events(s: Seeder, count: int) -> list[dict[str, Any]]:
+    _listed(s)  # the listed patient's documents, created and so recorded
+    return [s.event("AuditEventsListFunction", query=f"patient_id={PATIENT_LISTED}&limit=20", claims=ADMIN)]
+
+
+@example("AccessLogGetFunction", 3, "Query (the patient's own audit chain), then its own event: Query (tail), PutItem")
+def access_log(s: Seeder, count: int) -> list[dict[str, Any]]:
+    _listed(s)
+    patient = {**CLAIMS, "sub": f"patient-12-{PATIENT_LISTED}", "role": "patient", "patient_id": PATIENT_LISTED}
+    return [s.event("AccessLogGetFunction", query="limit=20", claims=patient)]
 
 
 def generic(s: Seeder, function: Function) -> tuple[str, list[dict[str, Any]]]:

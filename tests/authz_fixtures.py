@@ -410,6 +410,18 @@ def _fhir_binary(as_resource: bool) -> Callable[[World], Request]:
     return build
 
 
+def _audit_events(world: World) -> Request:
+    # Events in the target's account: a request asked for (and so recorded) there
+    created = file_request(world)
+    return Request("GET", "/v1/audit-events", secrets=[created["id"]])
+
+
+def _access_log(world: World) -> Request:
+    # A document of the target's patient, added (and so recorded) by its author
+    doc = inline_document(world.api, world.patient, world.author())
+    return Request("GET", "/v1/me/access-log", secrets=[str(doc["id"])])
+
+
 # ------------------------------------------------------------------ the rows
 _SAVE_ELSEWHERE = {
     # The URL names account 13's object while the body names the caller's own patient: door B's rule
@@ -462,6 +474,8 @@ ROWS: dict[str, tuple[Row, ...]] = {
     "POST /v1/patient-devices": (Row((Action.REGISTER_DEVICE,), Names.SELF, _register_device, 201),),
     "GET /v1/account-settings": (Row((Action.READ_SETTINGS,), Names.ACCOUNT, _settings_get),),
     "PUT /v1/account-settings": (Row((Action.CHANGE_SETTINGS,), Names.ACCOUNT, _settings_put),),
+    "GET /v1/audit-events": (Row((Action.READ_AUDIT_EVENTS,), Names.ACCOUNT, _audit_events),),
+    "GET /v1/me/access-log": (Row((Action.READ_ACCESS_LOG,), Names.SELF, _access_log),),
     # Door D. The capability statement is every caller's: no action, no target.
     "GET /fhir/R4/metadata": (Row((), Names.ACCOUNT, _fhir_metadata),),
     "GET /fhir/R4/DocumentReference": (Row((Action.LIST_DOCUMENTS,), Names.PATIENT, _fhir_search),),

@@ -19,7 +19,7 @@ app = file_requests.resolver()
     operation_id="getFileRequest",
     summary="Get a file request; each unexpired file carries a short-lived download_url",
     tags=["Door C: file requests"],
-    responses=file_requests.ERRORS,
+    responses=file_requests.AUDITED_ERRORS,
 )
 def get(
     fileRequestId: Annotated[str, Path(pattern=UUID_PATTERN)],  # noqa: N803 - the seed's name

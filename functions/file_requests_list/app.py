@@ -20,7 +20,7 @@ app = file_requests.resolver()
     operation_id="listFileRequests",
     summary="List the account's file requests, filtered by patient and status",
     tags=["Door C: file requests"],
-    responses=file_requests.ERRORS,
+    responses=file_requests.AUDITED_ERRORS,
 )
 def list_requests(
     patientId: Annotated[str | None, Query(pattern=UUID_PATTERN, description="Door C patient UUID")] = None,  # noqa: N803

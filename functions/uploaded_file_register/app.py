@@ -8,8 +8,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patient_docs import request_context
 from patient_docs.logic.register_uploaded_file import register_uploaded_file
 from patient_docs.observability import logger
+from patient_docs.request_context import RequestContext
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
@@ -24,6 +26,9 @@ def register_record(record: SQSRecord) -> None:
         if entry.get("s3", {}).get("bucket", {}).get("name") != bucket:
             continue
         key = unquote_plus(entry["s3"]["object"]["key"])  # S3 URL-encodes keys in events
+        # The audit trail's request id and source: the queue message, and the address the photo came from.
+        source_ip = (entry.get("requestParameters") or {}).get("sourceIPAddress")
+        request_context.set_current(RequestContext(request_id=record.message_id, source_ip=source_ip))
         outcome = register_uploaded_file(key, utc_now())
         logger.info("upload processed", extra={"outcome": outcome})
 

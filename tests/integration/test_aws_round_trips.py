@@ -47,6 +47,9 @@ def aws_calls(function: str) -> Iterator[list[str]]:
 
 
 SMS = ["CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]
+# The audit trail (docs/audit.md): the chain's tail (Query), then the event with the use case's write
+# in one TransactWriteItems, or alone (PutItem) where the use case only reads.
+TAIL = "Query"
 
 
 def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
@@ -54,7 +57,7 @@ def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
         create_request(api)
     with aws_calls("FileRequestsCreateFunction") as known_patient:
         create_request(api, prompt="Another photo")
-    assert new_patient == ["BatchGetItem", "TransactWriteItems", *SMS]
+    assert new_patient == ["BatchGetItem", TAIL, "TransactWriteItems", *SMS]
     assert known_patient == new_patient
 
 
@@ -64,7 +67,7 @@ def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
     with aws_calls("FileRequestsCreateFunction") as calls:
         reply = call(api, "POST", "/v1/file-requests", SEED_REQUEST, STAFF_12, headers={"Idempotency-Key": "k-1"})
     assert reply.status == 201, reply.body
-    assert calls == ["PutItem", "BatchGetItem", "TransactWriteItems", *SMS, "UpdateItem"]
+    assert calls == ["PutItem", "BatchGetItem", TAIL, "TransactWriteItems", *SMS, "UpdateItem"]
 
 
 def test_a_resend_claims_reads_and_notifies(api, aws, clock):
@@ -73,8 +76,9 @@ def test_a_resend_claims_reads_and_notifies(api, aws, clock):
     with aws_calls("FileRequestsResendFunction") as calls:
         reply = call(api, "POST", f"/v1/file-requests/{created['id']}/resend", {}, STAFF_12)
     assert reply.status == 200, reply.body
-    # claim (returns the request), its files, patient number item + settings, the mobile item (device)
-    assert calls == ["UpdateItem", "Query", "BatchGetItem", "GetItem", *SMS]
+    # the request and its files, patient number item + settings, the mobile item (device), then the claim
+    # with its audit event
+    assert calls == ["Query", "BatchGetItem", "GetItem", TAIL, "TransactWriteItems", *SMS]
 
 
 def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
@@ -83,14 +87,16 @@ def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
         assert call(api, "GET", f"/r/{link}").status == 200
     with aws_calls("PatientPageOpenFunction") as again:
         assert call(api, "GET", f"/r/{link}").status == 200
-    assert first == again == ["GetItem", "UpdateItem"]
+    assert first == again == ["GetItem", "UpdateItem", TAIL, "PutItem"]
 
 
 def test_verify_reads_link_request_and_patient_record_once(api, aws):
     link = create_request(api)["short_link_id"]
     with aws_calls("PatientPageVerifyFunction") as calls:
         assert verify(api, link).status == 200
-    assert calls == ["GetItem", "Query", "GetItem", "PutItem", "UpdateItem"]
+    # the link, the request, the patient's date of birth; then the session, the request and the audit
+    # event in one conditional write
+    assert calls == ["GetItem", "Query", "GetItem", TAIL, "TransactWriteItems"]
 
 
 def test_an_upload_is_one_batch_read_and_one_slot(api, aws):
@@ -98,7 +104,7 @@ def test_an_upload_is_one_batch_read_and_one_slot(api, aws):
     session = session_for(api, link)
     with aws_calls("PatientPageUploadFunction") as calls:
         assert presign(api, link, session).status == 200
-    assert calls == ["BatchGetItem", "UpdateItem"]
+    assert calls == ["BatchGetItem", TAIL, "TransactWriteItems"]
 
 
 def test_registering_moves_the_request_once(api, aws):
@@ -112,8 +118,19 @@ def test_registering_moves_the_request_once(api, aws):
         assert register(messages[:1]) == {"batchItemFailures": []}
     with aws_calls("UploadedFileRegisterFunction") as second_photo:
         assert register(messages[1:]) == {"batchItemFailures": []}
-    assert first_photo == ["Query", "GetObject", "TransactWriteItems", "UpdateItem", "PutEvents"]
-    assert second_photo == ["Query", "GetObject", "TransactWriteItems", "PutEvents"]
+    assert first_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "UpdateItem", "PutEvents"]
+    assert second_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "PutEvents"]
+
+
+def test_a_download_url_costs_the_read_and_its_audit_event(api, aws):
+    from tests.utils import b64, pdf_bytes
+
+    body = {"doc": {"document_name": "a.pdf", "mime_type": "application/pdf", "data": b64(pdf_bytes())}}
+    body["doc"]["record_type"] = "Patient Record"
+    doc = call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).json["doc"]
+    with aws_calls("InlineDocumentsGetFunction") as calls:
+        assert call(api, "GET", f"/api/v2/patients/1172416/documents/{doc['id']}", caller=STAFF_12).status == 200
+    assert calls == ["GetItem", TAIL, "PutItem"]  # the URL itself is signed locally
 
 
 def test_a_device_is_registered_from_the_patient_record(api, aws, monkeypatch):

@@ -13,9 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import ANY
 
 from patient_docs.adapters import (
     account_settings_table,
@@ -38,6 +40,19 @@ from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.schemas.file_requests import CreateFileRequestBody
+
+_REAL_APPEND = audit_log.append
+
+
+class AuditTrail(list[dict[str, Any]]):
+    """The audit trail in memory: each event added takes its place in its chain, as the table's would."""
+
+    def append(self, values: dict[str, Any]) -> None:
+        if "hash" not in values:
+            chain = [event for event in self if event["chain"] == values["chain"]]
+            values = audit_log.sealed(values, chain[-1] if chain else None)
+        super().append(values)
+
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 ACCOUNT = "12"
@@ -187,6 +202,30 @@ def client_error(code: str, operation: str = "Call", **extra: Any) -> ClientErro
     return ClientError({"Error": {"Code": code, "Message": code}, **extra}, operation)
 
 
+# ------------------------------------------------------------------ the audit trail under a Stubber
+
+# A write and its audit event go in one TransactWriteItems, after one Query of the chain's tail.
+AUDIT_TAIL_QUERY = {
+    "TableName": ANY,
+    "KeyConditionExpression": "chain = :chain",
+    "ExpressionAttributeValues": ANY,
+    "ScanIndexForward": False,
+    "Limit": 1,
+    "ConsistentRead": True,
+}
+ANY_TRANSACTION = {"TransactItems": ANY}
+
+
+def expect_audit_tail(dynamodb: Any) -> None:
+    """Queue the chain's tail read (a new chain) on a DynamoDB Stubber."""
+    dynamodb.add_response("query", {"Items": []}, expected_params=AUDIT_TAIL_QUERY)
+
+
+def cancelled(*reasons: str) -> dict[str, Any]:
+    """The ``modeled_fields`` of a TransactionCanceledException, one reason per item (``None``: fine)."""
+    return {"CancellationReasons": [{"Code": reason} for reason in reasons]}
+
+
 # ------------------------------------------------------------------ the fakes
 
 
@@ -288,18 +327,21 @@ class FakeDocuments:
     put_attempts: list[int] = field(default_factory=list)
     updates: list[tuple[int, str, int | None, dict[str, Any]]] = field(default_factory=list)
     failure: Exception | None = None
+    # Audit events stored with the writes (the same list as Fakes.audit).
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     def add(self, *docs: Document) -> None:
         for doc in docs:
             self.items[doc.id] = doc
 
-    def put_document(self, doc: Document) -> None:
+    def put_document(self, doc: Document, event: dict[str, Any]) -> None:
         self.put_attempts.append(doc.id)
         if self.failure is not None:
             raise self.failure
         if doc.id in self.items or doc.id in self.taken:
             raise DocumentIdTaken(str(doc.id))
         self.items[doc.id] = doc
+        self.audit.append(dict(event))
 
     def get_document(self, document_id: int) -> Document | None:
         return self.items.get(document_id)
@@ -329,18 +371,25 @@ class FakeDocuments:
         return page, {"PK": f"DOC#{last.id}", "SK": "DOC", "GSI1PK": partition, "GSI1SK": f"x#{last.id}"}
 
     def update_document(
-        self, document_id: int, account_id: str, patient_id: int | None, changes: dict[str, Any], updated_at: datetime
+        self,
+        document_id: int,
+        account_id: str,
+        patient_id: int | None,
+        changes: dict[str, Any],
+        updated_at: datetime,
+        event: dict[str, Any],
     ) -> Document:
         doc = self._owned(document_id, account_id, patient_id)
         self.updates.append((document_id, account_id, patient_id, dict(changes)))
         updated = doc.model_copy(update={**changes, "updated_at": updated_at})
         self.items[document_id] = updated
+        self.audit.append(dict(event))
         return updated
 
-    def delete_document(self, document_id: int, account_id: str, patient_id: int | None) -> Document:
-        doc = self._owned(document_id, account_id, patient_id)
+    def delete_document(self, document_id: int, account_id: str, patient_id: int | None, event: dict[str, Any]) -> None:
+        self._owned(document_id, account_id, patient_id)
         del self.items[document_id]
-        return doc
+        self.audit.append(dict(event))
 
 
 @dataclass
@@ -354,6 +403,7 @@ class FakePeople:
     reads: int = 0
     devices: list[tuple[str, str]] = field(default_factory=list)
     device_write_fails: bool = False
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     def add_patient(self, patient: Patient) -> Patient:
         self.patients[patient.account_id, patient.mobile] = patient
@@ -399,9 +449,10 @@ class FakePeople:
     def get_account_settings(self, account_id: str) -> AccountSettings | None:
         return self.settings.get(account_id)
 
-    def put_account_settings(self, settings: AccountSettings) -> None:
+    def put_account_settings(self, settings: AccountSettings, event: dict[str, Any]) -> None:
         self.settings_writes.append(settings)
         self.settings[settings.account_id] = settings
+        self.audit.append(dict(event))
 
 
 def _usable(request: FileRequest, at: datetime, max_wrong: int) -> bool:
@@ -429,7 +480,7 @@ class FakeFileRequests:
     wrong_answers: int = 0
     listed: list[dict[str, Any]] = field(default_factory=list)
     # Audit events stored with the writes above (the same list as Fakes.audit).
-    audit: list[dict[str, Any]] = field(default_factory=list)
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     def add(self, request: FileRequest) -> FileRequest:
         self.requests[request.id] = request
@@ -444,7 +495,7 @@ class FakeFileRequests:
     # --- file requests
 
     def create_file_request(
-        self, request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None
+        self, request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None, event: dict[str, Any]
     ) -> None:
         if self.before_create:
             step = self.before_create.pop(0)
@@ -456,6 +507,7 @@ class FakeFileRequests:
         if new_staff is not None and new_staff.staff_id in self.people.staff:
             raise RecordTaken("file request")
         self.creates.append((request, new_patient, new_staff))
+        self.audit.append(dict(event))
         self.add(request)
         if new_patient is not None:
             self.people.add_patient(new_patient)
@@ -490,14 +542,21 @@ class FakeFileRequests:
             changes.update(status="notified", notified_at=current.notified_at or at)
         return self._set(file_request_id, **changes)
 
-    def cancel_file_request(self, file_request_id: str, account_id: str, at: datetime) -> FileRequest:
+    def cancel_file_request(self, file_request_id: str, account_id: str, at: datetime, event: dict[str, Any]) -> None:
         current = self.requests.get(file_request_id)
         if current is None or current.account_id != account_id or current.status not in OPEN_STATUSES:
-            raise RecordChanged("file request")
-        return self._set(file_request_id, status="cancelled", cancelled_at=at, updated_at=at)
+            raise RecordChanged("file request", current.model_copy(update={"files": []}) if current else None)
+        self._set(file_request_id, status="cancelled", cancelled_at=at, updated_at=at)
+        self.audit.append(dict(event))
 
     def claim_resend(
-        self, file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int
+        self,
+        file_request_id: str,
+        account_id: str,
+        now: datetime,
+        not_since: datetime,
+        max_resends: int,
+        event: dict[str, Any],
     ) -> None:
         current = self.requests.get(file_request_id)
         if (
@@ -510,6 +569,7 @@ class FakeFileRequests:
         ):
             raise RecordChanged("file request")
         self._set(file_request_id, resend_count=current.resend_count + 1, last_notification_at=now, updated_at=now)
+        self.audit.append(dict(event))
 
     def list_file_requests(
         self,
@@ -592,10 +652,11 @@ class FakeFileRequests:
         self._set(file_request_id, upload_slots=current.upload_slots + 1, updated_at=at)
         self.audit.append(dict(event))
 
-    def record_answer(self, file: RequestFile, document_item: dict[str, Any]) -> str:
+    def record_answer(self, file: RequestFile, document_item: dict[str, Any], event: dict[str, Any]) -> str:
         outcome = self.answer_outcomes.pop(0) if self.answer_outcomes else "recorded"
         if outcome == "recorded":
             self.answers.append((file, document_item))
+            self.audit.append(dict(event))
             request = self.requests[file.file_request_id]
             self.requests[request.id] = request.model_copy(update={"files": [*request.files, file]})
         return outcome
@@ -627,7 +688,7 @@ class Fakes:
     objects: FakeObjectStore = field(default_factory=FakeObjectStore)
     notifications: FakeNotifications = field(default_factory=FakeNotifications)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    audit: list[dict[str, Any]] = field(default_factory=list)
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     @classmethod
     def install(cls, monkeypatch: pytest.MonkeyPatch) -> Fakes:
@@ -683,14 +744,20 @@ class Fakes:
                 assert hasattr(module, name), f"{module.__name__} has no {name}: the fake is out of date"
                 monkeypatch.setattr(module, name, getattr(fake, name))
         monkeypatch.setattr(events, "publish", lambda detail_type, detail: fakes.events.append((detail_type, detail)))
-        fakes.requests.audit = fakes.audit
+        fakes.requests.audit = fakes.documents.audit = people.audit = fakes.audit
         monkeypatch.setattr(audit_log, "append", fakes.append_audit_event)
+        monkeypatch.setattr(audit_log, "append_all", lambda events: [fakes.append_audit_event(e) for e in events])
         return fakes
 
     def append_audit_event(self, values: Any, writes: Any = ()) -> dict[str, Any]:
-        """The audit trail: events stored on their own (adapters' fakes add those written with a write)."""
-        assert not writes, "a write's event goes through the adapter's own write (faked above)"
-        stored = {**values, "seq": len([e for e in self.audit if e["chain"] == values["chain"]]) + 1}
+        """The audit trail in memory. With ``writes`` (a real adapter under a Stubber), the transaction is
+        the real one, only the chain's tail is read from memory: the Stubber answers the write."""
+        chain = [e for e in self.audit if e["chain"] == values["chain"]]
+        if writes:
+            with mock.patch.object(audit_log, "tail", lambda _: chain[-1] if chain else None):
+                stored = _REAL_APPEND(values, writes)
+        else:
+            stored = audit_log.sealed(values, chain[-1] if chain else None)
         self.audit.append(stored)
         return stored
 

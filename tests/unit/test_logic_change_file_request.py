@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import file_requests_table
-from patient_docs.errors import Conflict, NotFound, TooManyRequests
+from patient_docs.errors import AuditUnavailable, Conflict, NotFound, TooManyRequests
 from patient_docs.logic.change_file_request import cancel_file_request, resend_notification
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.rules.file_requests import RESEND_MAX
@@ -73,22 +73,26 @@ def test_an_unknown_request_is_not_found(fakes):
 
 
 def test_a_failed_cancel_condition_at_dynamodb_is_explained_by_reading_the_request(fakes, stub, monkeypatch):
-    # Given DynamoDB refuses the cancel's condition, and the request reads as responded
+    # Given a request that reads as open, then DynamoDB refuses the cancel's condition and hands back the
+    # request as it is now: responded
     for name in ("cancel_file_request", "get_file_request"):
         monkeypatch.setattr(file_requests_table, name, REAL[name])
-    request = a_file_request(status="responded")
+    request = a_file_request()
     dynamodb = stub("dynamodb")
-    dynamodb.add_client_error("update_item", "ConditionalCheckFailedException")
     dynamodb.add_response("query", {"Items": [request_item(request)]}, ANY_QUERY)
-    # When staff cancel it
+    answered = request_item(request.model_copy(update={"status": "responded"}))
+    reasons = {"CancellationReasons": [{"Code": "ConditionalCheckFailed", "Item": answered}, {"Code": "None"}]}
+    dynamodb.add_client_error("transact_write_items", "TransactionCanceledException", modeled_fields=reasons)
+    # When staff cancel it: no further read is queued, so none may be made
     with pytest.raises(Conflict, match="responded"):
         cancel_file_request(staff(), request.id)
+    assert fakes.audit == []
 
 
 def test_a_throttled_cancel_is_an_error_not_a_conflict(fakes, stub, monkeypatch):
     monkeypatch.setattr(file_requests_table, "cancel_file_request", REAL["cancel_file_request"])
-    stub("dynamodb").add_client_error("update_item", "ProvisionedThroughputExceededException")
-    with pytest.raises(Exception, match="ProvisionedThroughputExceeded"):
+    stub("dynamodb").add_client_error("transact_write_items", "ProvisionedThroughputExceededException")
+    with pytest.raises(AuditUnavailable):  # a 503: nothing written, retry
         cancel_file_request(staff(), stored(fakes).id)
 
 
@@ -174,8 +178,8 @@ def test_a_concurrent_resend_that_lost_the_conditional_write_is_rate_limited(fak
     won = request.model_copy(update={"last_notification_at": NOW - timedelta(seconds=1), "resend_count": 1})
     dynamodb = stub("dynamodb")
     dynamodb.add_response("query", {"Items": [request_item(request)]}, ANY_QUERY)
-    dynamodb.add_client_error("update_item", "ConditionalCheckFailedException")
-    dynamodb.add_response("query", {"Items": [request_item(won)]}, ANY_QUERY)
+    reasons = {"CancellationReasons": [{"Code": "ConditionalCheckFailed", "Item": request_item(won)}, {"Code": "None"}]}
+    dynamodb.add_client_error("transact_write_items", "TransactionCanceledException", modeled_fields=reasons)
     # When this resend is explained
     with pytest.raises(TooManyRequests) as caught:
         resend_notification(staff(), request.id)

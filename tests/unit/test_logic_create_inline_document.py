@@ -13,7 +13,7 @@ from patient_docs.logic import new_document
 from patient_docs.logic.create_inline_document import create_inline_document
 from patient_docs.rules.object_keys import parse_document_key
 from patient_docs.schemas.inline_documents import InlineDocumentIn
-from tests.unit.doubles import ACCOUNT, NOW, PATIENT_NUMBER, PDF, PNG, client_error, patient, staff
+from tests.unit.doubles import ACCOUNT, NOW, PATIENT_NUMBER, PDF, PNG, cancelled, client_error, patient, staff
 
 pytestmark = pytest.mark.usefixtures("no_network", "fixed_now")
 
@@ -124,8 +124,13 @@ def test_an_id_clash_at_dynamodb_is_retried_and_the_object_kept(fakes, stub, mon
     ids = iter([7, 8])
     monkeypatch.setattr(new_document, "new_document_id", lambda: next(ids))
     dynamodb = stub("dynamodb")
-    dynamodb.add_client_error("put_item", "ConditionalCheckFailedException", expected_params=ANY_PUT)
-    dynamodb.add_response("put_item", {}, expected_params=ANY_PUT)
+    dynamodb.add_client_error(
+        "transact_write_items",
+        "TransactionCanceledException",
+        modeled_fields=cancelled("ConditionalCheckFailed", "None"),
+        expected_params={"TransactItems": [{"Put": ANY_PUT}, ANY]},
+    )
+    dynamodb.add_response("transact_write_items", {}, expected_params={"TransactItems": [{"Put": ANY_PUT}, ANY]})
     # When the document is created
     doc = create_inline_document(staff(), PATIENT_NUMBER, doc_in())
     # Then it has the second id and its object stays

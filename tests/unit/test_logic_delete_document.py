@@ -6,9 +6,9 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import documents_table, object_store
-from patient_docs.errors import Forbidden, NotFound
+from patient_docs.errors import AuditUnavailable, Forbidden, NotFound
 from patient_docs.logic.delete_document import delete_document
-from tests.unit.doubles import PATIENT_NUMBER, a_document, client_error, patient, staff
+from tests.unit.doubles import PATIENT_NUMBER, a_document, cancelled, client_error, patient, staff
 
 pytestmark = pytest.mark.usefixtures("no_network")
 
@@ -85,29 +85,33 @@ def test_when_the_object_cannot_be_deleted_the_record_is_already_gone(fakes, sto
 def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched(fakes, stored, stub, monkeypatch):
     # Given a document that reads as the caller's, and DynamoDB then refuses the conditional delete
     # (deleted in the meantime)
+    # (deleted in the meantime): the transaction of the delete and its audit event is cancelled
     monkeypatch.setattr(documents_table, "delete_document", REAL_DELETE)
+    delete = {
+        "TableName": ANY,
+        "Key": {"PK": {"S": "DOC#1001"}, "SK": {"S": "DOC"}},
+        "ConditionExpression": ANY,
+        "ExpressionAttributeValues": {":account": {"S": "12"}, ":patient": {"N": str(PATIENT_NUMBER)}},
+    }
     stub("dynamodb").add_client_error(
-        "delete_item",
-        "ConditionalCheckFailedException",
-        expected_params={
-            "TableName": ANY,
-            "Key": {"PK": {"S": "DOC#1001"}, "SK": {"S": "DOC"}},
-            "ConditionExpression": ANY,
-            "ExpressionAttributeValues": {":account": {"S": "12"}, ":patient": {"N": str(PATIENT_NUMBER)}},
-            "ReturnValues": "ALL_OLD",
-        },
+        "transact_write_items",
+        "TransactionCanceledException",
+        modeled_fields=cancelled("ConditionalCheckFailed", "None"),
+        expected_params={"TransactItems": [{"Delete": delete}, ANY]},
     )
     # When staff delete it
     with pytest.raises(NotFound):
         delete_document(staff(), PATIENT_NUMBER, 1001)
-    # Then no object is deleted
+    # Then no object is deleted, and no deletion recorded
     assert fakes.objects.deleted == []
+    assert fakes.audit == []
 
 
 def test_a_throttled_delete_is_an_error_not_a_missing_document(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "delete_document", REAL_DELETE)
-    stub("dynamodb").add_client_error("delete_item", "ProvisionedThroughputExceededException")
-    with pytest.raises(Exception, match="ProvisionedThroughputExceeded"):
+    stub("dynamodb").add_client_error("transact_write_items", "ProvisionedThroughputExceededException")
+    # A 503 (retry): nothing was written, the document nor its event
+    with pytest.raises(AuditUnavailable):
         delete_document(staff(), PATIENT_NUMBER, 1001)
     assert fakes.objects.deleted == []
 

@@ -6,10 +6,10 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import documents_table
-from patient_docs.errors import Forbidden, InvalidField, NotFound
+from patient_docs.errors import AuditUnavailable, Forbidden, InvalidField, NotFound
 from patient_docs.logic.update_document import update_document
 from patient_docs.schemas.patient_documents import UpdateDocumentRequest
-from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document, patient, staff
+from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document, cancelled, patient, staff
 
 pytestmark = pytest.mark.usefixtures("no_network", "fixed_now")
 
@@ -96,25 +96,27 @@ def test_a_patient_token_never_sets_a_signature_field_even_on_its_own_document(f
 
 def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "update_document", REAL_UPDATE)
+    update_item = {
+        "TableName": ANY,
+        "Key": {"PK": {"S": "DOC#1001"}, "SK": {"S": "DOC"}},
+        "UpdateExpression": ANY,
+        "ConditionExpression": ANY,
+        "ExpressionAttributeNames": ANY,
+        "ExpressionAttributeValues": ANY,
+    }
     stub("dynamodb").add_client_error(
-        "update_item",
-        "ConditionalCheckFailedException",
-        expected_params={
-            "TableName": ANY,
-            "Key": {"PK": {"S": "DOC#1001"}, "SK": {"S": "DOC"}},
-            "UpdateExpression": ANY,
-            "ConditionExpression": ANY,
-            "ExpressionAttributeNames": ANY,
-            "ExpressionAttributeValues": ANY,
-            "ReturnValues": "ALL_NEW",
-        },
+        "transact_write_items",
+        "TransactionCanceledException",
+        modeled_fields=cancelled("ConditionalCheckFailed", "None"),
+        expected_params={"TransactItems": [{"Update": update_item}, ANY]},
     )
     with pytest.raises(NotFound):
         update({"notes": "x"})
+    assert fakes.audit == []
 
 
 def test_a_throttled_update_is_an_error_not_a_missing_document(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "update_document", REAL_UPDATE)
-    stub("dynamodb").add_client_error("update_item", "ProvisionedThroughputExceededException")
-    with pytest.raises(Exception, match="ProvisionedThroughputExceeded"):
+    stub("dynamodb").add_client_error("transact_write_items", "ProvisionedThroughputExceededException")
+    with pytest.raises(AuditUnavailable):  # a 503: nothing written, retry
         update({"notes": "x"})

@@ -7,6 +7,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from patient_docs.adapters import audit_log
+from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import Key, stored_time
 from patient_docs.models.account_settings import AccountSettings
@@ -36,7 +38,8 @@ def get_account_settings(account_id: str) -> AccountSettings | None:
     return settings_from_item(response.get("Item"))
 
 
-def put_account_settings(settings: AccountSettings) -> None:
+def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
+    """Store the settings with their audit event, in one transaction."""
     item = {
         **_key(settings.account_id),
         "entity": {"S": "account_settings"},
@@ -48,4 +51,4 @@ def put_account_settings(settings: AccountSettings) -> None:
         item["updated_at"] = {"S": stored_time(settings.updated_at)}
     if settings.updated_by is not None:
         item["updated_by"] = {"S": settings.updated_by}
-    dynamodb().put_item(TableName=get_settings().table_name, Item=item)
+    audit_log.append(event, [{"Put": {"TableName": get_settings().table_name, "Item": item}}])

@@ -161,13 +161,96 @@ def append_all(events: Sequence[EventValues]) -> list[dict[str, Any]]:
     raise AuditUnavailable()
 
 
-def query_page(
-    request: dict[str, Any], limit: int, filtered: bool, max_queries: int
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Up to ``limit`` events of one Query (``request``: key condition, filters, start), and the
-    key to continue from (None: no more). Filtered reads take at most ``max_queries`` calls, then
-    hand back where they stopped, so one call's cost stays bounded whatever the filters."""
-    request = {"TableName": table_name(), **request, "Limit": 100 if filtered else limit + 1}
+# A page's position: the keys of its last event (``seq`` as text), and of the index where one was read.
+CHAIN_POSITION = ("chain", "seq")
+INDEX_POSITION = ("chain", "seq", "account_id", "at")
+
+
+def _position(item: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(_deserializer.deserialize(item[name])) for name in keys}
+
+
+def _start_key(position: Mapping[str, str]) -> dict[str, Any]:
+    return {name: {"N": value} if name == "seq" else {"S": value} for name, value in position.items()}
+
+
+def _time_bounds(chain: str | None, start_at: str | None, end_at: str | None) -> tuple[str, list[str], dict[str, Any]]:
+    """The key condition's time part (the account index: its sort key) or filters (a chain: by seq)."""
+    parts, values = [], {}
+    if start_at:
+        parts.append("#at >= :start")
+        values[":start"] = {"S": start_at}
+    if end_at:
+        parts.append("#at <= :end")
+        values[":end"] = {"S": end_at}
+    if chain or not parts:
+        return "", parts, values
+    return (" AND #at BETWEEN :start AND :end" if len(parts) == 2 else " AND " + parts[0]), [], values
+
+
+def _filters(
+    equals: Mapping[str, str | int], actions: Sequence[str]
+) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    filters, names, values = [], {}, {}
+    for index, (name, value) in enumerate(sorted(equals.items())):
+        names[f"#e{index}"] = name
+        values[f":e{index}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
+        filters.append(f"#e{index} = :e{index}")
+    if actions:
+        names["#action"] = "action"
+        listed = [f":a{index}" for index in range(len(actions))]
+        values.update({name: {"S": action} for name, action in zip(listed, actions, strict=True)})
+        filters.append(f"#action IN ({', '.join(listed)})")
+    return filters, names, values
+
+
+def find(
+    *,
+    account_id: str,
+    chain: str | None,
+    equals: Mapping[str, str | int],
+    actions: Sequence[str] = (),
+    start_at: str | None = None,
+    end_at: str | None = None,
+    limit: int,
+    after: Mapping[str, str] | None = None,
+    max_queries: int = 10,
+) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """A page of events, newest first, and the position to continue from (None: nothing more).
+
+    ``chain`` (a patient's): read that chain, else the account's index by time. ``start_at`` and
+    ``end_at`` (stored times) bound the index's key, or filter a chain. ``equals`` (attribute: value)
+    and ``actions`` (any of) filter: DynamoDB applies them after reading, so a filtered call reads at
+    most ``max_queries`` pages of 100 events and then hands back where it stopped.
+    """
+    time_key, time_filters, values = _time_bounds(chain, start_at, end_at)
+    filters, names, filter_values = _filters(equals, actions)
+    filters = time_filters + filters
+    values.update(filter_values)
+    if start_at or end_at:
+        names["#at"] = "at"
+    values[":chain" if chain else ":account"] = {"S": chain or account_id}
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": ("chain = :chain" if chain else "account_id = :account") + time_key,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+        "Limit": 100 if filters else limit + 1,
+    }
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if not chain:
+        request["IndexName"] = ACCOUNT_INDEX
+    if after:
+        request["ExclusiveStartKey"] = _start_key(after)
+    return _read_page(request, limit, CHAIN_POSITION if chain else INDEX_POSITION, max_queries)
+
+
+def _read_page(
+    request: dict[str, Any], limit: int, keys: tuple[str, ...], max_queries: int
+) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
     found: list[dict[str, Any]] = []
     last_key: dict[str, Any] | None = None
     for _ in range(max_queries):
@@ -179,10 +262,9 @@ def query_page(
         request["ExclusiveStartKey"] = last_key
     page = found[:limit]
     if len(found) > limit or (len(found) == limit and last_key):
-        item = page[-1]
-        keys = ("chain", "seq", "account_id", "at") if request.get("IndexName") else ("chain", "seq")
-        return [decode(i) for i in page], {name: item[name] for name in keys}
-    return [decode(i) for i in page], last_key
+        return [decode(item) for item in page], _position(page[-1], keys)
+    # The last page, or a sparse filter that read its quota: continue from where the reading stopped.
+    return [decode(item) for item in page], _position(last_key, keys) if last_key else None
 
 
 def chain_events(chain: str) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Document records in the DynamoDB table.
+"""Document records in the DynamoDB table. Every write goes with its audit event, in one transaction.
 
 Layout (one item per document, no counter item anywhere):
   PK = DOC#<id>, SK = DOC                         -> get/update/delete by id: 1 call
@@ -12,14 +12,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from patient_docs.adapters import audit_log
+from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import (
     INDEX_POSITION,
     Item,
     Key,
+    cancellation_reasons,
     decode,
     encode,
-    is_conditional_failure,
+    put_new,
     serialize,
     table_name,
     typed_key,
@@ -53,15 +56,12 @@ def _from_item(item: Item) -> Document:
     return Document.model_validate(decode(item))
 
 
-def put_document(doc: Document) -> None:
+def put_document(doc: Document, event: EventValues) -> None:
+    """Store a new document with its audit event, in one transaction (DocumentIdTaken: the id is in use)."""
     try:
-        dynamodb().put_item(
-            TableName=table_name(),
-            Item=document_item(doc),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
+        audit_log.append(event, [put_new(document_item(doc))])
     except ClientError as exc:
-        if is_conditional_failure(exc):
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
             raise DocumentIdTaken(str(doc.id)) from exc
         raise
 
@@ -128,8 +128,10 @@ def update_document(
     patient_id: int | None,
     changes: dict[str, Any],
     updated_at: datetime,
+    event: EventValues,
 ) -> Document:
-    """Set (or, for None, remove) ``changes`` on a document the caller owns, in one call."""
+    """Set (or, for None, remove) ``changes`` on a document the caller owns, with its audit event in
+    one transaction; the document as it is then (a transaction returns no values: one GetItem)."""
     condition, values = _ownership_condition(account_id, patient_id)
     names: dict[str, str] = {"#updated_at": "updated_at"}
     values[":updated_at"] = {"S": updated_at.isoformat()}
@@ -145,35 +147,38 @@ def update_document(
     expression = "SET " + ", ".join(set_parts)
     if remove_parts:
         expression += " REMOVE " + ", ".join(remove_parts)
-    try:
-        response = dynamodb().update_item(
-            TableName=table_name(),
-            Key=_doc_key(document_id),
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise NotFound("document") from exc
-        raise
-    return _from_item(response["Attributes"])
+    update = {
+        "TableName": table_name(),
+        "Key": _doc_key(document_id),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    _write_with_event({"Update": update}, event)
+    response = dynamodb().get_item(TableName=table_name(), Key=_doc_key(document_id), ConsistentRead=True)
+    if "Item" not in response:
+        raise NotFound("document")  # deleted in the meantime
+    return _from_item(response["Item"])
 
 
-def delete_document(document_id: int, account_id: str, patient_id: int | None) -> Document:
+def delete_document(document_id: int, account_id: str, patient_id: int | None, event: EventValues) -> None:
+    """Delete a document the caller owns, with its audit event in one transaction."""
     condition, values = _ownership_condition(account_id, patient_id)
+    delete = {
+        "TableName": table_name(),
+        "Key": _doc_key(document_id),
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+    }
+    _write_with_event({"Delete": delete}, event)
+
+
+def _write_with_event(write: Item, event: EventValues) -> None:
+    """One write of a document the caller owns and its audit event; NotFound when the document is not there."""
     try:
-        response = dynamodb().delete_item(
-            TableName=table_name(),
-            Key=_doc_key(document_id),
-            ConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_OLD",
-        )
+        audit_log.append(event, [write])
     except ClientError as exc:
-        if is_conditional_failure(exc):
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("document") from exc
         raise
-    return _from_item(response["Attributes"])

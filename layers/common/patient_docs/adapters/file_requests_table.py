@@ -68,15 +68,17 @@ def _request_item(request: FileRequest) -> Item:
     return record_item(request, keys, "file_request")
 
 
-def create_file_request(request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None) -> None:
-    """Write the request, its short link and any new patient or staff user, all or nothing."""
+def create_file_request(
+    request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None, event: EventValues
+) -> None:
+    """Write the request, its short link, any new patient or staff user and the audit event, all or nothing."""
     writes = [put_new(_request_item(request)), put_new(patient_page_table.link_item(request.short_link_id, request.id))]
     if new_patient is not None:
         writes.extend(patients_table.new_patient_writes(new_patient))
     if new_staff is not None:
         writes.extend(patients_table.new_staff_writes(new_staff))
     try:
-        dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        audit_log.append(event, writes)
     except ClientError as exc:
         if is_conditional_failure(exc):
             raise RecordTaken("file request") from exc
@@ -175,9 +177,10 @@ def record_notification(
     return _update(file_request_id, expression, condition, values, names)
 
 
-def cancel_file_request(file_request_id: str, account_id: str, at: datetime) -> FileRequest:
-    """Cancel a request that is open and unexpired (an expired one is past cancelling, as past resending)."""
-    return _update(
+def cancel_file_request(file_request_id: str, account_id: str, at: datetime, event: EventValues) -> None:
+    """Cancel a request that is open and unexpired (an expired one is past cancelling, as past resending),
+    with its audit event in one transaction. RecordChanged (carrying the request as it is) otherwise."""
+    update = _update_write(
         file_request_id,
         "SET #status = :cancelled, cancelled_at = :at, updated_at = :at",
         (
@@ -192,15 +195,18 @@ def cancel_file_request(file_request_id: str, account_id: str, at: datetime) -> 
         },
         {"#status": "status"},
     )
+    _with_event([update], event)
 
 
-def claim_resend(file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int) -> None:
+def claim_resend(
+    file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int, event: EventValues
+) -> None:
     """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``.
 
-    One conditional write, so two concurrent resends cannot both pass the limit. A failure carries
-    the record as the write found it (``RecordChanged.current``).
+    One conditional write with its audit event, so two concurrent resends cannot both pass the limit.
+    A failure carries the record as the write found it (``RecordChanged.current``).
     """
-    _update(
+    update = _update_write(
         file_request_id,
         "SET resend_count = if_not_exists(resend_count, :zero) + :one, last_notification_at = :now, updated_at = :now",
         (
@@ -219,8 +225,8 @@ def claim_resend(file_request_id: str, account_id: str, now: datetime, not_since
             **_open_status_values(),
         },
         {"#status": "status"},
-        current_on_failure=True,
     )
+    _with_event([update], event)
 
 
 def _status_filter(status: str, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -429,16 +435,15 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_
 AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]
 
 
-def record_answer(file: RequestFile, document_item: Item) -> AnswerOutcome:
-    """The file and its patient document in one transaction, so that a file is recorded once.
+def record_answer(file: RequestFile, document_item: Item, event: EventValues) -> AnswerOutcome:
+    """The file, its patient document and the audit event in one transaction, so that a file is recorded once.
 
-    Both items are new, so parallel uploads to one request never contend; a second delivery
-    of the same upload finds the file item and changes nothing ("duplicate").
+    Both items are new, so parallel uploads to one request contend only on the patient's audit chain
+    (the append retries); a second delivery of the same upload finds the file item and changes
+    nothing ("duplicate").
     """
     try:
-        dynamodb().transact_write_items(
-            TransactItems=[put_new(record_item(file, _file_key(file), "request_file")), put_new(document_item)]  # type: ignore[list-item]
-        )
+        audit_log.append(event, [put_new(record_item(file, _file_key(file), "request_file")), put_new(document_item)])
     except ClientError as exc:
         reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:

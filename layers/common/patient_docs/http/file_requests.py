@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from patient_docs.http import inline_documents
-from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.http.resolver import AUDIT_UNAVAILABLE, error_responses, new_resolver
 from patient_docs.schemas.errors import ErrorResponse
 
 render = inline_documents.render
@@ -25,19 +25,30 @@ _ANY = {
 _BODY = {**_ANY, 415: "Unsupported Content-Type"}
 _NOT_OPEN = {409: "The request is no longer open (cancelled, expired or responded)"}
 ERRORS = error_responses(ErrorResponse, _ANY)
+# Operations recorded in the audit trail: 503 when their event cannot be stored.
+_AUDITED = {**_ANY, **AUDIT_UNAVAILABLE}
+AUDITED_ERRORS = error_responses(ErrorResponse, _AUDITED)
+# The audit trail's own read APIs (tags "Audit trail"): reading it is recorded too.
+AUDIT_EVENTS_ERRORS = error_responses(
+    ErrorResponse, {**_AUDITED, 403: "Only the admin role reads the audit trail (a patient token: 404)"}
+)
+ACCESS_LOG_ERRORS = error_responses(ErrorResponse, {**_AUDITED, 404: "Not a patient token: there is no own log"})
 CREATE_ERRORS = error_responses(
     ErrorResponse,
     {
         **_BODY,
+        **AUDIT_UNAVAILABLE,
         409: "The date of birth differs from the patient's on record, or the same Idempotency-Key is in flight",
         422: "The Idempotency-Key was already used with a different body",
     },
 )
-CANCEL_ERRORS = error_responses(ErrorResponse, {**_ANY, **_NOT_OPEN})
+CANCEL_ERRORS = error_responses(ErrorResponse, {**_AUDITED, **_NOT_OPEN})
 RESEND_ERRORS = error_responses(
-    ErrorResponse, {**_ANY, **_NOT_OPEN, 429: "Resent too recently (Retry-After says when to retry) or too often"}
+    ErrorResponse, {**_AUDITED, **_NOT_OPEN, 429: "Resent too recently (Retry-After says when to retry) or too often"}
 )
-SETTINGS_ERRORS = error_responses(ErrorResponse, {**_BODY, 403: "Only the admin role may change settings"})
+SETTINGS_ERRORS = error_responses(
+    ErrorResponse, {**_BODY, **AUDIT_UNAVAILABLE, 403: "Only the admin role may change settings"}
+)
 DEVICE_ERRORS = error_responses(
     ErrorResponse, {**_BODY, 503: "Push notifications are not configured in this deployment"}
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.http.resolver import AUDIT_UNAVAILABLE, error_responses, new_resolver
 from patient_docs.schemas.errors import ErrorResponse
 
 
@@ -26,6 +26,7 @@ _ANY = {
     401: "Missing or invalid bearer token",
     404: "No such patient or document for this caller",
     500: "Internal error",
+    **AUDIT_UNAVAILABLE,  # every door A operation is recorded in the audit trail
 }
 ERRORS = error_responses(ErrorResponse, _ANY)
 DELETE_ERRORS = error_responses(

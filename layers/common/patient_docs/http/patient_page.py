@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from patient_docs.errors import WrongAnswer
 from patient_docs.http import file_requests
-from patient_docs.http.resolver import error_responses, json_response, new_resolver, status_of
+from patient_docs.http.resolver import AUDIT_UNAVAILABLE, error_responses, json_response, new_resolver, status_of
 from patient_docs.schemas.errors import ErrorResponse, VerifyErrorResponse
 from patient_docs.web.render import SECURITY_HEADERS
 
@@ -45,7 +45,7 @@ _LINK = {
     415: "Unsupported Content-Type",
     423: "Locked after too many wrong dates of birth",
     500: "Internal error",
-    503: "The access record could not be stored, so nothing was done (retry)",
+    **AUDIT_UNAVAILABLE,
 }
 PAGE_ERRORS = error_responses(
     ErrorResponse, {400: "A JSON body that is not an object", 500: "Internal error"}, public=True

@@ -336,6 +336,11 @@ GATEWAY_STATUSES = {
 }
 
 
+# What a use case that records an access-audit event answers when the event cannot be stored: nothing
+# was done (no URL handed out, nothing written), and a retry may succeed (docs/audit.md, "Fail closed").
+AUDIT_UNAVAILABLE = {503: "The access record could not be stored, so nothing was done (retry)"}
+
+
 def error_responses(model: type[BaseModel], statuses: dict[int, str], public: bool = False) -> dict[int, Any]:
     """OpenAPI ``responses`` entries for one operation's refusals.
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from patient_docs.adapters import account_settings_table
 from patient_docs.auth import Caller
+from patient_docs.logic import audit_trail
 from patient_docs.models.account_settings import AccountSettings
+from patient_docs.models.audit import Target
 from patient_docs.permissions import Action, account_target, require
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import AccountSettingsBody
@@ -42,5 +44,7 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         updated_at=utc_now(),
         updated_by=caller.subject,
     )
-    account_settings_table.put_account_settings(settings)
+    # An account-level event (no patient): who changed what the patients' messages say.
+    event = audit_trail.pending("account_settings.changed", audit_trail.actor_of(caller), Target())
+    account_settings_table.put_account_settings(settings, event)
     return settings

@@ -16,12 +16,14 @@ from datetime import datetime
 from patient_docs.adapters import file_requests_table, patients_table
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, NotFound, RecordChanged, Refused, TooManyRequests
+from patient_docs.logic import audit_trail
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.logic.read_file_requests import find_file_request, present
+from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.observability import logger
-from patient_docs.permissions import Action, account_target, require
+from patient_docs.permissions import Action
 from patient_docs.rules.file_requests import (
     OPEN_STATUSES,
     RESEND_MAX,
@@ -32,20 +34,26 @@ from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import FileRequestOut
 
 
+def _target(request: FileRequest) -> Target:
+    return Target(patient_id=request.patient_number, file_request_id=request.id)
+
+
 def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
-    # Before the write: its condition names the caller's account, so reach is checked there.
-    require(caller, Action.CHANGE_FILE_REQUEST, account_target(caller.account_id, "file request"))
+    # Read first: the audit event joins the chain of the request's patient.
+    request = find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
     now = utc_now()
+    event = audit_trail.pending("file_request.cancelled", audit_trail.actor_of(caller), _target(request), at=now)
     try:
-        file_requests_table.cancel_file_request(file_request_id, caller.account_id, now)
-    except RecordChanged:
-        current = find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
+        file_requests_table.cancel_file_request(file_request_id, caller.account_id, now, event)
+    except RecordChanged as exc:
+        current = exc.current or find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
         if current.status != "cancelled":
             status = effective_status(current.status, current.short_link_expires_at, now)
             raise Conflict(f"the request is {status} and can no longer be cancelled") from None
-    else:
-        logger.info("file request cancelled", extra={"file_request_id": file_request_id})
-    return present(find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST), now)
+        return present(current.model_copy(update={"files": request.files}), now)  # cancelled before: unchanged
+    logger.info("file request cancelled", extra={"file_request_id": file_request_id})
+    cancelled = request.model_copy(update={"status": "cancelled", "cancelled_at": now, "updated_at": now})
+    return present(cancelled, now)
 
 
 def _why_not_resent(current: FileRequest, now: datetime) -> Refused | None:
@@ -82,8 +90,11 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
     if patient is None:
         raise NotFound("patient")
+    event = audit_trail.pending("file_request.resent", audit_trail.actor_of(caller), _target(request), at=now)
     try:
-        file_requests_table.claim_resend(file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX)
+        file_requests_table.claim_resend(
+            file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX, event
+        )
     except RecordChanged as exc:
         current = exc.current or find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
         raise _rate_limited(current, now) from None

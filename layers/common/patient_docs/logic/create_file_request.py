@@ -28,8 +28,10 @@ from pydantic import BaseModel
 from patient_docs.adapters import file_requests_table, idempotency, patients_table
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, InvalidField, RecordTaken, UnprocessableRequest
+from patient_docs.logic import audit_trail
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.logic.notify_patient import notify_patient
+from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.models.people import Patient, StaffUser
 from patient_docs.observability import logger
@@ -126,10 +128,13 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             created_at=now,
             updated_at=now,
             created_by=caller.subject,
+            sms_sender_id=settings.sms_sender_id,
         )
+        target = Target(patient_id=patient.patient_number, file_request_id=request.id)
+        event = audit_trail.pending("file_request.created", audit_trail.actor_of(caller), target, at=now)
         try:
             file_requests_table.create_file_request(
-                request, patient if patient_is_new else None, staff if staff_is_new else None
+                request, patient if patient_is_new else None, staff if staff_is_new else None, event
             )
         except RecordTaken:
             continue  # another create recorded this patient or staff user first: read them again

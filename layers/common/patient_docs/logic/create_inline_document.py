@@ -8,6 +8,7 @@ from typing import Any
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
+from patient_docs.logic import audit_trail
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, new_document_target, require
@@ -59,5 +60,6 @@ def create_inline_document(
             author_subject=caller.subject,
             **(described or {}),
         ),
+        audit_trail.actor_of(caller),
         uploaded_key=key,
     )

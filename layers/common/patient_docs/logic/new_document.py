@@ -1,4 +1,4 @@
-"""Recording a new document: id allocation without a counter, and cleanup on failure."""
+"""Recording a new document: id allocation without a counter, its audit event, and cleanup on failure."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ from collections.abc import Callable
 
 from patient_docs.adapters import documents_table, object_store
 from patient_docs.errors import DocumentIdTaken
+from patient_docs.logic import audit_trail
+from patient_docs.models.audit import Actor, Target
 from patient_docs.models.documents import Document
 from patient_docs.rules.ids import new_document_id
 
 _ID_ATTEMPTS = 5
 
 
-def record_new_document(build: Callable[[int], Document], uploaded_key: str | None = None) -> Document:
-    """Write ``build(id)`` under a fresh id; on failure remove the object just uploaded."""
+def record_new_document(build: Callable[[int], Document], actor: Actor, uploaded_key: str | None = None) -> Document:
+    """Write ``build(id)`` under a fresh id with its ``document.created`` event by ``actor``; on failure
+    remove the object just uploaded."""
     try:
         for _ in range(_ID_ATTEMPTS):
             doc = build(new_document_id())
+            target = Target(patient_id=doc.patient_id, document_id=doc.id)
             try:
-                documents_table.put_document(doc)
+                documents_table.put_document(doc, audit_trail.pending("document.created", actor, target))
             except DocumentIdTaken:
                 continue
             return doc

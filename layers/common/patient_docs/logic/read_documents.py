@@ -1,4 +1,7 @@
-"""Reading documents the caller may see: one, a patient's list, a download link."""
+"""Reading documents the caller may see: one, a patient's list, a download link.
+
+Listing and handing out a download link are recorded in the audit trail before anything is
+returned (``get_document`` alone records nothing: the use cases that read through it do)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from patient_docs.adapters import documents_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
+from patient_docs.logic import audit_trail
+from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, document_target, patient_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
@@ -44,10 +49,14 @@ def list_documents(
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
     docs, position = documents_table.list_patient_documents_page(caller.account_id, patient_id, limit, after)
+    audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
     return docs, encode_cursor(position) if position else None
 
 
 def download_link(caller: Caller, doc: Document) -> tuple[str, datetime]:
     require(caller, Action.DOWNLOAD_DOCUMENT, document_target(doc))
+    # No URL unless its event is stored (AuditUnavailable, a 503, otherwise).
+    target = Target(patient_id=doc.patient_id, document_id=doc.id)
+    audit_trail.record("document.downloaded", audit_trail.actor_of(caller), target)
     url = object_store.presign_download(doc.object_key, doc.original_file_name, doc.mime_type)
     return url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)

@@ -9,6 +9,8 @@ from patient_docs.adapters import file_requests_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
+from patient_docs.logic import audit_trail
+from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.permissions import Action, account_target, file_request_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
@@ -41,7 +43,19 @@ def present(request: FileRequest, now: datetime, with_download_urls: bool = Fals
 
 
 def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
-    return present(find_file_request(caller, file_request_id), utc_now(), with_download_urls=True)
+    """The request with a download URL for each file it still shows. The reading and each URL are
+    recorded in the audit trail (one transaction) before any URL is signed."""
+    request = find_file_request(caller, file_request_id)
+    now = utc_now()
+    actor = audit_trail.actor_of(caller)
+    target = Target(patient_id=request.patient_number, file_request_id=request.id)
+    events = [audit_trail.pending("file_request.read", actor, target, at=now)]
+    for file in request.files:
+        if file.expires_at > now:
+            downloaded = target.model_copy(update={"document_id": file.document_id, "file_id": file.id})
+            events.append(audit_trail.pending("document.downloaded", actor, downloaded, at=now))
+    audit_trail.record_all(events)
+    return present(request, now, with_download_urls=True)
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,8 @@ def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPa
     requests, position = file_requests_table.list_file_requests(
         caller.account_id, now, query.limit, query.patient_id, query.status, after
     )
+    # The account's list: an account-level event (its requests may name many patients).
+    audit_trail.record("file_request.listed", audit_trail.actor_of(caller), Target(), at=now)
     return FileRequestPage(
         file_requests=[present(request, now) for request in requests],
         next_cursor=encode_cursor(position) if position else None,

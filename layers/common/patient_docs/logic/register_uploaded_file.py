@@ -13,6 +13,8 @@ from typing import Literal
 
 from patient_docs.adapters import documents_table, events, file_requests_table, object_store
 from patient_docs.adapters.object_store import StoredObject
+from patient_docs.logic import audit_trail
+from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.observability import logger
@@ -26,7 +28,21 @@ Outcome = Literal["recorded", "duplicate", "quarantined", "gone"]
 _ID_ATTEMPTS = 5
 
 
-def _quarantine(key: str, reason: str) -> Outcome:
+# The audit trail's name for this function when it acts (checking and recording a patient's photo).
+ACTOR = "uploaded-file-register"
+
+
+def _target(request: FileRequest, file_id: str, document_id: int | None = None) -> Target:
+    return Target(
+        patient_id=request.patient_number, file_request_id=request.id, file_id=file_id, document_id=document_id
+    )
+
+
+def _quarantine(key: str, reason: str, request: FileRequest | None = None, file_id: str | None = None) -> Outcome:
+    if request is not None and file_id is not None:
+        # Recorded before the move: a move that fails is retried, and the event is already there.
+        actor = audit_trail.system_actor(request.account_id, ACTOR)
+        audit_trail.record("file.quarantined", actor, _target(request, file_id))
     object_store.quarantine(key, quarantine_key(key))
     logger.warning("upload quarantined", extra={"reason": reason})
     return "quarantined"
@@ -56,7 +72,7 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
         "cancelled",
         "expired",
     ):
-        return _quarantine(key, "request no longer open")
+        return _quarantine(key, "request no longer open", request, parsed.file_id)
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:
         return "gone"  # an earlier delivery already moved it
@@ -64,9 +80,9 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
     try:  # the verdict every door gets: photo types need only their first bytes
         declared = content_verdict(stored.content_type, head, PHOTO_TYPES)
     except ValueError:
-        return _quarantine(key, "not a photo of an accepted type")
+        return _quarantine(key, "not a photo of an accepted type", request, parsed.file_id)
     if not 0 < stored.size_bytes <= get_settings().photo_max_bytes:
-        return _quarantine(key, "size outside the limit")
+        return _quarantine(key, "size outside the limit", request, parsed.file_id)
     return _record(request, parsed.file_id, parsed.extension, stored, declared, now)
 
 
@@ -108,7 +124,9 @@ def _record(
             object_key=stored.key,
             document_id=document.id,
         )
-        outcome = file_requests_table.record_answer(file, documents_table.document_item(document))
+        actor = audit_trail.system_actor(request.account_id, ACTOR)
+        event = audit_trail.pending("file.registered", actor, _target(request, file_id, document.id))
+        outcome = file_requests_table.record_answer(file, documents_table.document_item(document), event)
         if outcome == "document_id_taken":
             continue
         _mark_responded(request, now)

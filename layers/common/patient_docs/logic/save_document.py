@@ -10,6 +10,7 @@ from __future__ import annotations
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
+from patient_docs.logic import audit_trail
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
@@ -83,5 +84,6 @@ def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
             author_role=caller.role,
             author_subject=caller.subject,
             **fields,
-        )
+        ),
+        audit_trail.actor_of(caller),
     )

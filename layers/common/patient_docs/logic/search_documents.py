@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from patient_docs.adapters import documents_table
 from patient_docs.auth import Caller
+from patient_docs.logic import audit_trail
+from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, patient_target, require
 
@@ -80,4 +82,5 @@ def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> D
     present.sort(key=lambda d: _sort_key(d, query.sort_by), reverse=query.descending)
     ordered = present + missing
     first = (query.page - 1) * query.size
+    audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
     return DocumentPage(ordered[first : first + query.size], query.page, query.size, len(ordered))
