@@ -26,6 +26,8 @@ def _snapshot(aws: Any) -> tuple[list[Any], list[str]]:
 
 def _message(reply: Any) -> str:
     body = reply.json
+    if body.get("resourceType") == "OperationOutcome":  # door D
+        return str(body["issue"][0]["diagnostics"])
     return str(body["error"]["message"] if "error" in body else body["message"])
 
 
