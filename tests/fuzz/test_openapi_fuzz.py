@@ -140,6 +140,36 @@ parameters = {{ "path.id" = {{ dictionary = "patients", probability = 0.5 }} }}
 include-path = "/apis/v1/patient-document/{{id}}"
 include-method = "POST"
 parameters = {{ "path.id" = {{ dictionary = "door_b_documents", probability = 0.5 }} }}
+
+# Door D reads the documents of doors A and B by the same ids, and searches the known patient.
+[dictionaries.documents]
+values = {door_a + door_b}
+
+[[operations]]
+include-path = "/fhir/R4/DocumentReference/{{id}}"
+include-method = "GET"
+parameters = {{ "path.id" = {{ dictionary = "documents", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/fhir/R4/Binary/{{id}}"
+include-method = "GET"
+parameters = {{ "path.id" = {{ dictionary = "documents", probability = 0.5 }} }}
+# A known file answers by redirect (302), or 409 while its malware scan is pending.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "302", "401", "404", "409"]
+
+[[operations]]
+include-path = "/fhir/R4/DocumentReference"
+include-method = "GET"
+parameters = {{ "query.patient" = {{ dictionary = "patients", probability = 0.5 }} }}
+# _cursor is opaque: only the one in a next link this API returned is a cursor; any other is a 400.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404"]
+
+[[operations]]
+include-path = "/fhir/R4/DocumentReference"
+include-method = "POST"
+# attachment.data must be base64 of a real file of its contentType (the bytes are sniffed), and
+# attachment.url a file_url uploaded here for that patient: no JSON Schema can say either.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404", "409", "413"]
 """
     path = directory / "schemathesis.toml"
     path.write_text(CONFIG.read_text() + known)
