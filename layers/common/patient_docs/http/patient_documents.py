@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from patient_docs.http.resolver import error_responses, new_resolver
+from patient_docs.http.resolver import AUDIT_UNAVAILABLE, error_responses, new_resolver
 from patient_docs.schemas.errors import DoorBErrorResponse
 
 
@@ -27,9 +27,14 @@ _ANY = {
     500: "Internal error",
 }
 _BODY = {**_ANY, 415: "Unsupported Content-Type"}
-ERRORS = error_responses(DoorBErrorResponse, _ANY)
+# Save, list and update are recorded in the audit trail: 503 when their event cannot be stored.
+ERRORS = error_responses(DoorBErrorResponse, {**_ANY, **AUDIT_UNAVAILABLE})
 WRITE_ERRORS = error_responses(
     DoorBErrorResponse,
-    {**_BODY, 403: "A patient token setting a signature field, or changing a document staff added"},
+    {
+        **_BODY,
+        **AUDIT_UNAVAILABLE,
+        403: "A patient token setting a signature field, or changing a document staff added",
+    },
 )
 UPLOAD_ERRORS = error_responses(DoorBErrorResponse, {**_BODY, 413: "File larger than allowed"})
