@@ -1,5 +1,6 @@
 """GET /fhir/R4/DocumentReference — door D: search a patient's documents (a searchset Bundle, in pages)."""
 
+import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -90,7 +91,7 @@ def search(
         for doc in found.documents
     ]
     bundle = Bundle(
-        id=app.current_event.request_context.request_id,
+        id=str(uuid.uuid4()),  # API Gateway's request ids may hold "=", which a FHIR id may not
         meta=BundleMeta(last_updated=rules.instant(utc_now())),
         total=found.total,
         link=links,
