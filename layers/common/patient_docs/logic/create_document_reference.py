@@ -22,6 +22,7 @@ from patient_docs.errors import InvalidField
 from patient_docs.logic.create_inline_document import create_inline_document
 from patient_docs.logic.save_document import save_document
 from patient_docs.models.documents import Document
+from patient_docs.permissions import Action, new_document_target, require
 from patient_docs.rules import fhir
 from patient_docs.rules.inline_files import PRESIGNED_HINT, decode_base64_file
 from patient_docs.rules.names import check_name
@@ -115,6 +116,9 @@ def create_document_reference(caller: Caller, request: DocumentReferenceIn, base
         patient_id = fhir.patient_of_reference(request.subject.reference, base_url)
     except ValueError as exc:
         raise InvalidField("subject.reference", str(exc)) from exc
+    # Who may add a document for this patient is decided before anything else is read (door A's and
+    # door B's create ask again, as they always do).
+    require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
     described = _described(request)
     attachment = request.content[0].attachment
     title = attachment.title or DEFAULT_TITLE
