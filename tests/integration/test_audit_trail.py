@@ -37,6 +37,8 @@ def _files_are_served_unscanned(monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
 ADMIN_12 = {"role": "admin", "account": "12", "sub": "admin-12-auditor", "name": "Dr Ada Admin"}
 NAMED_STAFF = {"role": "staff", "account": "12", "sub": "staff-12-rw", "name": "Dr Rachel Williams"}
 DOCUMENT_NAME = "knee-mri-results.pdf"
