@@ -10,18 +10,21 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import iam_check, state, tokens
+from local import iam_check, recording, state, tokens
+from local.eventbridge import EventRules
 from local.events import LambdaContext, http_event
 from local.local_aws import LocalAws
 from local.queues import QueueConsumers
 from local.recording import Restored
+from local.scanner import LocalScanner, delay_seconds
 from local.sms import SmsLog
 from local.template import Route, http_routes
 
@@ -239,6 +242,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         return 1
     signal.signal(signal.SIGTERM, _stop)
     consumers = None
+    scanner = None
     try:
         origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
         aws.configure_environment(local_parameters(base_url))
@@ -250,6 +254,12 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
         consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
         consumers.start()
+        # What GuardDuty Malware Protection for S3 does in AWS: new files are scanned, their results reach
+        # the functions the template's EventBridge rules name.
+        rules = EventRules(api.function_locks, aws.client, quiet)
+        scanner = LocalScanner(aws.client, aws.names, rules, quiet=quiet)
+        scanner.connect(lambda: _not_recorded(aws))
+        scanner.start()
         server.server_activate()
         state.write_server_file(directory, base_url, aws.endpoint_url)
         _banner(api, aws, restored, time.perf_counter() - started, directory)
@@ -259,11 +269,26 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
     finally:
         if consumers is not None:
             consumers.stop()
+        if scanner is not None:
+            scanner.stop()
         server.server_close()
         aws.stop()
         state.remove_server_file(directory)
         lock.release()
     return 0
+
+
+@contextmanager
+def _not_recorded(aws: LocalAws) -> Iterator[None]:
+    """Requests made meanwhile are not kept (wiring made afresh at every start)."""
+    if aws.recording_file is None:
+        yield
+        return
+    recording.set_recording(aws.endpoint_url, False)
+    try:
+        yield
+    finally:
+        recording.set_recording(aws.endpoint_url, True)
 
 
 def local_parameters(base_url: str) -> dict[str, str]:
@@ -289,6 +314,7 @@ def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, seconds: fl
             flush=True,
         )
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)
+    print(f"  malware scanning (local stand-in): each new file after {delay_seconds():g} s", flush=True)
     print(f"  OpenAPI: {base_url}/openapi.json   SMS sent: {base_url}/_local/sms", flush=True)
     print("  staff token (account 12):", flush=True)
     print(tokens.issue("staff", "12"), flush=True)

@@ -24,15 +24,16 @@ app = inline_documents.resolver()
     "/api/v2/patients/<patient_id>/documents/<document_id>",
     operation_id="getInlineDocument",
     summary="Get a document with a short-lived download URL",
+    description="Answers 409 (with Retry-After while the malware scan is pending) for a file not served yet or at all.",
     tags=["Door A: patient documents"],
-    responses=inline_documents.ERRORS,
+    responses=inline_documents.DOWNLOAD_ERRORS,
 )
 def get_patient_document(
     patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> InlineDocumentWithUrlResponse:
     caller = caller_from_event(app.current_event)
     doc = get_document(caller, document_id, patient_id)
-    url, expires_at = download_link(caller, doc)
+    doc, url, expires_at = download_link(caller, doc)
     view = InlineDocumentOut.of(doc).model_dump()
     return InlineDocumentWithUrlResponse(
         doc=InlineDocumentWithUrlOut(**view, download_url=url, download_url_expires_at=iso_with_offset(expires_at))

@@ -19,7 +19,7 @@ app = patient_documents.resolver()
     operation_id="savePatientDocument",
     summary="Save a document record for a file uploaded with Upload File",
     tags=["Door B: patient documents"],
-    responses=patient_documents.WRITE_ERRORS,
+    responses=patient_documents.SAVE_ERRORS,
 )
 def save_patient_document(request: SaveDocumentRequest) -> Envelope[PatientDocumentOut]:
     doc = save_document(caller_from_event(app.current_event), request)

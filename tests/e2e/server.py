@@ -75,6 +75,8 @@ def local_server(
     }
     for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "BUCKET_NAME"):
         env.pop(name, None)
+    # Files are scanned a moment after they land, not the 2 s make run waits by default: tests go faster.
+    env.setdefault("LOCAL_SCAN_DELAY_SECONDS", "0.2")
     env.update(extra_env or {})
     log_path = key_dir / f"server-{port}.log"
     log = log_path.open("a")
@@ -106,3 +108,14 @@ def local_server(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def when_served(url: str, headers: dict[str, str], seconds: float = 30) -> requests.Response:
+    """GET ``url`` again while it answers 409 with Retry-After: the file's malware scan is pending
+    (the server's scanner stand-in decides a few seconds after an upload, ``local/scanner.py``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        reply = requests.get(url, headers=headers, timeout=30)
+        if reply.status_code != 409 or "Retry-After" not in reply.headers or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.2)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.server import ROOT, RunningServer, free_ports, local_server
+from tests.e2e.server import ROOT, RunningServer, free_ports, local_server, when_served
 from tests.utils import png_bytes
 
 pytestmark = pytest.mark.server
@@ -55,13 +55,14 @@ def upload_photo_from_the_patient_page(server: RunningServer, link: str) -> None
 
 
 def wait_for_files(server: RunningServer, staff: dict[str, str], request_id: str) -> dict[str, Any]:
-    """The file request once the queue consumer has registered its upload."""
+    """The file request once the queue consumer has registered its upload and the malware scan cleared it."""
     deadline = time.monotonic() + 30
     while True:
         reply = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30)
         assert reply.status_code == 200, (reply.text, server.output[-3000:])
         found = reply.json()
-        if found["files"] or time.monotonic() > deadline:
+        scanned = found["files"] and all(file["scan_status"] == "clean" for file in found["files"])
+        if scanned or time.monotonic() > deadline:
             return dict(found)
         time.sleep(0.3)
 
@@ -79,7 +80,7 @@ def test_everything_made_before_a_kill_is_there_after_a_restart(tmp_path: Path):
         staff = staff_headers(first)
         doc_id = create_inline_document(first, staff)
         doc_url = f"{first.base_url}/api/v2/patients/{PATIENT}/documents/{doc_id}"
-        download_url = requests.get(doc_url, headers=staff, timeout=30).json()["doc"]["download_url"]
+        download_url = when_served(doc_url, staff).json()["doc"]["download_url"]  # once scanned clean
         request = requests.post(f"{first.base_url}/v1/file-requests", json=FILE_REQUEST, headers=staff, timeout=30)
         assert request.status_code == 201, request.text
         upload_photo_from_the_patient_page(first, request.json()["short_link_id"])

@@ -101,7 +101,8 @@ def test_a_patient_answers_from_the_sms_link_and_staff_see_the_photos(server, tm
     deadline = time.monotonic() + 30
     while True:
         answer = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30).json()
-        if len(answer["files"]) == 2 or time.monotonic() > deadline:
+        scanned = all(f["scan_status"] == "clean" for f in answer["files"])  # the malware scan cleared each
+        if (len(answer["files"]) == 2 and scanned) or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     files = {f["original_name"]: f for f in answer["files"]}

@@ -124,12 +124,12 @@ def test_presigned_post_pins_key_type_and_size_and_uploads_straight_to_storage(a
 
 
 def test_list_filters_pages_and_sorts(api, aws):
-    # Given seven documents of the patient on one uploaded file: the categories listed, every other one signed,
-    # in two cases
-    file_url = upload_unsigned(api).json["data"]["file_url"]
+    # Given seven documents of the patient, each on its own uploaded file (one object, one record): the
+    # categories listed, every other one signed, in two cases
     categories = ["INSURANCE_CARD", "OTHER", "INSURANCE_CARD", "MEDICAL_HISTORY", "INSURANCE_CARD", "OTHER", "OTHER"]
     ids = []
     for index, category in enumerate(categories):
+        file_url = upload_unsigned(api).json["data"]["file_url"]
         signed = {"signature_status": "COMPLETED"} if index % 2 else {}
         reply = save(
             api, file_url, name=f"Doc {index}", document_category=category, spry_case_id=f"CASE_{index % 2}", **signed

@@ -10,7 +10,7 @@ happen on a refusal.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -29,16 +29,26 @@ from patient_docs.adapters import (
     object_store,
     patient_page_table,
     patients_table,
+    scan_results_table,
 )
 from patient_docs.adapters.object_store import StoredObject
 from patient_docs.adapters.patient_page_table import StoredSession
+from patient_docs.adapters.scan_results_table import ScanEntry
 from patient_docs.auth import Caller
-from patient_docs.errors import DocumentIdTaken, NotFound, NotificationFailed, RecordChanged, RecordTaken
+from patient_docs.errors import (
+    DocumentIdTaken,
+    NotFound,
+    NotificationFailed,
+    ObjectClaimed,
+    RecordChanged,
+    RecordTaken,
+)
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
 from patient_docs.rules.file_requests import OPEN_STATUSES
+from patient_docs.rules.scanning import next_status
 from patient_docs.schemas.file_requests import CreateFileRequestBody
 
 _REAL_APPEND = audit_log.append
@@ -300,6 +310,10 @@ class FakeObjectStore:
         data, content_type, name = self.objects[key]
         return StoredObject(key, len(data), content_type, name), data[:length]
 
+    def head_object(self, key: str) -> StoredObject | None:
+        found = self.read_head(key, 0)
+        return found[0] if found else None
+
     def quarantine(self, key: str, quarantined_key: str) -> None:
         self.quarantined.append((key, quarantined_key))
         if key in self.objects:
@@ -327,6 +341,9 @@ class FakeDocuments:
     put_attempts: list[int] = field(default_factory=list)
     updates: list[tuple[int, str, int | None, dict[str, Any]]] = field(default_factory=list)
     failure: Exception | None = None
+    # Object key -> the document that claims it (one object, one record); what each delete took along.
+    claims: dict[str, int] = field(default_factory=dict)
+    deleted_with: list[tuple[int, str, list[Any]]] = field(default_factory=list)
     # Audit events stored with the writes (the same list as Fakes.audit).
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -334,12 +351,14 @@ class FakeDocuments:
         for doc in docs:
             self.items[doc.id] = doc
 
-    def put_document(self, doc: Document, event: dict[str, Any]) -> None:
+    def put_document(self, doc: Document, event: dict[str, Any], also: Any = ()) -> None:
         self.put_attempts.append(doc.id)
         if self.failure is not None:
             raise self.failure
         if doc.id in self.items or doc.id in self.taken:
             raise DocumentIdTaken(str(doc.id))
+        if self.claims.setdefault(doc.object_key, doc.id) != doc.id:
+            raise ObjectClaimed(doc.object_key)
         self.items[doc.id] = doc
         self.audit.append(dict(event))
 
@@ -386,10 +405,55 @@ class FakeDocuments:
         self.audit.append(dict(event))
         return updated
 
-    def delete_document(self, document_id: int, account_id: str, patient_id: int | None, event: dict[str, Any]) -> None:
+    def delete_document(
+        self,
+        document_id: int,
+        account_id: str,
+        patient_id: int | None,
+        object_key: str,
+        event: dict[str, Any],
+        also: list[Any],
+    ) -> None:
         self._owned(document_id, account_id, patient_id)
         del self.items[document_id]
+        self.claims.pop(object_key, None)
+        self.deleted_with.append((document_id, object_key, list(also)))
         self.audit.append(dict(event))
+
+    def set_scan_status(self, document_id: int, status: str, scanned_at: datetime, event: dict[str, Any]) -> bool:
+        doc = self.items.get(document_id)
+        if doc is None or next_status(doc.scan_status, status) is None:  # type: ignore[arg-type]
+            return False
+        self.items[document_id] = doc.model_copy(update={"scan_status": status, "scanned_at": scanned_at})
+        self.audit.append(dict(event))
+        return True
+
+    def get_documents(self, document_ids: list[int]) -> dict[int, Document]:
+        return {i: self.items[i] for i in document_ids if i in self.items}
+
+
+@dataclass
+class FakeScanResults:
+    """Scan results under their object key (adapters/scan_results_table.py), keeping what may follow what."""
+
+    entries: dict[str, ScanEntry] = field(default_factory=dict)
+
+    def store_result(self, object_key: str, status: str, scanned_at: datetime) -> tuple[bool, ScanEntry]:
+        entry = self.entries.get(object_key, ScanEntry())
+        if entry.scan_status is not None and next_status(entry.scan_status, status) is None:  # type: ignore[arg-type]
+            return False, entry
+        self.entries[object_key] = replace(entry, scan_status=status, scanned_at=scanned_at)  # type: ignore[arg-type]
+        return True, self.entries[object_key]
+
+    def link(self, object_key: str, document_id: int, patient_id: int) -> None:
+        entry = self.entries.get(object_key, ScanEntry())
+        self.entries[object_key] = replace(entry, document_id=document_id, patient_id=patient_id)
+
+    def get_entry(self, object_key: str) -> ScanEntry | None:
+        return self.entries.get(object_key)
+
+    def forget(self, object_key: str) -> None:
+        self.entries.pop(object_key, None)
 
 
 @dataclass
@@ -652,7 +716,9 @@ class FakeFileRequests:
         self._set(file_request_id, upload_slots=current.upload_slots + 1, updated_at=at)
         self.audit.append(dict(event))
 
-    def record_answer(self, file: RequestFile, document_item: dict[str, Any], event: dict[str, Any]) -> str:
+    def record_answer(
+        self, file: RequestFile, document_item: dict[str, Any], event: dict[str, Any], also: Any = ()
+    ) -> str:
         outcome = self.answer_outcomes.pop(0) if self.answer_outcomes else "recorded"
         if outcome == "recorded":
             self.answers.append((file, document_item))
@@ -685,6 +751,7 @@ class Fakes:
     people: FakePeople
     requests: FakeFileRequests
     documents: FakeDocuments = field(default_factory=FakeDocuments)
+    scans: FakeScanResults = field(default_factory=FakeScanResults)
     objects: FakeObjectStore = field(default_factory=FakeObjectStore)
     notifications: FakeNotifications = field(default_factory=FakeNotifications)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -704,11 +771,22 @@ class Fakes:
                     "list_patient_documents_page",
                     "update_document",
                     "delete_document",
+                    "set_scan_status",
+                    "get_documents",
                 ],
             ),
+            scan_results_table: (fakes.scans, ["store_result", "get_entry", "forget"]),
             object_store: (
                 fakes.objects,
-                ["put_object", "delete_object", "read_head", "quarantine", "presign_upload", "presign_download"],
+                [
+                    "put_object",
+                    "delete_object",
+                    "read_head",
+                    "head_object",
+                    "quarantine",
+                    "presign_upload",
+                    "presign_download",
+                ],
             ),
             notifications: (
                 fakes.notifications,

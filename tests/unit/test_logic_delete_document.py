@@ -1,4 +1,4 @@
-"""Door A delete: the caller's document record goes first, then its object."""
+"""Door A delete: the object goes first, then its records (document, claim, a photo's file) in one transaction."""
 
 from __future__ import annotations
 
@@ -27,6 +27,23 @@ def test_the_record_and_its_object_are_deleted(fakes, stored):
     delete_document(staff(), PATIENT_NUMBER, stored.id)
     assert fakes.documents.items == {}
     assert fakes.objects.deleted == [stored.object_key]
+    # With the object's claim, and nothing else (not a photo of a file request)
+    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [])]
+
+
+def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
+    # Given the document of a photo a patient sent for file request R, file F
+    request_id, file_id = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
+    key = f"file-requests/12/{request_id}/{file_id}.jpg"
+    doc = a_document(object_key=key, file_request_id=request_id, source="file_request")
+    fakes.documents.add(doc)
+    # When it is deleted
+    delete_document(staff(), PATIENT_NUMBER, doc.id)
+    # Then the same transaction removes the request's file item
+    ((_, _, also),) = fakes.documents.deleted_with
+    assert also == [
+        {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}}
+    ]
 
 
 def test_a_patient_deletes_a_document_it_added_itself(fakes):
@@ -69,7 +86,7 @@ def test_a_patient_token_is_refused_another_patients_path_before_any_write(fakes
         delete_document(patient(number=1), PATIENT_NUMBER, stored.id)
 
 
-def test_when_the_object_cannot_be_deleted_the_record_is_already_gone(fakes, stored, monkeypatch):
+def test_when_the_object_cannot_be_deleted_the_record_stays_for_a_retry(fakes, stored, monkeypatch):
     # Given S3 fails the delete
     def s3_down(key):
         raise client_error("InternalError", "DeleteObject")
@@ -78,11 +95,12 @@ def test_when_the_object_cannot_be_deleted_the_record_is_already_gone(fakes, sto
     # When the document is deleted
     with pytest.raises(Exception, match="InternalError"):
         delete_document(staff(), PATIENT_NUMBER, stored.id)
-    # Then the record is gone (the object is left, unreferenced, in the versioned bucket)
-    assert fakes.documents.items == {}
+    # Then nothing changed: the record is there to delete again, no deletion recorded
+    assert fakes.documents.items == {stored.id: stored}
+    assert fakes.audit == []
 
 
-def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched(fakes, stored, stub, monkeypatch):
+def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, stub, monkeypatch):
     # Given a document that reads as the caller's, and DynamoDB then refuses the conditional delete
     # (deleted in the meantime)
     # (deleted in the meantime): the transaction of the delete and its audit event is cancelled
@@ -97,23 +115,24 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found_and_s3_untouched
         "transact_write_items",
         "TransactionCanceledException",
         modeled_fields=cancelled("ConditionalCheckFailed", "None"),
-        expected_params={"TransactItems": [{"Delete": delete}, ANY]},
+        expected_params={"TransactItems": [{"Delete": delete}, ANY, ANY]},
     )
     # When staff delete it
     with pytest.raises(NotFound):
         delete_document(staff(), PATIENT_NUMBER, 1001)
-    # Then no object is deleted, and no deletion recorded
-    assert fakes.objects.deleted == []
+    # Then no deletion is recorded (its object went first, as a retry's would: the document is gone anyway)
     assert fakes.audit == []
 
 
 def test_a_throttled_delete_is_an_error_not_a_missing_document(fakes, stored, stub, monkeypatch):
     monkeypatch.setattr(documents_table, "delete_document", REAL_DELETE)
     stub("dynamodb").add_client_error("transact_write_items", "ProvisionedThroughputExceededException")
-    # A 503 (retry): nothing was written, the document nor its event
+    # A 503 (retry): no record was deleted, nor an event written; the object went first, and a retry
+    # deletes it again (S3 deletes are idempotent) before the records
     with pytest.raises(AuditUnavailable):
         delete_document(staff(), PATIENT_NUMBER, 1001)
-    assert fakes.objects.deleted == []
+    assert fakes.objects.deleted == [stored.object_key]
+    assert fakes.audit == []
 
 
 def fail_if_called(*args, **kwargs):

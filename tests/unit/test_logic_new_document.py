@@ -102,6 +102,7 @@ def test_dynamodb_refusing_the_condition_is_a_clash_and_the_next_id_is_written(s
     )
     expect_audit_tail(dynamodb)
     dynamodb.add_response("transact_write_items", {}, expected_params=ANY_TRANSACTION)
+    dynamodb.add_response("get_item", {})  # then its file's scan entry: no result has come yet
     ids = iter([7, 8])
     monkeypatch.setattr(new_document, "new_document_id", lambda: next(ids))
     deleted = []

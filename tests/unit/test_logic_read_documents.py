@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("no_network", "fixed_now")
 
 @pytest.fixture
 def stored(fakes):
-    doc = a_document()
+    doc = a_document(scan_status="clean", scanned_at=NOW)  # its malware scan found nothing: it may be served
     fakes.documents.add(doc)
     return doc
 
@@ -88,7 +88,8 @@ def test_another_patients_list_is_not_found(fakes):
 
 def test_a_download_link_names_the_file_and_expires_with_the_setting(fakes, stored, settings_env):
     settings_env(DOWNLOAD_TTL_SECONDS=60)
-    url, expires_at = download_link(patient(), stored)
+    served, url, expires_at = download_link(patient(), stored)
+    assert served == stored
     assert url.startswith("https://")
     assert fakes.objects.presigned_gets == [(stored.object_key, stored.original_file_name, stored.mime_type)]
     assert expires_at == NOW + timedelta(seconds=60)

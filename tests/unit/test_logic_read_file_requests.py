@@ -15,15 +15,20 @@ from patient_docs.logic.read_file_requests import (
     present,
 )
 from patient_docs.rules.cursors import encode_cursor
-from tests.unit.doubles import NOW, a_file_request, a_request_file, patient, staff
+from tests.unit.doubles import NOW, a_document, a_file_request, a_request_file, patient, staff
 
 pytestmark = pytest.mark.usefixtures("no_network", "fixed_now")
 
 
-def with_files(fakes, *file_changes):
-    """A stored request holding one file per entry of ``file_changes``."""
+def with_files(fakes, *file_changes, scan_status="clean"):
+    """A stored request holding one file per entry of ``file_changes``, each also a document whose
+    malware scan says ``scan_status``."""
     request = a_file_request(status="responded")
-    files = [a_request_file(request, **changes) for changes in file_changes]
+    files = []
+    for index, changes in enumerate(file_changes):
+        file = a_request_file(request, document_id=2001 + index, **changes)
+        fakes.documents.add(a_document(id=file.document_id, object_key=file.object_key, scan_status=scan_status))
+        files.append(file)
     return fakes.requests.add(request.model_copy(update={"files": files}))
 
 
@@ -51,6 +56,17 @@ def test_a_file_past_its_access_window_stays_stored_but_is_not_returned(fakes):
     assert answer.files[0].download_url is not None
     assert fakes.objects.presigned_gets == [(live.object_key, live.original_name, live.mime_type)]
     assert len(fakes.requests.requests[request.id].files) == 2
+
+
+def test_a_file_still_being_scanned_is_listed_with_its_status_and_no_download_link(fakes):
+    # Given a request whose one file's malware scan is still pending
+    request = with_files(fakes, {}, scan_status="pending")
+    # When staff read it
+    answer = get_file_request(staff(), request.id)
+    # Then the file shows its status, no link is signed, and no download is recorded
+    assert [(file.scan_status, file.download_url) for file in answer.files] == [("pending", None)]
+    assert fakes.objects.presigned_gets == []
+    assert fakes.audit_actions() == ["file_request.read"]
 
 
 def test_download_links_are_signed_only_when_asked_for(fakes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patient_docs.errors import InvalidField, NotFound
+from patient_docs.errors import Conflict, InvalidField, NotFound
 from patient_docs.logic.save_document import NOT_OURS, save_document
 from patient_docs.rules.object_keys import new_document_key, object_url
 from patient_docs.schemas.patient_documents import SaveDocumentRequest
@@ -156,3 +156,17 @@ def test_a_failed_save_leaves_the_clients_upload_in_place_for_a_retry(fakes, upl
         save_document(staff(), save_request(uploaded))
     assert fakes.objects.deleted == []
     assert uploaded in fakes.objects.objects
+
+
+def test_an_object_another_document_points_at_is_a_conflict_and_stays(fakes, uploaded):
+    # Given the upload saved once
+    first = save_document(staff(), save_request(uploaded))
+    # When it is saved again, by its path-style URL
+    settings = get_settings()
+    again = f"https://s3.{settings.region}.amazonaws.com/{settings.bucket_name}/{uploaded}"
+    with pytest.raises(Conflict) as caught:
+        save_document(staff(), save_request(uploaded, document_url=again))
+    # Then it is a conflict naming document_url; the first document and the object stay
+    assert caught.value.field == "document_url"
+    assert list(fakes.documents.items) == [first.id]
+    assert fakes.objects.deleted == [] and uploaded in fakes.objects.objects

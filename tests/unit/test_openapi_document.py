@@ -70,7 +70,8 @@ OPERATION_IDS = {
 HANDLER_STATUSES = {
     "POST /api/v2/patients/{patient_id}/documents": {400, 401, 404, 413, 415, 500, 503},
     "GET /api/v2/patients/{patient_id}/documents": {400, 401, 404, 500, 503},
-    "GET /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 404, 500, 503},
+    # 409: the file is not served (its malware scan is pending, or found a threat, or withheld by policy)
+    "GET /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 404, 409, 500, 503},
     "DELETE /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 403, 404, 500, 503},
     "POST /apis/v1/file/upload/unsigned": {400, 401, 404, 413, 415, 500},
     "POST /apis/v1/file/upload/presigned": {400, 401, 404, 413, 415, 500},

@@ -2,7 +2,7 @@
 
 Refusals (``Refused`` and its kinds) end a request: each door renders them in its own format,
 with the HTTP status that ``patient_docs.http.errors`` gives each kind. Outcomes of a storage or
-delivery call (``RecordTaken``, ``RecordChanged``, ``DocumentIdTaken``, ``NotificationFailed``) are
+delivery call (``RecordTaken``, ``RecordChanged``, ``DocumentIdTaken``, ``ObjectClaimed``, ``NotificationFailed``) are
 raised by adapters in place of ``ClientError`` and handled by the logic that made the call; a
 handler never sees them.
 """
@@ -65,6 +65,23 @@ class Conflict(Refused):
     """The record is not in a state that allows the change, or the same key is in flight."""
 
 
+class FileNotScanned(Conflict):
+    """The file's malware scan has not finished: asking again after ``retry_after`` seconds may succeed."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("the file is still being scanned for malware; retry shortly")
+        self.retry_after = retry_after
+
+
+class FileWithheld(Conflict):
+    """The file is never served as it is: its scan found a threat (it is in quarantine), or gave no
+    clean verdict and the deployment withholds such files (rules/scanning.py)."""
+
+    def __init__(self, scan_status: str) -> None:
+        super().__init__(f"the file is not served: its malware scan status is {scan_status}")
+        self.scan_status = scan_status
+
+
 class UnprocessableRequest(Refused):
     """Well-formed, but contradicts an earlier request (an idempotency key reused with another body)."""
 
@@ -101,6 +118,10 @@ class RecordTaken(Exception):
 
 class DocumentIdTaken(RecordTaken):
     """Another document already holds this id (a 1-in-4096 same-millisecond clash)."""
+
+
+class ObjectClaimed(RecordTaken):
+    """Another document already points at this object (one object, one record)."""
 
 
 class RecordChanged(Exception):

@@ -11,6 +11,8 @@ from functools import cache
 
 from pydantic import BaseModel, Field
 
+from patient_docs.rules.scanning import ScanningSwitch, UnscannedFilePolicy
+
 MiB = 1024 * 1024
 
 
@@ -43,6 +45,10 @@ class Settings(BaseModel):
     # The access-audit trail: its own table (functions may only add to it) and how long events are kept.
     audit_table_name: str = ""
     audit_retention_days: int = Field(default=2190, ge=2190)
+    # File safety (rules/scanning.py): whether GuardDuty scans the bucket, and whether files it skipped
+    # (unsupported) or could not scan (failed) are served anyway.
+    malware_scanning: ScanningSwitch = "Enabled"
+    unscanned_file_policy: UnscannedFilePolicy = "withhold"
     # A custom S3 endpoint (the local server's embedded AWS): presigned URLs use path-style addressing
     # there; on AWS they name the bucket's regional virtual host.
     s3_endpoint_url: str = ""
@@ -77,6 +83,8 @@ ENVIRONMENT = {
     "event_bus_name": "EVENT_BUS_NAME",
     "audit_table_name": "AUDIT_TABLE_NAME",
     "audit_retention_days": "AUDIT_RETENTION_DAYS",
+    "malware_scanning": "MALWARE_SCANNING",
+    "unscanned_file_policy": "UNSCANNED_FILE_POLICY",
 }
 CLAIM_ENVIRONMENT = {
     "account": "JWT_CLAIM_ACCOUNT",

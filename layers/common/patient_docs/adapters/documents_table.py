@@ -3,10 +3,16 @@
 Layout (one item per document, no counter item anywhere):
   PK = DOC#<id>, SK = DOC                         -> get/update/delete by id: 1 call
   GSI1PK = PATIENT#<account>#<patient>, GSI1SK = <created_at>#<id>  -> list a patient's documents
+  PK = OBJECT#<object key>, SK = OBJECT, document_id  -> the object's one document (its claim)
+
+One object, one record: a document is written with the claim of its object, created only if no
+other document holds it, in one transaction; a delete removes both (and a patient's photo's file
+item), so no record is left pointing at an object another record's delete removed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +25,7 @@ from patient_docs.adapters.table import (
     INDEX_POSITION,
     Item,
     Key,
+    batch_get,
     cancellation_reasons,
     decode,
     encode,
@@ -27,8 +34,9 @@ from patient_docs.adapters.table import (
     table_name,
     typed_key,
 )
-from patient_docs.errors import DocumentIdTaken, NotFound
+from patient_docs.errors import DocumentIdTaken, NotFound, ObjectClaimed
 from patient_docs.models.documents import Document
+from patient_docs.rules.scanning import ScanStatus, may_precede
 
 
 def _doc_key(document_id: int) -> Item:
@@ -52,17 +60,30 @@ def document_item(doc: Document) -> Item:
     return encode(attributes)
 
 
+def _claim_key(object_key: str) -> Item:
+    return typed_key({"PK": f"OBJECT#{object_key}", "SK": "OBJECT"})
+
+
+def _claim(doc: Document) -> Item:
+    """The transaction write that makes ``doc`` its object's one document (fails if another is)."""
+    return put_new({**_claim_key(doc.object_key), "entity": {"S": "object_claim"}, "document_id": {"N": str(doc.id)}})
+
+
 def _from_item(item: Item) -> Document:
     return Document.model_validate(decode(item))
 
 
-def put_document(doc: Document, event: EventValues) -> None:
-    """Store a new document with its audit event, in one transaction (DocumentIdTaken: the id is in use)."""
+def put_document(doc: Document, event: EventValues, also: Sequence[Item] = ()) -> None:
+    """Store a new document with its audit event and the writes ``also`` (unconditional ones: its link
+    to its file's scan entry), in one transaction (DocumentIdTaken: the id is in use)."""
     try:
-        audit_log.append(event, [put_new(document_item(doc))])
+        audit_log.append(event, [put_new(document_item(doc)), _claim(doc), *also])
     except ClientError as exc:
-        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+        reasons = cancellation_reasons(exc)
+        if reasons[:1] == ["ConditionalCheckFailed"]:
             raise DocumentIdTaken(str(doc.id)) from exc
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise ObjectClaimed(doc.object_key) from exc
         raise
 
 
@@ -162,8 +183,11 @@ def update_document(
     return _from_item(response["Item"])
 
 
-def delete_document(document_id: int, account_id: str, patient_id: int | None, event: EventValues) -> None:
-    """Delete a document the caller owns, with its audit event in one transaction."""
+def delete_document(
+    document_id: int, account_id: str, patient_id: int | None, object_key: str, event: EventValues, also: list[Item]
+) -> None:
+    """Delete a document the caller owns, its object's claim, the writes ``also`` (unconditional ones: a
+    photo's file item) and its audit event, in one transaction."""
     condition, values = _ownership_condition(account_id, patient_id)
     delete = {
         "TableName": table_name(),
@@ -171,14 +195,52 @@ def delete_document(document_id: int, account_id: str, patient_id: int | None, e
         "ConditionExpression": condition,
         "ExpressionAttributeValues": values,
     }
-    _write_with_event({"Delete": delete}, event)
+    claim = {"Delete": {"TableName": table_name(), "Key": _claim_key(object_key)}}
+    _write_with_event({"Delete": delete}, event, [claim, *also])
 
 
-def _write_with_event(write: Item, event: EventValues) -> None:
-    """One write of a document the caller owns and its audit event; NotFound when the document is not there."""
+def _write_with_event(write: Item, event: EventValues, also: list[Item] | None = None) -> None:
+    """One write of a document the caller owns, unconditional writes ``also`` and its audit event; NotFound
+    when the document is not there."""
     try:
-        audit_log.append(event, [write])
+        audit_log.append(event, [write, *(also or [])])
     except ClientError as exc:
         if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("document") from exc
         raise
+
+
+# ------------------------------------------------------------------ file safety (rules/scanning.py)
+
+
+def set_scan_status(document_id: int, status: ScanStatus, scanned_at: datetime, event: EventValues) -> bool:
+    """Record a malware scan's result on a document whose current status it may follow, with its audit
+    event, in one transaction. False (nothing written) when the document is gone, or already says as
+    much or more: a result is applied once, whichever way it reaches the document and however often."""
+    earlier = ("pending", *may_precede(status))
+    names = [f":earlier{index}" for index in range(len(earlier))]
+    condition = f"attribute_exists(PK) AND (attribute_not_exists(scan_status) OR scan_status IN ({', '.join(names)}))"
+    values: dict[str, Any] = {name: {"S": value} for name, value in zip(names, earlier, strict=True)}
+    values.update({":status": {"S": status}, ":at": {"S": scanned_at.isoformat()}})
+    update = {
+        "TableName": table_name(),
+        "Key": _doc_key(document_id),
+        "UpdateExpression": "SET scan_status = :status, scanned_at = :at",
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+    }
+    try:
+        audit_log.append(event, [{"Update": update}])
+    except ClientError as exc:
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def get_documents(document_ids: list[int]) -> dict[int, Document]:
+    """The documents with these ids that exist (one BatchGetItem), by id."""
+    if not document_ids:
+        return {}
+    items = batch_get([{"PK": f"DOC#{document_id}", "SK": "DOC"} for document_id in document_ids])
+    return {doc.id: doc for doc in (_from_item(item) for item in items if item is not None)}

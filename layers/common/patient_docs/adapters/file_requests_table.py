@@ -13,6 +13,7 @@ record when their condition does not hold, so no read comes first.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -432,18 +433,29 @@ def reserve_upload_slot(file_request_id: str, max_files: int, at: datetime, max_
     _with_event([update], event)
 
 
+def delete_file_write(file_request_id: str, file_id: str) -> Item:
+    """The transaction write that removes a file from its request (its document is being deleted)."""
+    key = {"PK": _request_key(file_request_id)["PK"], "SK": f"FILE#{file_id}"}
+    return {"Delete": {"TableName": table_name(), "Key": typed_key(key)}}
+
+
 AnswerOutcome = Literal["recorded", "duplicate", "document_id_taken"]
 
 
-def record_answer(file: RequestFile, document_item: Item, event: EventValues) -> AnswerOutcome:
-    """The file, its patient document and the audit event in one transaction, so that a file is recorded once.
+def record_answer(
+    file: RequestFile, document_item: Item, event: EventValues, also: Sequence[Item] = ()
+) -> AnswerOutcome:
+    """The file, its patient document, the audit event and the writes ``also`` (unconditional ones: the
+    document's link to its file's scan entry) in one transaction, so that a file is recorded once.
 
     Both items are new, so parallel uploads to one request contend only on the patient's audit chain
     (the append retries); a second delivery of the same upload finds the file item and changes
     nothing ("duplicate").
     """
     try:
-        audit_log.append(event, [put_new(record_item(file, _file_key(file), "request_file")), put_new(document_item)])
+        audit_log.append(
+            event, [put_new(record_item(file, _file_key(file), "request_file")), put_new(document_item), *also]
+        )
     except ClientError as exc:
         reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:

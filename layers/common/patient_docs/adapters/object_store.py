@@ -116,9 +116,14 @@ def read_head(key: str, length: int) -> tuple[StoredObject, bytes] | None:
 
 
 def quarantine(key: str, quarantined_key: str) -> None:
-    """Move an object that failed its checks out of reach: copy under the quarantine prefix, then delete."""
+    """Move an object that failed its checks out of reach: copy under the quarantine prefix, then delete.
+
+    The copy leaves the object's tags behind (the malware scanner's among them): copying them would
+    need tag permissions on both objects, and nothing under the prefix is ever served."""
     bucket = get_settings().bucket_name
-    s3().copy_object(Bucket=bucket, Key=quarantined_key, CopySource={"Bucket": bucket, "Key": key})
+    s3().copy_object(
+        Bucket=bucket, Key=quarantined_key, CopySource={"Bucket": bucket, "Key": key}, TaggingDirective="REPLACE"
+    )
     s3().delete_object(Bucket=bucket, Key=key)
 
 

@@ -35,3 +35,12 @@ DELETE_ERRORS = error_responses(
 CREATE_ERRORS = error_responses(
     ErrorResponse, {**_ANY, 413: "File larger than the inline limit", 415: "Unsupported Content-Type"}
 )
+# A file is served only once its malware scan allows it (logic/file_safety.py).
+NOT_SERVED = {
+    409: "The file is not served: its malware scan is still pending (Retry-After says when to ask again), "
+    "or it found a threat, or it gave no verdict this deployment serves (the code says which)"
+}
+DOWNLOAD_ERRORS = error_responses(ErrorResponse, {**_ANY, **NOT_SERVED})
+DOWNLOAD_ERRORS[409]["headers"] = {
+    "Retry-After": {"description": "Seconds to wait, while the scan is pending", "schema": {"type": "integer"}}
+}

@@ -37,4 +37,13 @@ WRITE_ERRORS = error_responses(
         403: "A patient token setting a signature field, or changing a document staff added",
     },
 )
+SAVE_ERRORS = error_responses(
+    DoorBErrorResponse,
+    {
+        **_BODY,
+        **AUDIT_UNAVAILABLE,
+        403: "A patient token setting a signature field",
+        409: "Another document already points at this document_url (one object, one record)",
+    },
+)
 UPLOAD_ERRORS = error_responses(DoorBErrorResponse, {**_BODY, 413: "File larger than allowed"})

@@ -28,6 +28,8 @@ from pydantic import BaseModel
 from patient_docs import request_context
 from patient_docs.errors import (
     Conflict,
+    FileNotScanned,
+    FileWithheld,
     Forbidden,
     Gone,
     InvalidField,
@@ -109,6 +111,8 @@ STATUS_OF: dict[type[Refused], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
+    FileNotScanned: (409, "scan_pending"),
+    FileWithheld: (409, "file_withheld"),
     Gone: (410, "gone"),
     UnprocessableRequest: (422, "unprocessable"),
     Locked: (423, "locked"),
@@ -126,7 +130,7 @@ def status_of(exc: Refused) -> tuple[int, str]:
 
 def headers_of(exc: Refused) -> dict[str, str]:
     """Response headers a refusal adds: when to retry."""
-    if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+    if isinstance(exc, TooManyRequests | FileNotScanned) and exc.retry_after is not None:
         return {"Retry-After": str(exc.retry_after)}
     return {}
 

@@ -1,13 +1,29 @@
-"""Door A delete: the record goes, then the object (the versioned bucket keeps history)."""
+"""Door A delete: the object goes, then its records, so that a failure half-way can be retried.
+
+The object first (the versioned bucket keeps its history): when S3 fails, nothing has changed. Then,
+in one transaction with its audit event, the document, its object's claim and, for a patient's
+photo, the file its request lists: no record is left pointing at the deleted object. A failure of
+that transaction leaves the document in place for the retry, which deletes the object again
+(S3 deletes are idempotent) and finishes.
+"""
 
 from __future__ import annotations
 
-from patient_docs.adapters import documents_table, object_store
+from patient_docs.adapters import documents_table, file_requests_table, object_store, scan_results_table
+from patient_docs.adapters.table import Item
 from patient_docs.auth import Caller
 from patient_docs.logic import audit_trail
 from patient_docs.logic.read_documents import get_document
 from patient_docs.models.audit import Target
+from patient_docs.models.documents import Document
 from patient_docs.permissions import Action
+from patient_docs.rules.patient_page import parse_request_file_key
+
+
+def _request_file_of(doc: Document) -> list[Item]:
+    """A patient's photo is a file of its request too: it leaves the request with its document."""
+    photo = parse_request_file_key(doc.object_key) if doc.file_request_id else None
+    return [file_requests_table.delete_file_write(photo.file_request_id, photo.file_id)] if photo else []
 
 
 def delete_document(caller: Caller, patient_id: int, document_id: int) -> None:
@@ -16,5 +32,7 @@ def delete_document(caller: Caller, patient_id: int, document_id: int) -> None:
     event = audit_trail.pending(
         "document.deleted", audit_trail.actor_of(caller), Target(patient_id=patient_id, document_id=document_id)
     )
-    documents_table.delete_document(document_id, caller.account_id, patient_id, event)
     object_store.delete_object(doc.object_key)
+    also = _request_file_of(doc)
+    documents_table.delete_document(document_id, caller.account_id, patient_id, doc.object_key, event, also)
+    scan_results_table.forget(doc.object_key)  # its scan result: nothing will look for it again

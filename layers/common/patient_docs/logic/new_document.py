@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from patient_docs.adapters import documents_table, object_store
 from patient_docs.errors import DocumentIdTaken
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, file_safety
 from patient_docs.models.audit import Actor, Target
 from patient_docs.models.documents import Document
 from patient_docs.rules.ids import new_document_id
@@ -19,15 +19,19 @@ def record_new_document(build: Callable[[int], Document], actor: Actor, uploaded
     remove the object just uploaded."""
     try:
         for _ in range(_ID_ATTEMPTS):
-            doc = build(new_document_id())
+            doc = build(new_document_id()).model_copy(update={"scan_status": file_safety.initial_status()})
             target = Target(patient_id=doc.patient_id, document_id=doc.id)
+            links = file_safety.link_writes(doc.object_key, doc.id, doc.patient_id)
             try:
-                documents_table.put_document(doc, audit_trail.pending("document.created", actor, target))
+                documents_table.put_document(doc, audit_trail.pending("document.created", actor, target), links)
             except DocumentIdTaken:
                 continue
-            return doc
-        raise RuntimeError("could not allocate a document id")
+            break
+        else:
+            raise RuntimeError("could not allocate a document id")
     except Exception:
         if uploaded_key:
             object_store.delete_object(uploaded_key)
         raise
+    # Its file's malware scan may have finished already (a door B upload is saved later).
+    return file_safety.settled(doc)

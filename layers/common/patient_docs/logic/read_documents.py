@@ -11,7 +11,7 @@ from patient_docs.adapters import documents_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, document_target, patient_target, require
@@ -53,10 +53,13 @@ def list_documents(
     return docs, encode_cursor(position) if position else None
 
 
-def download_link(caller: Caller, doc: Document) -> tuple[str, datetime]:
+def download_link(caller: Caller, doc: Document) -> tuple[Document, str, datetime]:
+    """The document as served (its scan result settled) with a short-lived URL of its file, and when
+    that expires. Only a file whose malware scan allows it is served (logic/file_safety.py)."""
     require(caller, Action.DOWNLOAD_DOCUMENT, document_target(doc))
+    doc = file_safety.require_servable(doc)
     # No URL unless its event is stored (AuditUnavailable, a 503, otherwise).
     target = Target(patient_id=doc.patient_id, document_id=doc.id)
     audit_trail.record("document.downloaded", audit_trail.actor_of(caller), target)
     url = object_store.presign_download(doc.object_key, doc.original_file_name, doc.mime_type)
-    return url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)
+    return doc, url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from patient_docs.adapters import file_requests_table, object_store
+from patient_docs.adapters import documents_table, file_requests_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, file_safety
 from patient_docs.models.audit import Target
-from patient_docs.models.file_requests import FileRequest
+from patient_docs.models.documents import Document
+from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.permissions import Action, account_target, file_request_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
@@ -29,33 +31,59 @@ def find_file_request(caller: Caller, file_request_id: str, action: Action = Act
     return request
 
 
-def present(request: FileRequest, now: datetime, with_download_urls: bool = False) -> FileRequestOut:
-    """The seed's FileRequest. Files past their ``expires_at`` stay stored but are not returned."""
+def _shown(request: FileRequest, now: datetime) -> list[RequestFile]:
+    """Files past their ``expires_at`` stay stored but are not returned."""
+    return [file for file in request.files if file.expires_at > now]
+
+
+def _documents_of(files: list[RequestFile]) -> dict[int, Document]:
+    """The files as documents: their malware scan's status lives there (one BatchGetItem)."""
+    return documents_table.get_documents([file.document_id for file in files if file.document_id is not None])
+
+
+def present(
+    request: FileRequest,
+    now: datetime,
+    documents: Mapping[int, Document] | None = None,
+    served: frozenset[str] = frozenset(),
+) -> FileRequestOut:
+    """The seed's FileRequest; each file with its scan status, and a download URL if its id is in ``served``."""
+    shown = _shown(request, now)
+    if documents is None:
+        documents = _documents_of(shown)
     files = []
-    for file in request.files:
-        if file.expires_at <= now:
-            continue
+    for file in shown:
+        doc = documents.get(file.document_id) if file.document_id is not None else None
         url = None
-        if with_download_urls:
+        if file.id in served:
             url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
-        files.append(FileOut.of(file, url))
+        status, scanned_at = (doc.scan_status, doc.scanned_at) if doc is not None else ("pending", None)
+        files.append(FileOut.of(file, url, status, scanned_at))
     return FileRequestOut.of(request, get_settings().public_base_url, now, files)
 
 
 def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
-    """The request with a download URL for each file it still shows. The reading and each URL are
+    """The request with a download URL for each file it still shows whose malware scan allows serving it
+    (logic/file_safety.py); the others show their scan status only. The reading and each URL are
     recorded in the audit trail (one transaction) before any URL is signed."""
     request = find_file_request(caller, file_request_id)
     now = utc_now()
+    shown = _shown(request, now)
+    documents = {doc_id: file_safety.settled(doc) for doc_id, doc in _documents_of(shown).items()}
+    served = frozenset(
+        file.id
+        for file in shown
+        if file.document_id in documents and file_safety.may_serve(documents[file.document_id].scan_status)
+    )
     actor = audit_trail.actor_of(caller)
     target = Target(patient_id=request.patient_number, file_request_id=request.id)
     events = [audit_trail.pending("file_request.read", actor, target, at=now)]
-    for file in request.files:
-        if file.expires_at > now:
+    for file in shown:
+        if file.id in served:
             downloaded = target.model_copy(update={"document_id": file.document_id, "file_id": file.id})
             events.append(audit_trail.pending("document.downloaded", actor, downloaded, at=now))
     audit_trail.record_all(events)
-    return present(request, now, with_download_urls=True)
+    return present(request, now, documents, served)
 
 
 @dataclass(frozen=True)

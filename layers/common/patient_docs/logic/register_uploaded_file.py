@@ -13,7 +13,7 @@ from typing import Literal
 
 from patient_docs.adapters import documents_table, events, file_requests_table, object_store
 from patient_docs.adapters.object_store import StoredObject
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
@@ -67,6 +67,7 @@ def register_uploaded_file(key: str, now: datetime) -> Outcome:
         return _quarantine(key, "no such request")
     if any(file.id == parsed.file_id for file in request.files):
         _mark_responded(request, now)  # in case an earlier delivery stopped short
+        file_safety.settle(key)  # of this too: a scan result that came before the file did
         return "duplicate"
     if page_state(request.status, request.short_link_expires_at, request.failed_verifications, now) in (
         "cancelled",
@@ -111,6 +112,7 @@ def _record(
             document_category="MEDICAL_HISTORY",
             file_request_id=request.id,
             author_role="patient",  # sent through the patient page: the patient's own document
+            scan_status=file_safety.initial_status(),
         )
         file = RequestFile(
             id=file_id,
@@ -126,10 +128,12 @@ def _record(
         )
         actor = audit_trail.system_actor(request.account_id, ACTOR)
         event = audit_trail.pending("file.registered", actor, _target(request, file_id, document.id))
-        outcome = file_requests_table.record_answer(file, documents_table.document_item(document), event)
+        links = file_safety.link_writes(stored.key, document.id, document.patient_id)
+        outcome = file_requests_table.record_answer(file, documents_table.document_item(document), event, links)
         if outcome == "document_id_taken":
             continue
         _mark_responded(request, now)
+        file_safety.settle(stored.key)  # the photo's malware scan may have finished first
         if outcome == "duplicate":
             return "duplicate"
         ids: dict[str, str | int] = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
-from patient_docs.errors import InvalidField
-from patient_docs.logic import audit_trail
+from patient_docs.errors import Conflict, InvalidField, ObjectClaimed
+from patient_docs.logic import audit_trail, file_safety
 from patient_docs.logic.new_document import record_new_document
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
@@ -23,6 +23,7 @@ from patient_docs.schemas.patient_documents import SaveDocumentRequest
 from patient_docs.settings import get_settings
 
 NOT_OURS = "must be a file_url returned by Upload File for this patient"
+ALREADY_RECORDED = "another document already points at this file; upload the file again to record it twice"
 
 
 def _object_key(caller: Caller, request: SaveDocumentRequest) -> str:
@@ -49,6 +50,8 @@ def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
     key = _object_key(caller, request)
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:
+        if file_safety.quarantined_before_recorded(key):  # its malware scan came first, and found a threat
+            raise InvalidField("document_url", "the uploaded file was found to contain malware and is in quarantine")
         raise InvalidField("document_url", "no uploaded file at this URL")
     stored, head = found
     needed = bytes_needed(stored.content_type, stored.size_bytes, DOCUMENT_TYPES)
@@ -65,25 +68,28 @@ def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
     extension = key.rsplit(".", 1)[-1]
     now = utc_now()
     fields = request.model_dump(exclude={"patient_id", "name", "document_url", "bucket_name"}, exclude_none=True)
-    return record_new_document(
-        lambda document_id: Document(
-            id=document_id,
-            account_id=caller.account_id,
-            patient_id=request.patient_id,
-            name=request.name,
-            original_file_name=stored.original_name or f"{request.name}.{extension}",
-            mime_type=mime_type,
-            extension=extension,
-            size_bytes=stored.size_bytes,
-            object_key=key,
-            source="upload",
-            uploaded_by=caller.user_id,
-            uploaded_by_name=caller.name,
-            created_at=now,
-            updated_at=now,
-            author_role=caller.role,
-            author_subject=caller.subject,
-            **fields,
-        ),
-        audit_trail.actor_of(caller),
-    )
+    try:
+        return record_new_document(
+            lambda document_id: Document(
+                id=document_id,
+                account_id=caller.account_id,
+                patient_id=request.patient_id,
+                name=request.name,
+                original_file_name=stored.original_name or f"{request.name}.{extension}",
+                mime_type=mime_type,
+                extension=extension,
+                size_bytes=stored.size_bytes,
+                object_key=key,
+                source="upload",
+                uploaded_by=caller.user_id,
+                uploaded_by_name=caller.name,
+                created_at=now,
+                updated_at=now,
+                author_role=caller.role,
+                author_subject=caller.subject,
+                **fields,
+            ),
+            audit_trail.actor_of(caller),
+        )
+    except ObjectClaimed as exc:  # one object, one record
+        raise Conflict(ALREADY_RECORDED, "document_url") from exc

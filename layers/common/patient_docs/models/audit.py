@@ -35,6 +35,8 @@ AuditAction = Literal[
     "patient_page.upload_issued",
     "file.registered",
     "file.quarantined",
+    "file.scanned",
+    "file.infected",
     "account_settings.changed",
     "audit_events.read",
     "access_log.read",
@@ -46,7 +48,7 @@ ACTIONS: tuple[str, ...] = get_args(AuditAction)
 Outcome = Literal["success", "failure", "denied"]
 
 # staff, admin, patient: a bearer token's role. link: the holder of a patient page link.
-# system: the service itself (the register function checking an uploaded file).
+# system: the service itself (the register function checking an uploaded file, the malware scanner's verdict).
 ActorRole = Literal["staff", "admin", "patient", "link", "system"]
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from patient_docs.rules.scanning import ScanStatus
+
 DocumentSource = Literal["inline", "upload", "file_request"]
 AuthorRole = Literal["staff", "admin", "patient"]
 
@@ -46,6 +48,10 @@ class Document(BaseModel):
     # has no token, so a photo sent through it has the role "patient" and no subject.
     author_role: AuthorRole | None = None
     author_subject: str | None = None
+    # File safety (rules/scanning.py): the malware scan's verdict on the file and when it came. A record
+    # stored before files were scanned has no status: pending, as its object has no clean verdict either.
+    scan_status: ScanStatus = "pending"
+    scanned_at: datetime | None = None
 
     @property
     def author(self) -> AuthorRole:

@@ -26,6 +26,7 @@ from patient_docs.rules.file_requests import (
 from patient_docs.rules.names import FREE_TEXT_PATTERN, NAME_PATTERN, check_free_text, check_name
 from patient_docs.rules.patients import check_date_of_birth
 from patient_docs.rules.phone_numbers import normalise_mobile
+from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned
 
@@ -121,10 +122,20 @@ class FileOut(BaseModel):
     file_request_id: str
     # Additions
     document_id: int | None = Field(default=None, description="The same file as a document (doors A and B)")
-    download_url: str | None = Field(default=None, description="Short-lived presigned GET URL")
+    download_url: str | None = Field(
+        default=None, description="Short-lived presigned GET URL; only for a file whose scan_status allows serving it"
+    )
+    scan_status: ScanStatus = Field(default="pending", description="pending, clean, infected, unsupported or failed")
+    scanned_at: Timestamp | None = Field(default=None, description="When the scan's result came; null while pending")
 
     @classmethod
-    def of(cls, file: RequestFile, download_url: str | None = None) -> FileOut:
+    def of(
+        cls,
+        file: RequestFile,
+        download_url: str | None = None,
+        scan_status: ScanStatus = "pending",
+        scanned_at: datetime | None = None,
+    ) -> FileOut:
         return cls(
             id=file.id,
             created_at=iso_with_offset(file.created_at),
@@ -135,6 +146,8 @@ class FileOut(BaseModel):
             file_request_id=file.file_request_id,
             document_id=file.document_id,
             download_url=download_url,
+            scan_status=scan_status,
+            scanned_at=_iso(scanned_at),
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from patient_docs.models.documents import Document
+from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import FileName, Timestamp, refuse_server_owned
 
@@ -40,6 +41,9 @@ class InlineDocumentOut(BaseModel):
     document_name: str
     upload_by: str
     extension: str
+    # Additions (file safety): the file's malware scan; only a clean file's bytes are served.
+    scan_status: ScanStatus = Field(description="pending, clean, infected, unsupported or failed")
+    scanned_at: Timestamp | None = Field(description="When the scan's result came; null while pending")
 
     @classmethod
     def of(cls, doc: Document) -> InlineDocumentOut:
@@ -51,6 +55,8 @@ class InlineDocumentOut(BaseModel):
             document_name=doc.name,
             upload_by=doc.uploaded_by_name,
             extension=doc.extension,
+            scan_status=doc.scan_status,
+            scanned_at=iso_with_offset(doc.scanned_at) if doc.scanned_at else None,
         )
 
 

@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from patient_docs.models.documents import Document
 from patient_docs.rules.object_keys import object_url
+from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_naive_utc
 from patient_docs.schemas.common import (
     DisplayName,
@@ -145,6 +146,9 @@ class PatientDocumentOut(BaseModel):
     original_file_name: str
     created_at: NaiveUtcTimestamp
     updated_at: NaiveUtcTimestamp
+    # Additions (file safety): the file's malware scan; only a clean file's bytes are served.
+    scan_status: ScanStatus = Field(description="pending, clean, infected, unsupported or failed")
+    scanned_at: NaiveUtcTimestamp | None = Field(description="When the scan's result came; null while pending")
 
     @classmethod
     def of(cls, doc: Document, bucket_name: str, region: str) -> PatientDocumentOut:
@@ -172,6 +176,8 @@ class PatientDocumentOut(BaseModel):
             original_file_name=doc.original_file_name,
             created_at=iso_naive_utc(doc.created_at),
             updated_at=iso_naive_utc(doc.updated_at),
+            scan_status=doc.scan_status,
+            scanned_at=iso_naive_utc(doc.scanned_at) if doc.scanned_at else None,
         )
 
 

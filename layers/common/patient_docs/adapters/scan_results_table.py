@@ -1,0 +1,113 @@
+"""Malware scan results kept under their object key, where the record of that object finds them, in the one table.
+
+Layout (one item per scanned object, entity ``scan_result``):
+  PK = SCAN#<object key>, SK = SCAN
+    scan_status, scanned_at   the result GuardDuty sent for the object (absent until one came)
+    document_id, patient_id   the document recorded for the object (absent until one is)
+
+A scan result and the record of its upload can come in either order (door B saves a document after
+its upload is scanned; the patient page's register step may run before or after the scan). Each half
+is one write to this item (the result an UpdateItem that answers the item as it is afterwards; the
+link part of the transaction that records the document, read again after it), so whichever comes
+second sees both halves and applies the result to the document (a conditional write of its own:
+``documents_table.set_scan_status``). A result is stored only where ``rules.scanning.next_status``
+lets it follow the stored one, so a duplicate, or an older result arriving late, changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.adapters.table import Item, Key, decode, stored_time, table_name, typed_key
+from patient_docs.rules.scanning import ScanStatus, may_precede
+
+ENTITY = "scan_result"
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    scan_status: ScanStatus | None = None
+    scanned_at: datetime | None = None
+    document_id: int | None = None
+    patient_id: int | None = None
+
+
+def _key(object_key: str) -> Key:
+    return {"PK": f"SCAN#{object_key}", "SK": "SCAN"}
+
+
+def _entry(item: Item | None) -> ScanEntry:
+    values = decode(item or {})
+    scanned_at = values.get("scanned_at")
+    document_id = values.get("document_id")
+    patient_id = values.get("patient_id")
+    return ScanEntry(
+        scan_status=values.get("scan_status"),
+        scanned_at=datetime.fromisoformat(scanned_at) if scanned_at else None,
+        document_id=int(document_id) if document_id is not None else None,
+        patient_id=int(patient_id) if patient_id is not None else None,
+    )
+
+
+def store_result(object_key: str, status: ScanStatus, scanned_at: datetime) -> tuple[bool, ScanEntry]:
+    """Keep ``status`` for the object unless the stored result already says as much or more; whether it
+    was kept, and the entry as it is now (naming the object's document, if one is recorded)."""
+    condition = "attribute_not_exists(scan_status)"
+    values: dict[str, Any] = {
+        ":status": {"S": status},
+        ":at": {"S": stored_time(scanned_at)},
+        ":entity": {"S": ENTITY},
+    }
+    earlier = may_precede(status)
+    if earlier:
+        names = [f":earlier{index}" for index in range(len(earlier))]
+        condition += f" OR scan_status IN ({', '.join(names)})"
+        values.update({name: {"S": value} for name, value in zip(names, earlier, strict=True)})
+    try:
+        response = dynamodb().update_item(
+            TableName=table_name(),
+            Key=typed_key(_key(object_key)),
+            UpdateExpression="SET scan_status = :status, scanned_at = :at, entity = :entity",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False, _entry(exc.response.get("Item"))  # type: ignore[arg-type]
+        raise
+    return True, _entry(response.get("Attributes"))
+
+
+def link_write(object_key: str, document_id: int, patient_id: int) -> Item:
+    """The transaction write that names the document recorded for the object (made with the document,
+    so that one never exists without the other); it keeps any result already there."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": typed_key(_key(object_key)),
+            "UpdateExpression": "SET document_id = :document, patient_id = :patient, entity = :entity",
+            "ExpressionAttributeValues": {
+                ":document": {"N": str(document_id)},
+                ":patient": {"N": str(patient_id)},
+                ":entity": {"S": ENTITY},
+            },
+        }
+    }
+
+
+def get_entry(object_key: str) -> ScanEntry | None:
+    response = dynamodb().get_item(TableName=table_name(), Key=typed_key(_key(object_key)), ConsistentRead=True)
+    item = response.get("Item")
+    return _entry(item) if item else None
+
+
+def forget(object_key: str) -> None:
+    """Remove the object's entry (its document is deleted: nothing will look for it again)."""
+    dynamodb().delete_item(TableName=table_name(), Key=typed_key(_key(object_key)))
