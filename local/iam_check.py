@@ -113,6 +113,19 @@ def _sns_resource(params: Mapping[str, Any]) -> str:
     return str(params.get("TopicArn") or params.get("TargetArn") or "*")
 
 
+def _queue_arn(queue_url: str) -> str:
+    """A queue URL's ARN: its last path segment is the queue's name."""
+    return f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{queue_url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+# SQS with a customer managed key: a sender needs the key to make the data key, a receiver to read it.
+_QUEUE_KEY_NEEDS = {
+    "SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "SendMessageBatch": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "ReceiveMessage": ("kms:Decrypt",),
+}
+
+
 def _event_bus_arn(name: str | None) -> str:
     name = name or "default"
     return name if name.startswith("arn:") else f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/{name}"
@@ -188,6 +201,7 @@ class Deployment:
     roles: dict[str, list[Statement]] = field(default_factory=dict)  # function logical id -> statements
     table_keys: dict[str, str] = field(default_factory=dict)  # table ARN -> customer managed key ARN
     bucket_keys: dict[str, str] = field(default_factory=dict)  # bucket name -> KMS key ARN
+    queue_keys: dict[str, str] = field(default_factory=dict)  # queue ARN -> customer managed key ARN
     iam_enabled_keys: set[str] = field(default_factory=set)  # key ARNs whose policy lets IAM policies grant
 
     @classmethod
@@ -209,10 +223,17 @@ class Deployment:
                 key = _bucket_key(resolver.value(props.get("BucketEncryption") or {}))
                 if key:
                     found.bucket_keys[str(resolver.ref(logical_id))] = key
+            elif kind == "AWS::SQS::Queue":
+                found._add_queue_key(resolver, logical_id, props)
             elif kind == "AWS::KMS::Key" and _enables_iam(resolver.value(props.get("KeyPolicy") or {})):
                 found.iam_enabled_keys.add(resolver.get_att(logical_id, "Arn"))
         found.roles = {function: role_statements.get(role, []) for function, role in _function_roles(resources).items()}
         return found
+
+    def _add_queue_key(self, resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> None:
+        key = resolver.value(props.get("KmsMasterKeyId"))
+        if isinstance(key, str) and key.startswith("arn:"):
+            self.queue_keys[resolver.get_att(logical_id, "Arn")] = key
 
 
 def _function_roles(resources: Mapping[str, Any]) -> dict[str, str]:
@@ -287,24 +308,53 @@ def _as_list_of_dicts(value: Any) -> list[dict[str, Any]]:
 def needs(service: str, operation: str, params: Mapping[str, Any], deployment: Deployment) -> list[Need]:
     """Every (action, resource) IAM must allow for one call, KMS on the caller's behalf included."""
     if service == "dynamodb":
-        found = []
-        for action, resource, writes in _dynamodb_needs(operation, params):
-            found.append(Need(action, resource, operation))
-            key = deployment.table_keys.get(_base_table(resource))
-            if key and (writes or action.split(":")[1] in _TABLE_READS):
-                for kms in _TABLE_KEY_WRITE if writes else _TABLE_KEY_READ:
-                    found.append(Need(kms, key, f"{operation} on a table with a customer managed key"))
-        return found
+        return _table_needs(operation, params, deployment)
     if service == "s3":
         return _s3_needs(operation, params, deployment)
     if service == "sns":
         if operation == "CreatePlatformEndpoint":
             return [Need("sns:CreatePlatformEndpoint", str(params.get("PlatformApplicationArn")), operation)]
         return [Need(f"sns:{operation}", _sns_resource(params), operation)]
+    if service == "ses" and operation == "SendEmail":
+        return _ses_needs(params)
+    if service == "sqs" and params.get("QueueUrl"):
+        return _sqs_needs(operation, str(params["QueueUrl"]), deployment)
     if service == "events" and operation == "PutEvents":
         buses = {_event_bus_arn(entry.get("EventBusName")) for entry in params.get("Entries", [])}
         return [Need("events:PutEvents", bus, operation) for bus in sorted(buses)]
     return [Need(f"{service}:{operation}", "*", f"{operation} (resource not modelled)")]
+
+
+def _table_needs(operation: str, params: Mapping[str, Any], deployment: Deployment) -> list[Need]:
+    found = []
+    for action, resource, writes in _dynamodb_needs(operation, params):
+        found.append(Need(action, resource, operation))
+        key = deployment.table_keys.get(_base_table(resource))
+        if key and (writes or action.split(":")[1] in _TABLE_READS):
+            for kms in _TABLE_KEY_WRITE if writes else _TABLE_KEY_READ:
+                found.append(Need(kms, key, f"{operation} on a table with a customer managed key"))
+    return found
+
+
+def _ses_needs(params: Mapping[str, Any]) -> list[Need]:
+    """SES authorizes a send against the sending identity and the configuration set it names."""
+    from email.utils import parseaddr
+
+    base = f"arn:{PARTITION}:ses:{REGION}:{ACCOUNT}"
+    found = [Need("ses:SendEmail", f"{base}:identity/{parseaddr(str(params.get('Source')))[1]}", "SendEmail")]
+    if params.get("ConfigurationSetName"):
+        found.append(Need("ses:SendEmail", f"{base}:configuration-set/{params['ConfigurationSetName']}", "SendEmail"))
+    return found
+
+
+def _sqs_needs(operation: str, queue_url: str, deployment: Deployment) -> list[Need]:
+    queue = _queue_arn(queue_url)
+    found = [Need(f"sqs:{operation}", queue, operation)]
+    key = deployment.queue_keys.get(queue)
+    if key:
+        for kms in _QUEUE_KEY_NEEDS.get(operation, ()):
+            found.append(Need(kms, key, f"{operation} on a queue with a customer managed key"))
+    return found
 
 
 def _object_key_arn(params: Mapping[str, Any], deployment: Deployment) -> str | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from local import state
+from local.email import EmailLog
 from local.events import LambdaContext
 from local.local_aws import LocalAws
 from local.server import local_parameters
@@ -56,6 +57,7 @@ def local_aws() -> Iterator[None]:
     """The environment of ``make run``'s functions: its running AWS, or its stored state loaded here."""
     directory = state.state_dir()
     SmsLog(directory / state.SMS_LOG).attach()  # SMS sent here show in make run's /_local/sms too
+    EmailLog(directory / state.EMAIL_LOG).attach()  # and emails in its /_local/email
     port = state.api_port()
     base_url = f"http://127.0.0.1:{port}"
     external = os.environ.get("AWS_ENDPOINT_URL")

@@ -56,14 +56,20 @@ class QueueConsumers:
     """One polling thread per subscription; ``drain()`` lets tests wait until queues are empty."""
 
     def __init__(
-        self, client: Callable[[str], Any], names: dict[str, str], locks: dict[str, threading.Lock], quiet: bool = True
+        self,
+        client: Callable[[str], Any],
+        names: dict[str, str],
+        locks: dict[str, threading.Lock],
+        quiet: bool = True,
+        skip: frozenset[str] = frozenset(),
     ) -> None:
         self._client = client
         self._locks = locks
         self._quiet = quiet
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._subscriptions = sqs_subscriptions(names)
+        # ``skip``: functions whose queue the caller delivers itself (``deliver_now``).
+        self._subscriptions = [s for s in sqs_subscriptions(names) if s[0].logical_id not in skip]
 
     def start(self) -> None:
         for function, queue_name, props in self._subscriptions:
@@ -114,3 +120,33 @@ class QueueConsumers:
                 )
             if not self._quiet:
                 print(f"  {function.logical_id}: {len(done)} processed, {len(failed)} failed", flush=True)
+
+
+def deliver_now(client: Callable[[str], Any], names: dict[str, str], queue_logical_id: str) -> int:
+    """The event source mapping of one queue, at once rather than by polling: hand each message waiting
+    on it to its function until none is left; the number handled. Failed messages stay (invisible for
+    their timeout, as in AWS). Tests and the local clock use it to see queued work done."""
+    subscriptions = [s for s in sqs_subscriptions(names) if s[1] == names[queue_logical_id]]
+    if not subscriptions:
+        return 0
+    function, queue_name, _ = subscriptions[0]
+    handler = getattr(importlib.import_module(function.module), function.handler_name)
+    sqs = client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    handled = 0
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return handled
+        result = handler(sqs_event(messages, queue_arn), LambdaContext(function_name=function.logical_id))
+        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        handled += len(messages)

@@ -19,10 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local import iam_check, recording, state, tokens
+from local.email import EmailLog
 from local.eventbridge import EventRules
 from local.events import LambdaContext, http_event
 from local.local_aws import LocalAws
-from local.queues import QueueConsumers
+from local.queues import QueueConsumers, deliver_now
 from local.recording import Restored
 from local.scanner import LocalScanner, delay_seconds
 from local.sms import SmsLog
@@ -35,6 +36,8 @@ CORS_HEADERS = "authorization,content-type,idempotency-key"
 CORS_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# The email fallback's sender locally (DefaultEmailSender), verified in the embedded SES at every start.
+LOCAL_EMAIL_SENDER = "no-reply@clinic.example"
 
 
 class LocalApi:
@@ -43,9 +46,21 @@ class LocalApi:
     Without an ``sms_log`` it keeps one in memory, fed by the SNS calls made in this process.
     """
 
-    def __init__(self, base_url: str, quiet: bool = False, sms_log: SmsLog | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        quiet: bool = False,
+        sms_log: SmsLog | None = None,
+        deliver_queued: bool = False,
+        email_log: EmailLog | None = None,
+    ) -> None:
         self.base_url = base_url
         self.quiet = quiet
+        self.email_log = email_log or EmailLog(quiet=quiet).attach()
+        # Without the server's queue pollers (tests): after each request, queued notifications are sent.
+        self.deliver_queued = deliver_queued
+        self._queue_client: Any = None
+        self._queue_names: dict[str, str] = {}
         self.sms_log = sms_log or SmsLog(quiet=quiet).attach()
         self.routes = http_routes()
         self._handlers: dict[str, Handler] = {}
@@ -74,6 +89,20 @@ class LocalApi:
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
         with self.function_locks[route.function]:
             return self.handler(route)(event, LambdaContext(function_name=route.function))
+
+    def send_queued_notifications(self) -> int:
+        """What the notifications queue's event source mapping does, at once (see ``deliver_queued``)."""
+        if self._queue_client is None:
+            import boto3
+
+            from local.local_aws import local_name
+            from local.template import load_template
+
+            self._queue_client = boto3.client("sqs")
+            self._queue_names = {logical: local_name(logical) for logical in load_template()["Resources"]}
+        client = self._queue_client
+        with self.function_locks.setdefault("NotificationSendFunction", threading.Lock()):
+            return deliver_now(lambda service: client, self._queue_names, "NotificationsQueue")
 
     # ------------------------------------------------------------------ local-only endpoints
     def sms(self) -> list[dict[str, str]]:
@@ -108,10 +137,9 @@ class LocalApi:
                 b"",
                 [],
             )
-        if method == "GET" and path == "/_local/sms":
-            return 200, {"content-type": "application/json", **cors}, json.dumps(self.sms()).encode(), []
-        if method == "GET" and path == "/openapi.json":
-            return 200, {"content-type": "application/json", **cors}, self.openapi(), []
+        local = self._local_route(method, path)
+        if local is not None:
+            return 200, {"content-type": "application/json", **cors}, local, []
 
         route, path_parameters = self.match(method, path)
         if route is None:
@@ -130,6 +158,8 @@ class LocalApi:
 
         event = http_event(method, path, route.route_key, path_parameters, headers, query, body, claims)
         result = self.invoke(route, event)
+        if self.deliver_queued:
+            self.send_queued_notifications()
         status = int(result.get("statusCode", 200))
         out_headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
         for name, values in (result.get("multiValueHeaders") or {}).items():
@@ -138,6 +168,18 @@ class LocalApi:
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         return status, out_headers, data, list(result.get("cookies") or [])
+
+    def _local_route(self, method: str, path: str) -> bytes | None:
+        """The JSON body of a local-only route (never deployed), or None for every other path."""
+        if method != "GET":
+            return None
+        if path == "/_local/sms":
+            return json.dumps(self.sms()).encode()
+        if path == "/_local/email":
+            return json.dumps(self.email_log.messages()).encode()
+        if path == "/openapi.json":
+            return self.openapi()
+        return None
 
     def _cors_headers(self, origin: str | None) -> dict[str, str]:
         if origin and origin in self.origins:
@@ -220,7 +262,15 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
     base_url = f"http://127.0.0.1:{port}"
     directory = state.state_dir()
     lock = state.StateLock(directory)
-    api = LocalApi(base_url, quiet, SmsLog(directory / state.SMS_LOG, quiet).attach())
+    # Queued notifications are sent at the end of the request that queued them: the create still answers
+    # "queued", and /_local/sms already holds the SMS (no poller racing the walkthrough).
+    api = LocalApi(
+        base_url,
+        quiet,
+        SmsLog(directory / state.SMS_LOG, quiet).attach(),
+        deliver_queued=True,
+        email_log=EmailLog(directory / state.EMAIL_LOG, quiet).attach(),
+    )
     try:
         server = _Server(("127.0.0.1", port), api, activate=False)
     except OSError as exc:
@@ -251,8 +301,12 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
             size = aws.recording_file.stat().st_size / 1e6
             print(f"restoring the data kept in {directory} ({size:.1f} MB) ...", flush=True)
         restored = aws.restore(origins)
+        # What a verified SES identity is in AWS: the local sender may send.
+        aws.client("ses").verify_email_identity(EmailAddress=LOCAL_EMAIL_SENDER)
         # What Lambda's SQS event source mapping does in AWS: uploads reach the register function.
-        consumers = QueueConsumers(aws.client, aws.names, api.function_locks, quiet)
+        consumers = QueueConsumers(
+            aws.client, aws.names, api.function_locks, quiet, skip=frozenset({"NotificationSendFunction"})
+        )
         consumers.start()
         # What GuardDuty Malware Protection for S3 does in AWS: new files are scanned, their results reach
         # the functions the template's EventBridge rules name.
@@ -299,6 +353,7 @@ def local_parameters(base_url: str) -> dict[str, str]:
         "JwtAudience": tokens.AUDIENCE,
         "CorsAllowedOrigins": ",".join(origins),
         "PublicBaseUrl": base_url,
+        "DefaultEmailSender": LOCAL_EMAIL_SENDER,
     }
 
 
@@ -316,5 +371,6 @@ def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, seconds: fl
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)
     print(f"  malware scanning (local stand-in): each new file after {delay_seconds():g} s", flush=True)
     print(f"  OpenAPI: {base_url}/openapi.json   SMS sent: {base_url}/_local/sms", flush=True)
+    print(f"  email sent: {base_url}/_local/email", flush=True)
     print("  staff token (account 12):", flush=True)
     print(tokens.issue("staff", "12"), flush=True)

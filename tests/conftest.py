@@ -27,7 +27,8 @@ ORIGINS = [BASE_URL]
 
 _TEMPLATE = load_template()
 NAMES = {logical: local_name(logical) for logical in _TEMPLATE["Resources"]}
-PARAMETERS = {"CorsAllowedOrigins": BASE_URL, "PublicBaseUrl": BASE_URL}
+EMAIL_SENDER = "no-reply@clinic.example"
+PARAMETERS = {"CorsAllowedOrigins": BASE_URL, "PublicBaseUrl": BASE_URL, "DefaultEmailSender": EMAIL_SENDER}
 
 os.environ.update(
     {
@@ -89,7 +90,14 @@ def _reset_cached_clients() -> None:
 
     get_settings.cache_clear()
     object_store.upload_origin.cache_clear()
-    for factory in (aws_clients.dynamodb, aws_clients.s3, aws_clients.sns, aws_clients.events):
+    for factory in (
+        aws_clients.dynamodb,
+        aws_clients.s3,
+        aws_clients.sns,
+        aws_clients.events,
+        aws_clients.sqs,
+        aws_clients.ses,
+    ):
         factory.cache_clear()
 
 
@@ -108,6 +116,13 @@ class MockedAws:
         listed = self.client("s3").list_object_versions(Bucket=self.bucket)
         return [v["Key"] for v in listed.get("Versions", [])]
 
+    def emails(self) -> list[Any]:
+        """What SES sent: moto's messages (``source``, ``destinations``, ``subject``, ``body``)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
     def sms_messages(self) -> list[tuple[str, str, str]]:
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.sns.models import sns_backends
@@ -122,6 +137,7 @@ def aws() -> Iterator[MockedAws]:
 
     with mock_aws():
         provision(_TEMPLATE, NAMES, lambda service: boto3.client(service, region_name=REGION), ORIGINS)
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=EMAIL_SENDER)
         _reset_cached_clients()
         yield MockedAws(table=NAMES["DocumentsTable"], bucket=NAMES["DocumentsBucket"])
     _reset_cached_clients()
@@ -131,7 +147,7 @@ def aws() -> Iterator[MockedAws]:
 def api(aws: MockedAws) -> Any:
     from local.server import LocalApi
 
-    return LocalApi(BASE_URL, quiet=True)
+    return LocalApi(BASE_URL, quiet=True, deliver_queued=True)
 
 
 @pytest.fixture

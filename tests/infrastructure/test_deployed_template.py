@@ -257,13 +257,19 @@ def test_the_largest_reservation_the_template_accepts_fits_the_standard_quota():
 
 def test_the_queue_consumer_reserves_what_its_queue_may_use():
     # Given reservations switched on
-    chosen = {"FunctionConcurrency": 5, "UploadConsumerConcurrency": 3}
+    chosen = {"FunctionConcurrency": 5, "UploadConsumerConcurrency": 3, "NotificationConsumerConcurrency": 4}
     reserved = reserved_concurrency(DEPLOYED, chosen)
-    (mapping,) = _resources(DEPLOYED, "AWS::Lambda::EventSourceMapping").values()
-    cap = Resolver(DEPLOYED, parameters=chosen).value(mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"])
-    # Then the register function reserves exactly its mapping's cap: never throttled into the dead-letter queue
-    assert reserved["UploadedFileRegisterFunction"] == int(cap) == 3
-    assert {v for k, v in reserved.items() if k != "UploadedFileRegisterFunction"} == {5}
+    resolver = Resolver(DEPLOYED, parameters=chosen)
+    caps = {
+        mapping["Properties"]["FunctionName"]["Ref"]: int(
+            resolver.value(mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+        )
+        for mapping in _resources(DEPLOYED, "AWS::Lambda::EventSourceMapping").values()
+    }
+    # Then each queue consumer reserves exactly its mapping's cap: never throttled into the dead-letter queue
+    assert caps == {"UploadedFileRegisterFunction": 3, "NotificationSendFunction": 4}
+    assert {k: reserved[k] for k in caps} == caps
+    assert {v for k, v in reserved.items() if k not in caps} == {5}
 
 
 def test_the_sms_spend_alarm_fires_before_the_default_spend_limit_stops_sending():

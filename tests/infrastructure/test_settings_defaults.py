@@ -26,7 +26,14 @@ CODE_ONLY = {
     "upload_session_minutes": "not a deployment choice: a verified page may upload for 15 minutes",
 }
 # Variables the template sets from its own resources: no default to compare, and required in the code.
-FROM_RESOURCES = {"table_name", "bucket_name", "event_bus_name", "audit_table_name"}
+FROM_RESOURCES = {
+    "table_name",
+    "bucket_name",
+    "event_bus_name",
+    "audit_table_name",
+    "notifications_queue_url",
+    "email_configuration_set",
+}
 # Parameters without a default (a deployment must choose): the code's default is for `make run` only.
 NO_TEMPLATE_DEFAULT = {"public_base_url"}
 

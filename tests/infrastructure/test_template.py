@@ -57,7 +57,9 @@ def test_every_function_event_is_handled_without_a_server_error(aws):
             event["requestContext"]["authorizer"]["jwt"]["claims"]["exp"] = "4102444800"
         handler = getattr(importlib.import_module(function.module), function.handler_name)
         result = handler(event, LambdaContext(function_name=function.logical_id))
-        if "Records" in event:  # a queue consumer: nothing left to retry
+        if event.get("Records", [{}])[0].get("EventSource") == "aws:sns":  # a topic subscriber
+            assert result == {"outcomes": ["ignored"]}, (function.logical_id, result)
+        elif "Records" in event:  # a queue consumer: nothing left to retry
             assert result == {"batchItemFailures": []}, (function.logical_id, result)
         elif "detail-type" in event:  # an EventBridge target: it answers what it did
             assert isinstance(result, dict) and result.get("outcome"), (function.logical_id, result)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import NAMES
 from tests.shape import shape_problems
 from tests.utils import STAFF_12, STAFF_13, call, key_of_presigned_url, png_bytes, seed_example
 
@@ -33,6 +34,18 @@ def seed_body(**changes):
 def create(api, body=None, caller=STAFF_12, key=None):
     headers = {"idempotency-key": key} if key else None
     return call(api, "POST", REQUESTS, body if body is not None else seed_body(), caller, headers=headers)
+
+
+def stored_request(api, created):
+    """The request as stored now (after the notification sender has handled its notice)."""
+    return call(api, "GET", f"{REQUESTS}/{created['id']}", caller=STAFF_12).json
+
+
+def queued_notices(aws):
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=NAMES["NotificationsQueue"])["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def items_of(aws, entity):
@@ -89,7 +102,10 @@ def test_seed_example_replayed_matches_the_seed_response_field_by_field(api, aws
     assert created_at.utcoffset() == timedelta(0)
     assert expires - created_at == timedelta(hours=72)
     assert len(created["short_link_id"]) == 12
-    assert created["status"] == "notified" and created["notification_status"] == "sent"
+    # The notice is queued with the request; the sender then tells the patient
+    assert created["status"] == "created" and created["notification_status"] == "queued"
+    fetched = stored_request(api, created)
+    assert fetched["status"] == "notified" and fetched["notification_status"] == "sent"
     assert 0 < created["patient_number"] <= 2**53 - 1
 
 
@@ -296,21 +312,21 @@ def test_a_retry_while_the_first_is_still_running_is_409(aws, monkeypatch):
     caller = caller_from_claims({"sub": "staff-12-user", "account_id": "12", "role": "staff"})
     body = CreateFileRequestBody.model_validate(seed_body())
     refusals = []
-    real_notify = logic.notify_patient
+    real_queue = logic.queue_notification
 
     def notify_while_a_retry_arrives(*args):
         # Given the first create has not finished, when its retry arrives
         with pytest.raises(Conflict) as refused:
             logic.create_file_request(caller, body, "in-flight")
         refusals.append(refused.value)
-        return real_notify(*args)
+        return real_queue(*args)
 
-    monkeypatch.setattr(logic, "notify_patient", notify_while_a_retry_arrives)
+    monkeypatch.setattr(logic, "queue_notification", notify_while_a_retry_arrives)
     created = logic.create_file_request(caller, body, "in-flight")
-    # Then the retry is told to come back, and the patient gets one SMS
+    # Then the retry is told to come back, and the patient's notice is queued once
     assert isinstance(refusals[0], Conflict) and refusals[0].field == "Idempotency-Key"
-    assert created.notification_status == "sent"
-    assert len(aws.sms_messages()) == 1
+    assert created.notification_status == "queued"
+    assert queued_notices(aws) == 1
 
 
 def test_keys_are_scoped_to_the_caller(api, aws):
@@ -349,11 +365,11 @@ def test_an_sns_failure_keeps_the_request_as_failed_and_resend_delivers_later(ap
     reply = create(api)
     assert reply.status == 201
     # Then the request is kept, still created, with the failure recorded, and no SMS exists
-    assert reply.json["notification_status"] == "failed"
-    assert reply.json["status"] == "created" and reply.json["notified_at"] is None
-    assert aws.sms_messages() == []
-    stored = call(api, "GET", f"{REQUESTS}/{reply.json['id']}", caller=STAFF_12).json
+    assert reply.json["notification_status"] == "queued"
+    stored = stored_request(api, reply.json)
     assert stored["notification_status"] == "failed"
+    assert stored["status"] == "created" and stored["notified_at"] is None
+    assert aws.sms_messages() == []
 
     # SNS is back a minute later
     monkeypatch.setattr(clients.sns(), "publish", original)
@@ -361,8 +377,9 @@ def test_an_sns_failure_keeps_the_request_as_failed_and_resend_delivers_later(ap
     # When staff resend it, Then the SMS goes and the request is notified
     resent = call(api, "POST", f"{REQUESTS}/{reply.json['id']}/resend", caller=STAFF_12)
     assert resent.status == 200, resent.body
-    assert resent.json["notification_status"] == "sent" and resent.json["status"] == "notified"
-    assert resent.json["resend_count"] == 1
+    assert resent.json["notification_status"] == "queued" and resent.json["resend_count"] == 1
+    stored = stored_request(api, reply.json)
+    assert stored["notification_status"] == "sent" and stored["status"] == "notified"
     assert len(aws.sms_messages()) == 1
 
 
@@ -370,9 +387,10 @@ def test_an_opted_out_number_is_not_sent_to_and_the_request_says_so(api, aws):
     # moto treats numbers ending in 99 as opted out
     reply = create(api, seed_body(patientMobile="+447777123499"))
     assert reply.status == 201
-    assert reply.json["notification_status"] == "opted_out"
-    assert reply.json["notification_channel"] == "sms"
-    assert reply.json["status"] == "created"
+    stored = stored_request(api, reply.json)
+    assert stored["notification_status"] == "opted_out"
+    assert stored["notification_channel"] == "sms"
+    assert stored["status"] == "created"
     assert aws.sms_messages() == []
 
 
@@ -420,7 +438,7 @@ def test_a_patient_with_a_registered_device_gets_a_push_not_an_sms(api, aws, pus
     assert registered.json["patient_id"] == first["patient_id"]
 
     # When a second request is created
-    second = create(api, seed_body(prompt="Another photo")).json
+    second = stored_request(api, create(api, seed_body(prompt="Another photo")).json)
     # Then it went by push, with the link and nothing personal, and no second SMS
     assert second["notification_channel"] == "push" and second["notification_status"] == "sent"
     assert len(aws.sms_messages()) == 1  # only the first request's
@@ -439,7 +457,7 @@ def test_a_disabled_device_falls_back_to_sms(api, aws, push_app):
     (endpoint,) = aws.client("sns").list_endpoints_by_platform_application(PlatformApplicationArn=push_app)["Endpoints"]
     aws.client("sns").set_endpoint_attributes(EndpointArn=endpoint["EndpointArn"], Attributes={"Enabled": "false"})
     # When a second request is created, Then it goes by SMS
-    second = create(api, seed_body(prompt="Another photo")).json
+    second = stored_request(api, create(api, seed_body(prompt="Another photo")).json)
     assert second["notification_channel"] == "sms" and second["notification_status"] == "sent"
     assert len(aws.sms_messages()) == 2
 

@@ -137,9 +137,13 @@ def test_make_invoke_runs_every_event_file(path: Path, api, aws, clock):
     # When make invoke's code path runs it
     result = invoke(function, json.loads(path.read_text()))
 
-    # Then the result is the door's: a batch response for the queue, an outcome for an EventBridge
-    # target, an HTTP answer otherwise
-    if "Records" in json.loads(path.read_text()):
+    # Then the result is the door's: a batch response for a queue, outcomes for a topic, an outcome for an
+    # EventBridge target, an HTTP answer otherwise
+    records = json.loads(path.read_text()).get("Records")
+    if records and records[0].get("EventSource") == "aws:sns":
+        assert result == {"outcomes": ["ignored"]}  # SES feedback naming a request this stage never made
+        return
+    if records:
         assert result == {"batchItemFailures": []}
         return
     if "detail-type" in json.loads(path.read_text()):

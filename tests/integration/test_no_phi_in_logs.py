@@ -315,14 +315,14 @@ def _photo_waiting_to_register(api: Any, aws: Any, sensitive: Sensitive, data: b
 def sns_outage_flow(api: Any, aws: Any, sensitive: Sensitive, monkeypatch: pytest.MonkeyPatch) -> None:
     staff = _token(sensitive)
     body = _file_request(sensitive)
-    with Outage("sns", "Throttling") as outage:
-        # A request is stored and its failed SMS recorded; a resend fails again
+    with Outage("sns", "InvalidParameter") as outage:
+        # A request is stored and its notice queued; SNS refuses the SMS, and again after a resend
         created = _send(api, "POST", "/v1/file-requests", staff, body)
-        assert created.status == 201 and created.json["notification_status"] == "failed", created.body
+        assert created.status == 201 and created.json["notification_status"] == "queued", created.body
         sensitive.add(created.json["short_link_id"])
         _allow_resend(aws, created.json["id"])
         resent = _send(api, "POST", f"/v1/file-requests/{created.json['id']}/resend", staff)
-        assert resent.status == 200 and resent.json["notification_status"] == "failed", resent.body
+        assert resent.status == 200 and resent.json["notification_status"] == "queued", resent.body
     assert outage.calls >= 2
 
 
@@ -344,7 +344,9 @@ def sns_push_outage_flow(api: Any, aws: Any, sensitive: Sensitive, monkeypatch: 
     with Outage("sns", "EndpointDisabled"):
         # The push fails, then the SMS; a device registration is refused
         second = _send(api, "POST", "/v1/file-requests", staff, {**body, "prompt": PROMPT + " Again."})
-        assert second.status == 201 and second.json["notification_status"] == "failed", second.body
+        assert second.status == 201 and second.json["notification_status"] == "queued", second.body
+        fetched = _send(api, "GET", f"/v1/file-requests/{second.json['id']}", staff)
+        assert fetched.json["notification_status"] == "failed", fetched.body
         again = _send(api, "POST", "/v1/patient-devices", patient, {"deviceToken": device_token + "-2"})
         assert again.status == 503, again.body
     sensitive.add(device_token + "-2")

@@ -25,6 +25,7 @@ from patient_docs.adapters import (
     documents_table,
     events,
     file_requests_table,
+    notification_queue,
     notifications,
     object_store,
     patient_page_table,
@@ -39,6 +40,7 @@ from patient_docs.errors import (
     DocumentIdTaken,
     NotFound,
     NotificationFailed,
+    NotificationThrottled,
     ObjectClaimed,
     RecordChanged,
     RecordTaken,
@@ -260,12 +262,18 @@ class FakeNotifications:
     endpoint_failure: str | None = None
     configured: bool = True
 
+    # SNS answering "slow down" to the next n SMS sends.
+    throttled_sends: int = 0
+
     def is_opted_out(self, mobile: str) -> bool:
         if self.opt_out_check_failure:
             raise NotificationFailed(self.opt_out_check_failure)
         return mobile in self.opted_out
 
     def send_sms(self, mobile: str, text: str, sender_id: str) -> str:
+        if self.throttled_sends:
+            self.throttled_sends -= 1
+            raise NotificationThrottled("Throttling")
         if self.sms_failure:
             raise NotificationFailed(self.sms_failure)
         self.sms.append(Sms(mobile, text, sender_id))
@@ -285,6 +293,23 @@ class FakeNotifications:
             raise NotificationFailed(self.endpoint_failure)
         self.endpoints.append((device_token, patient_id))
         return f"arn:aws:sns:eu-west-2:123456789012:endpoint/APNS/app/{len(self.endpoints)}"
+
+
+@dataclass
+class FakeNotificationQueue:
+    """The notifications queue: the request ids queued, and the backoffs asked for."""
+
+    queued: list[str] = field(default_factory=list)
+    delays: list[tuple[str, int]] = field(default_factory=list)
+    failure: str | None = None
+
+    def enqueue(self, file_request_id: str) -> None:
+        if self.failure:
+            raise NotificationFailed(self.failure)
+        self.queued.append(file_request_id)
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append((receipt_handle, seconds))
 
 
 @dataclass
@@ -586,7 +611,7 @@ class FakeFileRequests:
         return self.requests.get(file_request_id) if file_request_id else None
 
     def record_notification(
-        self, file_request_id: str, channel: str, status: str, at: datetime, advance_to_notified: bool
+        self, file_request_id: str, channel: str | None, status: str, at: datetime, advance_to_notified: bool
     ) -> FileRequest:
         if self.before_notification is not None:
             step, self.before_notification = self.before_notification, None
@@ -596,12 +621,13 @@ class FakeFileRequests:
             raise RecordChanged("file request")
         self.notifications.append((file_request_id, channel, status, advance_to_notified))
         changes: dict[str, Any] = {
-            "notification_channel": channel,
             "notification_status": status,
             "last_notification_at": at,
             "updated_at": at,
             "notification_attempts": current.notification_attempts + 1,
         }
+        if channel is not None:
+            changes["notification_channel"] = channel
         if advance_to_notified:
             changes.update(status="notified", notified_at=current.notified_at or at)
         return self._set(file_request_id, **changes)
@@ -632,8 +658,20 @@ class FakeFileRequests:
             or (current.last_notification_at is not None and current.last_notification_at > not_since)
         ):
             raise RecordChanged("file request")
-        self._set(file_request_id, resend_count=current.resend_count + 1, last_notification_at=now, updated_at=now)
+        self._set(
+            file_request_id,
+            resend_count=current.resend_count + 1,
+            last_notification_at=now,
+            updated_at=now,
+            notification_status="queued",
+        )
         self.audit.append(dict(event))
+
+    def move_notification(self, file_request_id: str, from_status: str, to_status: str) -> FileRequest:
+        current = self.requests.get(file_request_id)
+        if current is None or current.notification_status != from_status:
+            raise RecordChanged("file request", current)
+        return self._set(file_request_id, notification_status=to_status)
 
     def list_file_requests(
         self,
@@ -754,6 +792,7 @@ class Fakes:
     scans: FakeScanResults = field(default_factory=FakeScanResults)
     objects: FakeObjectStore = field(default_factory=FakeObjectStore)
     notifications: FakeNotifications = field(default_factory=FakeNotifications)
+    queue: FakeNotificationQueue = field(default_factory=FakeNotificationQueue)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -804,6 +843,7 @@ class Fakes:
                     "get_file_request",
                     "get_file_request_by_short_link",
                     "record_notification",
+                    "move_notification",
                     "cancel_file_request",
                     "claim_resend",
                     "list_file_requests",
@@ -816,6 +856,7 @@ class Fakes:
                 ],
             ),
             patient_page_table: (fakes.requests, ["get_link", "get_link_and_session"]),
+            notification_queue: (fakes.queue, ["enqueue", "delay"]),
         }
         for module, (fake, names) in replaced.items():
             for name in names:
@@ -851,6 +892,7 @@ class Fakes:
             "deleted": len(self.objects.deleted),
             "requests": len(self.requests.creates),
             "notifications": len(self.requests.notifications),
+            "queued": len(self.queue.queued),
             "sms": len(self.notifications.sms),
             "pushes": len(self.notifications.pushes),
             "settings": len(self.people.settings_writes),

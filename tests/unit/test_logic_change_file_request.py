@@ -10,6 +10,7 @@ from botocore.stub import ANY
 from patient_docs.adapters import file_requests_table
 from patient_docs.errors import AuditUnavailable, Conflict, NotFound, TooManyRequests
 from patient_docs.logic.change_file_request import cancel_file_request, resend_notification
+from patient_docs.logic.notify_patient import send_queued_notification
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.rules.file_requests import RESEND_MAX
 from tests.unit.doubles import ACCOUNT, MOBILE, NOW, a_file_request, a_patient, patient, staff
@@ -102,9 +103,12 @@ def test_a_throttled_cancel_is_an_error_not_a_conflict(fakes, stub, monkeypatch)
 def test_a_resend_notifies_the_patient_again_and_counts_it(fakes, known_patient):
     request = stored(fakes, last_notification_at=NOW - timedelta(minutes=5))
     answer = resend_notification(staff(), request.id)
-    assert [sms.to for sms in fakes.notifications.sms] == [MOBILE]
-    assert answer.resend_count == 1
+    assert fakes.queue.queued == [request.id]
+    assert (answer.resend_count, answer.notification_status) == (1, "queued")
     assert answer.last_notification_at is not None
+    # And the sender then tells the patient
+    assert send_queued_notification(request.id, 1, "receipt", NOW) == "sent"
+    assert [sms.to for sms in fakes.notifications.sms] == [MOBILE]
     assert fakes.requests.requests[request.id].notification_attempts == 2
 
 
@@ -112,7 +116,9 @@ def test_a_resend_uses_the_accounts_sender_id(fakes, known_patient):
     fakes.people.settings[ACCOUNT] = AccountSettings(
         account_id=ACCOUNT, sms_sender_id="Clinic12", link_lifetime_hours=6
     )
-    resend_notification(staff(), stored(fakes, last_notification_at=NOW - timedelta(minutes=5)).id)
+    request_id = stored(fakes, last_notification_at=NOW - timedelta(minutes=5)).id
+    resend_notification(staff(), request_id)
+    send_queued_notification(request_id, 1, "receipt", NOW)
     assert fakes.notifications.sms[0].sender_id == "Clinic12"
 
 
@@ -124,7 +130,7 @@ def test_a_resend_within_a_minute_says_when_to_retry_and_sends_nothing(fakes, kn
         resend_notification(staff(), request.id)
     # Then they are told to retry once the minute is over
     assert caught.value.retry_after == 41
-    assert fakes.notifications.sms == []
+    assert fakes.notifications.sms == [] and fakes.queue.queued == []
     assert fakes.requests.requests[request.id].resend_count == 0
 
 
@@ -133,7 +139,7 @@ def test_after_the_last_allowed_resend_no_retry_will_succeed(fakes, known_patien
     with pytest.raises(TooManyRequests, match=f"at most {RESEND_MAX}") as caught:
         resend_notification(staff(), request.id)
     assert caught.value.retry_after is None
-    assert fakes.notifications.sms == []
+    assert fakes.notifications.sms == [] and fakes.queue.queued == []
 
 
 def test_the_resend_limit_is_reported_before_the_one_minute_wait(fakes, known_patient):
@@ -157,7 +163,7 @@ def test_a_request_that_is_no_longer_open_has_nothing_to_resend(fakes, known_pat
     # When staff resend: the closed state is what they are told, not a rate limit
     with pytest.raises(Conflict, match=shown):
         resend_notification(staff(), request.id)
-    assert fakes.notifications.sms == []
+    assert fakes.notifications.sms == [] and fakes.queue.queued == []
 
 
 @pytest.mark.parametrize("caller", [staff(account="13"), patient()], ids=["other account", "patient"])
@@ -165,7 +171,7 @@ def test_a_request_outside_the_callers_account_is_not_found_and_not_resent(fakes
     request = stored(fakes, last_notification_at=NOW - timedelta(minutes=5))
     with pytest.raises(NotFound):
         resend_notification(caller, request.id)
-    assert fakes.notifications.sms == []
+    assert fakes.notifications.sms == [] and fakes.queue.queued == []
     assert fakes.requests.requests[request.id].resend_count == 0
 
 
@@ -185,7 +191,7 @@ def test_a_concurrent_resend_that_lost_the_conditional_write_is_rate_limited(fak
         resend_notification(staff(), request.id)
     # Then it is a 429 with a wait, and no SMS went
     assert caught.value.retry_after == 60
-    assert fakes.notifications.sms == []
+    assert fakes.notifications.sms == [] and fakes.queue.queued == []
 
 
 ANY_QUERY = {

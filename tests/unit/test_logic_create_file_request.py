@@ -101,9 +101,10 @@ def test_an_unknown_mobile_and_user_become_shells_written_with_the_request(fakes
     assert (request.patient_id, request.patient_number) == (new_patient.patient_id, new_patient.patient_number)
     assert request.staff_id == new_staff.staff_id
     assert request.created_by == "staff-sub-1"
-    # And the patient is told, and the answer is the notified request
-    assert [sms.to for sms in fakes.notifications.sms] == [MOBILE]
-    assert (created.id, created.status, created.notification_status) == (request.id, "notified", "sent")
+    # And the patient's notice is queued (the sender tells them), and the answer says so
+    assert fakes.queue.queued == [request.id]
+    assert (created.id, created.status, created.notification_status) == (request.id, "created", "queued")
+    assert fakes.notifications.sms == []
 
 
 def test_a_known_patient_is_reused_and_their_recorded_names_are_not_changed(fakes):
@@ -171,7 +172,7 @@ def test_the_link_lasts_the_deployments_default_without_account_settings(fakes, 
     settings_env(DEFAULT_LINK_LIFETIME_HOURS=48, DEFAULT_SMS_SENDER_ID="Deploy")
     created = create_file_request(staff(), create_body(), None)
     assert created.short_link_expires_at == NOW + timedelta(hours=48)
-    assert fakes.notifications.sms[0].sender_id == "Deploy"
+    assert created.sms_sender_id == "Deploy"
 
 
 def test_the_accounts_settings_set_the_link_lifetime_and_the_sms_sender(fakes):
@@ -180,14 +181,14 @@ def test_the_accounts_settings_set_the_link_lifetime_and_the_sms_sender(fakes):
     )
     created = create_file_request(staff(), create_body(), None)
     assert created.short_link_expires_at == NOW + timedelta(hours=6)
-    assert fakes.notifications.sms[0].sender_id == "Clinic12"
+    assert created.sms_sender_id == "Clinic12"
 
 
-def test_an_sms_that_fails_leaves_the_request_recorded_as_created_with_the_failure(fakes):
-    fakes.notifications.sms_failure = "InternalError"
+def test_a_notice_that_cannot_be_queued_leaves_the_request_recorded_as_created_with_the_failure(fakes):
+    fakes.queue.failure = "InternalError"
     created = create_file_request(staff(), create_body(), None)
-    assert (created.status, created.notification_status) == ("created", "failed")
-    assert created.id in fakes.requests.requests
+    assert (created.status, created.notification_status, created.notification_channel) == ("created", "failed", None)
+    assert fakes.requests.requests[created.id].notification_status == "failed"
 
 
 # ------------------------------------------------------------------ races between creates
@@ -205,7 +206,7 @@ def test_a_create_that_loses_the_race_for_a_new_patient_reads_again_and_uses_the
     assert new_patient is None
     assert request.patient_id == winner.patient_id
     # And the patient is told once
-    assert len(fakes.notifications.sms) == 1
+    assert len(fakes.queue.queued) == 1
 
 
 def test_after_three_lost_races_the_create_fails_and_nobody_is_told(fakes):
@@ -216,7 +217,7 @@ def test_after_three_lost_races_the_create_fails_and_nobody_is_told(fakes):
         create_file_request(staff(), create_body(), None)
     assert fakes.people.reads == 3
     assert fakes.requests.creates == []
-    assert fakes.notifications.sms == []
+    assert fakes.queue.queued == []
 
 
 def transaction_cancelled(stubber, *reasons):
@@ -248,8 +249,8 @@ def test_a_cancelled_transaction_is_retried(fakes, real_transaction, stub, reaso
     # Then it was written on the second try, its creation recorded once, and the patient told once
     assert fakes.people.reads == reads
     assert fakes.audit_actions() == ["file_request.created"]
-    assert created.notification_status == "sent"
-    assert len(fakes.notifications.sms) == 1
+    assert created.notification_status == "queued"
+    assert len(fakes.queue.queued) == 1
 
 
 def test_a_throttled_transaction_fails_without_a_retry_and_nobody_is_told(fakes, real_transaction, stub):
@@ -259,7 +260,7 @@ def test_a_throttled_transaction_fails_without_a_retry_and_nobody_is_told(fakes,
     with pytest.raises(AuditUnavailable):  # a 503: nothing written, retry
         create_file_request(staff(), create_body(), None)
     assert fakes.people.reads == 1
-    assert fakes.notifications.sms == []
+    assert fakes.queue.queued == []
 
 
 # ------------------------------------------------------------------ Idempotency-Key
@@ -307,7 +308,7 @@ def test_a_retry_with_the_same_key_returns_the_first_request_and_tells_nobody_ag
     again = create_file_request(staff(), create_body(), "req-7f3a")
     assert again == first
     assert len(fakes.requests.creates) == 1
-    assert len(fakes.notifications.sms) == 1
+    assert len(fakes.queue.queued) == 1
 
 
 @idempotent
@@ -344,7 +345,7 @@ def test_the_same_key_while_the_first_is_still_running_is_a_conflict(fakes, memo
     # Then the second was told to retry (409 naming the header), and only the first wrote and sent
     assert seen == ["Idempotency-Key"]
     assert len(fakes.requests.creates) == 1
-    assert len(fakes.notifications.sms) == 1
+    assert len(fakes.queue.queued) == 1
 
 
 @idempotent
@@ -356,7 +357,7 @@ def test_a_refused_create_does_not_use_up_its_key(fakes, memory_idempotency):
     # When the same key is used with the corrected body
     created = create_file_request(staff(), create_body(patientDateOfBirth="1979-01-01"), "req-7f3a")
     # Then the request is created
-    assert created.status == "notified"
+    assert created.notification_status == "queued" and created.id in fakes.requests.requests
     assert memory_idempotency.records != {}
 
 

@@ -8,7 +8,9 @@ import pytest
 from botocore.stub import ANY
 
 from patient_docs.adapters import notifications
-from patient_docs.logic.notify_patient import notify_patient
+from patient_docs.errors import NotificationThrottled
+from patient_docs.logic.notify_patient import TryAgainLater, notify_patient, send_queued_notification
+from patient_docs.rules.file_requests import NOTIFICATION_TRIES
 from tests.unit.doubles import MOBILE, NOW, a_file_request, a_patient, a_request_file
 
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -116,10 +118,19 @@ def real_sns(monkeypatch):
 REAL = {name: getattr(notifications, name) for name in ("is_opted_out", "send_sms", "send_push")}
 
 
-def test_sns_throttling_the_sms_is_a_failed_notification_not_an_error(fakes, new_request, real_sns, stub):
+def test_sns_throttling_the_sms_is_a_try_again_later_and_nothing_is_recorded(fakes, new_request, real_sns, stub):
     sns = stub("sns")
     sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": MOBILE})
     sns.add_client_error("publish", "Throttling", http_status_code=400)
+    with pytest.raises(NotificationThrottled):
+        notify_patient(new_request, a_patient(), "Clinic12", NOW)
+    assert fakes.requests.notifications == []
+
+
+def test_sns_refusing_the_sms_for_good_is_a_failed_notification_not_an_error(fakes, new_request, real_sns, stub):
+    sns = stub("sns")
+    sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": MOBILE})
+    sns.add_client_error("publish", "InvalidParameter", http_status_code=400)
     updated = notify_patient(new_request, a_patient(), "Clinic12", NOW)
     assert (updated.notification_status, updated.status) == ("failed", "created")
 
@@ -184,3 +195,73 @@ def test_the_push_payload_names_the_request_for_the_app_on_every_platform(fakes,
     assert json.loads(payload["GCM"])["data"] == {"file_request_id": new_request.id}
     assert json.loads(payload["APNS"])["file_request_id"] == new_request.id
     assert f"/r/{new_request.short_link_id}" in payload["default"]
+
+
+# ------------------------------------------------------------------ the queued notice: one send, whatever arrives
+
+
+@pytest.fixture
+def queued(fakes):
+    """A request just created, its notice queued, its patient recorded."""
+    fakes.people.add_patient(a_patient())
+    return fakes.requests.add(a_file_request(status="created", notification_channel=None, notification_status="queued"))
+
+
+def test_a_queued_notice_is_sent_once_however_often_its_message_arrives(fakes, queued):
+    # Given the queue hands the same message over three times (a retry after a send that went through)
+    outcomes = [send_queued_notification(queued.id, attempt, "receipt", NOW) for attempt in (1, 2, 3)]
+    # Then exactly one SMS went, and the request records it
+    assert outcomes == ["sent", "skipped", "skipped"]
+    assert len(fakes.notifications.sms) == 1
+    stored = fakes.requests.requests[queued.id]
+    assert (stored.notification_status, stored.status) == ("sent", "notified")
+
+
+def test_a_try_that_stopped_after_its_claim_is_recorded_failed_and_never_sent_again(fakes, queued):
+    # Given an earlier try claimed the notice and stopped before recording what SNS did
+    fakes.requests._set(queued.id, notification_status="sending")
+    # When the message comes back
+    outcome = send_queued_notification(queued.id, 2, "receipt", NOW)
+    # Then nothing is sent (SNS may have sent it), and staff see failed (resend is theirs to choose)
+    assert outcome == "failed"
+    assert fakes.notifications.sms == []
+    assert fakes.requests.requests[queued.id].notification_status == "failed"
+
+
+def test_sns_throttling_puts_the_notice_back_and_its_next_try_off_for_longer_each_time(fakes, queued):
+    # Given SNS throttles the first two sends
+    fakes.notifications.throttled_sends = 2
+    # When the message arrives, is throttled, arrives again, is throttled, and arrives a third time
+    for attempt in (1, 2):
+        with pytest.raises(TryAgainLater):
+            send_queued_notification(queued.id, attempt, f"receipt-{attempt}", NOW)
+        assert fakes.requests.requests[queued.id].notification_status == "queued"
+    outcome = send_queued_notification(queued.id, 3, "receipt-3", NOW)
+    # Then each retry waited twice as long as the one before, and one SMS went in the end
+    assert fakes.queue.delays == [("receipt-1", 30), ("receipt-2", 60)]
+    assert outcome == "sent" and len(fakes.notifications.sms) == 1
+
+
+def test_sns_still_throttling_on_the_last_try_records_failed_without_another_retry(fakes, queued):
+    fakes.notifications.throttled_sends = 1
+    outcome = send_queued_notification(queued.id, NOTIFICATION_TRIES, "receipt", NOW)
+    assert outcome == "failed"
+    assert fakes.queue.delays == [] and fakes.notifications.sms == []
+    stored = fakes.requests.requests[queued.id]
+    assert (stored.notification_status, stored.notification_channel) == ("failed", "sms")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"status": "cancelled", "cancelled_at": NOW}, {"status": "responded"}, {"short_link_expires_at": NOW}],
+    ids=["cancelled", "responded", "expired"],
+)
+def test_a_request_closed_before_its_notice_went_is_not_notified(fakes, queued, changes):
+    fakes.requests._set(queued.id, **changes)
+    assert send_queued_notification(queued.id, 1, "receipt", NOW) == "skipped"
+    assert fakes.notifications.sms == []
+
+
+def test_a_message_naming_no_request_is_dropped(fakes):
+    assert send_queued_notification("7d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a09", 1, "receipt", NOW) == "skipped"
+    assert fakes.notifications.sms == []

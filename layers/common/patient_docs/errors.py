@@ -141,3 +141,7 @@ class NotificationFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotificationThrottled(NotificationFailed):
+    """SNS asked us to slow down, or could not be reached: the same message may be tried again later."""

@@ -33,6 +33,10 @@ class Settings(BaseModel):
     # Account defaults until an admin stores the account's own settings.
     default_sms_sender_id: str = Field(default="PatientDocs", min_length=1, max_length=11)
     default_link_lifetime_hours: int = Field(default=72, ge=1, le=720)
+    # The email fallback's sender (an SES-verified address) for accounts without their own; empty: only
+    # accounts that set a sender send email. Bounces and complaints come back through this configuration set.
+    default_email_sender: str = ""
+    email_configuration_set: str = ""
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""
     # The patient page: photos per request, bytes per photo, how long staff can open a file,
@@ -42,6 +46,8 @@ class Settings(BaseModel):
     file_access_hours: int = Field(default=720, ge=1)
     upload_session_minutes: int = Field(default=15, ge=1, le=120)
     event_bus_name: str = ""
+    # Where create and resend queue the patient's notification (NotificationSendFunction sends it).
+    notifications_queue_url: str = ""
     # The access-audit trail: its own table (functions may only add to it) and how long events are kept.
     audit_table_name: str = ""
     audit_retention_days: int = Field(default=2190, ge=2190)
@@ -75,12 +81,15 @@ ENVIRONMENT = {
     "public_base_url": "PUBLIC_BASE_URL",
     "default_sms_sender_id": "DEFAULT_SMS_SENDER_ID",
     "default_link_lifetime_hours": "DEFAULT_LINK_LIFETIME_HOURS",
+    "default_email_sender": "DEFAULT_EMAIL_SENDER",
+    "email_configuration_set": "EMAIL_CONFIGURATION_SET",
     "push_platform_application_arn": "PUSH_PLATFORM_APPLICATION_ARN",
     "photo_max_files": "PHOTO_MAX_FILES",
     "photo_max_bytes": "PHOTO_MAX_BYTES",
     "file_access_hours": "FILE_ACCESS_HOURS",
     "upload_session_minutes": "UPLOAD_SESSION_MINUTES",
     "event_bus_name": "EVENT_BUS_NAME",
+    "notifications_queue_url": "NOTIFICATIONS_QUEUE_URL",
     "audit_table_name": "AUDIT_TABLE_NAME",
     "audit_retention_days": "AUDIT_RETENTION_DAYS",
     "malware_scanning": "MALWARE_SCANNING",

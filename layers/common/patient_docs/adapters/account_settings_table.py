@@ -46,7 +46,10 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
         "account_id": {"S": settings.account_id},
         "sms_sender_id": {"S": settings.sms_sender_id},
         "link_lifetime_hours": {"N": str(settings.link_lifetime_hours)},
+        "language": {"S": settings.language},
     }
+    if settings.email_sender is not None:
+        item["email_sender"] = {"S": settings.email_sender}
     if settings.updated_at is not None:
         item["updated_at"] = {"S": stored_time(settings.updated_at)}
     if settings.updated_by is not None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 _RETRIES: Any = {"mode": "standard", "max_attempts": 3}
 _DEFAULT = Config(retries=_RETRIES, connect_timeout=3, read_timeout=8)
@@ -55,3 +56,13 @@ def events() -> EventBridgeClient:
 @cache
 def sns() -> SNSClient:
     return boto3.client("sns", config=_DEFAULT)
+
+
+@cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs", config=_DEFAULT)
+
+
+@cache
+def ses() -> Any:  # no SES stubs are installed
+    return boto3.client("ses", config=_DEFAULT)

@@ -154,20 +154,23 @@ def _update(
 
 
 def record_notification(
-    file_request_id: str, channel: str, status: str, at: datetime, advance_to_notified: bool
+    file_request_id: str, channel: str | None, status: str, at: datetime, advance_to_notified: bool
 ) -> FileRequest:
-    """Store a notification outcome; ``advance_to_notified`` moves a ``created`` request on."""
+    """Store a notification outcome; ``advance_to_notified`` moves a ``created`` request on.
+    ``channel`` None: nothing was tried on any channel (the notice could not be queued)."""
     expression = (
-        "SET notification_channel = :channel, notification_status = :status, last_notification_at = :at,"
+        "SET notification_status = :status, last_notification_at = :at,"
         " updated_at = :at, notification_attempts = if_not_exists(notification_attempts, :zero) + :one"
     )
     values: dict[str, Any] = {
-        ":channel": {"S": channel},
         ":status": {"S": status},
         ":at": {"S": stored_time(at)},
         ":zero": {"N": "0"},
         ":one": {"N": "1"},
     }
+    if channel is not None:
+        expression += ", notification_channel = :channel"
+        values[":channel"] = {"S": channel}
     condition = "attribute_exists(PK)"
     names: dict[str, str] = {}
     if advance_to_notified:
@@ -176,6 +179,46 @@ def record_notification(
         values.update({":notified": {"S": "notified"}, ":created": {"S": "created"}})
         names["#status"] = "status"
     return _update(file_request_id, expression, condition, values, names)
+
+
+def move_notification(file_request_id: str, from_status: str, to_status: str) -> FileRequest:
+    """Move the notification from one status to another if it is still in the first: the sender's claim
+    (queued -> sending), which makes one send of each notice however often its message arrives, and its
+    release (sending -> queued) when SNS throttled it. RecordChanged (with the record) if it was not."""
+    return _update(
+        file_request_id,
+        "SET notification_status = :to",
+        "attribute_exists(PK) AND notification_status = :from",
+        {":to": {"S": to_status}, ":from": {"S": from_status}},
+        current_on_failure=True,
+    )
+
+
+def record_email_feedback(file_request_id: str, kind: str, at: datetime) -> None:
+    """A bounce or complaint of the request's email notice; a bounce of the notice that went by email
+    (the last one sent) also marks the notification failed. RecordChanged: no such request."""
+    try:
+        _update(
+            file_request_id,
+            "SET email_feedback = :kind, email_feedback_at = :at, notification_status = :failed",
+            "attribute_exists(PK) AND notification_channel = :email AND :kind = :bounce",
+            {
+                ":kind": {"S": kind},
+                ":at": {"S": stored_time(at)},
+                ":failed": {"S": "failed"},
+                ":email": {"S": "email"},
+                ":bounce": {"S": "bounce"},
+            },
+        )
+        return
+    except RecordChanged:
+        pass  # a complaint, or the notice went another way since: record the feedback only
+    _update(
+        file_request_id,
+        "SET email_feedback = :kind, email_feedback_at = :at",
+        "attribute_exists(PK)",
+        {":kind": {"S": kind}, ":at": {"S": stored_time(at)}},
+    )
 
 
 def cancel_file_request(file_request_id: str, account_id: str, at: datetime, event: EventValues) -> None:
@@ -209,7 +252,10 @@ def claim_resend(
     """
     update = _update_write(
         file_request_id,
-        "SET resend_count = if_not_exists(resend_count, :zero) + :one, last_notification_at = :now, updated_at = :now",
+        (
+            "SET resend_count = if_not_exists(resend_count, :zero) + :one, last_notification_at = :now,"
+            " updated_at = :now, notification_status = :queued"
+        ),
         (
             f"attribute_exists(PK) AND account_id = :account AND #status IN ({_OPEN_LIST})"
             " AND short_link_expires_at > :now"
@@ -222,6 +268,7 @@ def claim_resend(
             ":now": {"S": stored_time(now)},
             ":not_since": {"S": stored_time(not_since)},
             ":max": {"N": str(max_resends)},
+            ":queued": {"S": "queued"},
             ":account": {"S": account_id},
             **_open_status_values(),
         },

@@ -7,8 +7,11 @@ import json
 from botocore.exceptions import BotoCoreError, ClientError
 
 from patient_docs.adapters.aws import sns
-from patient_docs.errors import NotificationFailed
+from patient_docs.errors import NotificationFailed, NotificationThrottled
 from patient_docs.settings import get_settings
+
+# What SNS answers when sends come faster than the account's rate (after botocore's own retries).
+_THROTTLED = {"Throttled", "ThrottledException", "Throttling", "ThrottlingException", "TooManyRequestsException"}
 
 
 def _reason(exc: Exception) -> str:
@@ -17,11 +20,19 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
+def _failure(exc: ClientError | BotoCoreError) -> NotificationFailed:
+    """Throttling, and SNS out of reach, may pass: the caller can try the same message again later."""
+    reason = _reason(exc)
+    if isinstance(exc, BotoCoreError) or reason in _THROTTLED:
+        return NotificationThrottled(reason)
+    return NotificationFailed(reason)
+
+
 def is_opted_out(mobile: str) -> bool:
     try:
         return bool(sns().check_if_phone_number_is_opted_out(phoneNumber=mobile)["isOptedOut"])
     except (ClientError, BotoCoreError) as exc:
-        raise NotificationFailed(_reason(exc)) from exc
+        raise _failure(exc) from exc
 
 
 def send_sms(mobile: str, text: str, sender_id: str) -> str:
@@ -36,7 +47,7 @@ def send_sms(mobile: str, text: str, sender_id: str) -> str:
             },
         )
     except (ClientError, BotoCoreError) as exc:
-        raise NotificationFailed(_reason(exc)) from exc
+        raise _failure(exc) from exc
     return response["MessageId"]
 
 
@@ -51,7 +62,7 @@ def send_push(endpoint_arn: str, text: str, file_request_id: str) -> str:
     try:
         response = sns().publish(TargetArn=endpoint_arn, Message=json.dumps(payload), MessageStructure="json")
     except (ClientError, BotoCoreError) as exc:
-        raise NotificationFailed(_reason(exc)) from exc
+        raise _failure(exc) from exc
     return response["MessageId"]
 
 
@@ -68,5 +79,5 @@ def create_push_endpoint(device_token: str, patient_id: str) -> str:
             CustomUserData=patient_id,
         )
     except (ClientError, BotoCoreError) as exc:
-        raise NotificationFailed(_reason(exc)) from exc
+        raise _failure(exc) from exc
     return response["EndpointArn"]

@@ -41,6 +41,8 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,
         link_lifetime_hours=body.link_lifetime_hours,
+        email_sender=body.email_sender,
+        language=body.language,
         updated_at=utc_now(),
         updated_by=caller.subject,
     )

@@ -6,7 +6,8 @@ exceed them. Cancelling a cancelled request changes nothing and answers the requ
 A request that is no longer open (responded, or expired: its link has passed its time) is a
 409 naming its status for both: it can be neither cancelled nor resent.
 A resend reads the request and its patient before it counts anything: a refusal (the patient
-record missing, the request closed or rate-limited) leaves the count as it was.
+record missing, the request closed or rate-limited) leaves the count as it was. A counted resend
+queues the notice like a create (logic/notify_patient.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from patient_docs.adapters import file_requests_table, patients_table
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, NotFound, RecordChanged, Refused, TooManyRequests
 from patient_docs.logic import audit_trail
-from patient_docs.logic.account_settings import with_defaults
-from patient_docs.logic.notify_patient import notify_patient
+from patient_docs.logic.notify_patient import queue_notification
 from patient_docs.logic.read_file_requests import find_file_request, present
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
@@ -87,7 +87,7 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     refusal = _why_not_resent(request, now)
     if refusal is not None:
         raise refusal
-    patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
+    patient, _ = patients_table.read_for_resend(request.account_id, request.patient_number)
     if patient is None:
         raise NotFound("patient")
     event = audit_trail.pending("file_request.resent", audit_trail.actor_of(caller), _target(request), at=now)
@@ -98,7 +98,16 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     except RecordChanged as exc:
         current = exc.current or find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
         raise _rate_limited(current, now) from None
-    settings = with_defaults(request.account_id, stored_settings)
-    updated = notify_patient(request, patient, settings.sms_sender_id, now)
-    logger.info("notification resent", extra={"file_request_id": request.id, "resend_count": updated.resend_count})
+    counted = request.model_copy(
+        update={
+            "resend_count": request.resend_count + 1,
+            "last_notification_at": now,
+            "updated_at": now,
+            "notification_status": "queued",
+        }
+    )
+    updated = queue_notification(counted, now)
+    logger.info(
+        "notification queued again", extra={"file_request_id": request.id, "resend_count": updated.resend_count}
+    )
     return present(updated, now)

@@ -1,5 +1,8 @@
 """Door C create: staff ask a patient (found by mobile, or created) for a file, and the patient is told.
 
+The request is written, then its notice queued (``notification_status: queued``); the notification
+sender delivers it (logic/notify_patient.py), so SNS's pace never holds up the answer.
+
 Decisions the seed leaves open:
 - An existing patient whose date of birth differs from ``patientDateOfBirth`` is never changed:
   the create is refused with 409 naming ``patientDateOfBirth``, and nothing is written or sent
@@ -30,7 +33,7 @@ from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, InvalidField, RecordTaken, UnprocessableRequest
 from patient_docs.logic import audit_trail
 from patient_docs.logic.account_settings import with_defaults
-from patient_docs.logic.notify_patient import notify_patient
+from patient_docs.logic.notify_patient import queue_notification
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.models.people import Patient, StaffUser
@@ -129,6 +132,8 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             updated_at=now,
             created_by=caller.subject,
             sms_sender_id=settings.sms_sender_id,
+            patient_email=body.patient_email,
+            notification_status="queued",
         )
         target = Target(patient_id=patient.patient_number, file_request_id=request.id)
         event = audit_trail.pending("file_request.created", audit_trail.actor_of(caller), target, at=now)
@@ -142,7 +147,7 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             "file request created",
             extra={"file_request_id": request.id, "new_patient": patient_is_new, "new_staff": staff_is_new},
         )
-        return notify_patient(request, patient, settings.sms_sender_id, now)
+        return queue_notification(request, now)
     raise RuntimeError("could not record the file request")
 
 

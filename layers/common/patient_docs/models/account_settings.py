@@ -1,4 +1,6 @@
-"""An account's own settings (SMS sender, link lifetime); the deployment's defaults until an admin sets them."""
+"""An account's own settings (SMS sender, link lifetime, email sender, language).
+
+The deployment's defaults apply until an admin sets them."""
 
 from __future__ import annotations
 
@@ -11,5 +13,9 @@ class AccountSettings(BaseModel):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int
+    # The email fallback: the SES identity the link is sent from (None: the deployment's default sender,
+    # and without one no email goes), and the language of the messages (rules/emails.py).
+    email_sender: str | None = None
+    language: str = "en"
     updated_at: datetime | None = None  # None: the deployment's defaults, never changed
     updated_by: str | None = None

@@ -7,10 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-NotificationChannel = Literal["sms", "push"]
-# pending: not tried yet; sent: SNS accepted it; opted_out: the number opted out of SMS, nothing sent;
-# failed: SNS refused or was unreachable (resend can try again).
-NotificationStatus = Literal["pending", "sent", "opted_out", "failed"]
+NotificationChannel = Literal["sms", "push", "email"]
+# queued: waiting for the notification sender; sending: the sender has claimed it (one send per notice:
+# a try that stops here is not sent again but recorded failed); sent: SNS accepted it; opted_out: the
+# number opted out of SMS, nothing sent; failed: SNS refused, kept throttling, or the notice could not be
+# queued (resend can try again); pending: a request stored before notifications were queued.
+NotificationStatus = Literal["pending", "queued", "sending", "sent", "opted_out", "failed"]
 
 
 class RequestFile(BaseModel):
@@ -53,12 +55,17 @@ class FileRequest(BaseModel):
     verified_at: datetime | None = None
     responded_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # The address the link goes to when SMS cannot reach the patient (optional; never shown in answers).
+    patient_email: str | None = None
     # Notification
     notification_channel: NotificationChannel | None = None
     notification_status: NotificationStatus = "pending"
     last_notification_at: datetime | None = None
     notification_attempts: int = 0
     resend_count: int = 0
+    # SES feedback on the email notice: "bounce" or "complaint", and when it came.
+    email_feedback: str | None = None
+    email_feedback_at: datetime | None = None
     # The patient page (date-of-birth check) counts wrong answers here.
     failed_verifications: int = 0
     # Presigned uploads handed out by the patient page (at most the photo limit).

@@ -19,6 +19,13 @@ OPEN_STATUSES: tuple[Status, ...] = ("created", "notified", "opened", "verified"
 RESEND_MIN_INTERVAL = timedelta(seconds=60)
 RESEND_MAX = 5
 
+# Queued notifications: SNS throttling is tried again up to this many times in all, each try waiting
+# twice as long as the one before (30 s, 1, 2, 4 min); the last try records ``failed`` instead. The
+# queue's maxReceiveCount (template.yaml) is one more, so only a message whose handling itself keeps
+# failing reaches the dead-letter queue.
+NOTIFICATION_TRIES = 5
+NOTIFICATION_BACKOFF_SECONDS = 30
+
 # Account SMS settings: AWS allows 1-11 letters and digits with at least one letter.
 # 1 to 11 letters or digits, at least one letter (all digits would read as a phone number).
 # Written without look-ahead, so JSON Schema (the OpenAPI document) states exactly the same rule.
@@ -50,6 +57,11 @@ def effective_status(stored: str, short_link_expires_at: datetime | None, now: d
     if stored in OPEN_STATUSES and short_link_expires_at is not None and now >= short_link_expires_at:
         return "expired"
     return stored  # type: ignore[return-value]
+
+
+def notification_backoff(attempt: int) -> int:
+    """Seconds before try ``attempt + 1`` of a throttled notification (``attempt`` counts from 1)."""
+    return int(min(900, NOTIFICATION_BACKOFF_SECONDS * 2 ** max(0, attempt - 1)))
 
 
 def check_sender_id(value: str) -> str:

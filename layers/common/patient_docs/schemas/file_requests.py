@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.models.file_requests import FileRequest, RequestFile
+from patient_docs.rules.emails import EMAIL_MAX_LENGTH, LANGUAGES, Language, normalise_email
 from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MAX,
     LINK_LIFETIME_HOURS_MIN,
@@ -81,6 +82,7 @@ OptionalPersonName = Annotated[
     str | None, Field(max_length=MAX_PERSON_NAME_LENGTH), AfterValidator(_optional_person_name)
 ]
 Mobile = Annotated[str, Field(max_length=64), AfterValidator(normalise_mobile)]
+Email = Annotated[str, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(normalise_email)]
 DateOfBirth = Annotated[Day, Field(max_length=32), AfterValidator(check_date_of_birth)]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
@@ -105,6 +107,11 @@ class CreateFileRequestBody(_CamelBody):
     patient_date_of_birth: DateOfBirth = Field(description="YYYY-MM-DD; the patient is asked for it")
     patient_first_name: OptionalPersonName = None
     patient_last_name: OptionalPersonName = None
+    patient_email: Email | None = Field(
+        default=None,
+        description="An addition: where the link goes by email when SMS cannot reach the patient"
+        " (opted out, or refused); never shown in answers",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -181,7 +188,10 @@ class FileRequestOut(BaseModel):
     cancelled_at: Timestamp | None
     updated_at: Timestamp
     notification_channel: str | None = Field(description="sms or push")
-    notification_status: str = Field(description="pending, sent, opted_out or failed")
+    notification_status: str = Field(
+        description="queued (the sender has not finished with it yet), sent, opted_out or failed;"
+        " pending on requests stored before notifications were queued"
+    )
     last_notification_at: Timestamp | None
     resend_count: int
 
@@ -213,7 +223,8 @@ class FileRequestOut(BaseModel):
             cancelled_at=_iso(request.cancelled_at),
             updated_at=iso_with_offset(request.updated_at),
             notification_channel=request.notification_channel,
-            notification_status=request.notification_status,
+            # "sending" is the sender's claim, held for the moment of one send: to readers it is still queued.
+            notification_status="queued" if request.notification_status == "sending" else request.notification_status,
             last_notification_at=_iso(request.last_notification_at),
             resend_count=request.resend_count,
         )
@@ -267,12 +278,19 @@ class AccountSettingsBody(_CamelBody):
     link_lifetime_hours: JsonInt = Field(
         ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, description="How long a short link works"
     )
+    email_sender: Email | None = Field(
+        default=None,
+        description="Sender of the email fallback, an address SES has verified (null: the deployment's default)",
+    )
+    language: Language = Field(default="en", description=f"Language of the email notice: {', '.join(LANGUAGES)}")
 
 
 class AccountSettingsOut(BaseModel):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int
+    email_sender: str | None
+    language: str
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
@@ -281,5 +299,7 @@ class AccountSettingsOut(BaseModel):
             account_id=settings.account_id,
             sms_sender_id=settings.sms_sender_id,
             link_lifetime_hours=settings.link_lifetime_hours,
+            email_sender=settings.email_sender,
+            language=settings.language,
             updated_at=_iso(settings.updated_at),
         )
