@@ -317,6 +317,10 @@ def needs(service: str, operation: str, params: Mapping[str, Any], deployment: D
         return [Need(f"sns:{operation}", _sns_resource(params), operation)]
     if service == "ses" and operation == "SendEmail":
         return _ses_needs(params)
+    if service == "scheduler" and operation in ("CreateSchedule", "DeleteSchedule"):
+        group = params.get("GroupName") or "default"
+        arn = f"arn:{PARTITION}:scheduler:{REGION}:{ACCOUNT}:schedule/{group}/{params.get('Name')}"
+        return [Need(f"scheduler:{operation}", arn, operation)]
     if service == "sqs" and params.get("QueueUrl"):
         return _sqs_needs(operation, str(params["QueueUrl"]), deployment)
     if service == "events" and operation == "PutEvents":

@@ -130,6 +130,10 @@ def provision(
         buses = {bus["Name"] for bus in client("events").list_event_buses()["EventBuses"]}
         if names[logical] not in buses:
             client("events").create_event_bus(Name=names[logical])
+    for logical in resources_of_type("AWS::Scheduler::ScheduleGroup", template):
+        groups = {group["Name"] for group in client("scheduler").list_schedule_groups()["ScheduleGroups"]}
+        if names[logical] not in groups:
+            client("scheduler").create_schedule_group(Name=names[logical])
     for logical, resource in resources_of_type("AWS::S3::Bucket", template).items():
         _create_bucket(client, names[logical], resource["Properties"], cors_origins)
     if notifications:
@@ -251,6 +255,8 @@ def _resolve(
         kind = template["Resources"][logical]["Type"]
         if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
             return f"{endpoint}/{ACCOUNT}/{name}"
+        if kind == "AWS::IAM::Role":
+            return f"arn:aws:iam::{ACCOUNT}:role/{name}"
         service = {"AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Events::EventBus": "events"}.get(
             kind, "local"
         )

@@ -26,8 +26,10 @@ from local.local_aws import LocalAws
 from local.queues import QueueConsumers, deliver_now
 from local.recording import Restored
 from local.scanner import LocalScanner, delay_seconds
+from local.schedules import LocalClock, fire_due
 from local.sms import SmsLog
 from local.template import Route, http_routes
+from patient_docs.rules.timestamps import utc_now
 
 # Lambda's synchronous request limit; HTTP API refuses bodies over 10 MB before that.
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -60,6 +62,8 @@ class LocalApi:
         # Without the server's queue pollers (tests): after each request, queued notifications are sent.
         self.deliver_queued = deliver_queued
         self._queue_client: Any = None
+        self._scheduler_client: Any = None
+        self.clock: LocalClock | None = None  # POST /_local/clock: only the make run server moves its clock
         self._queue_names: dict[str, str] = {}
         self.sms_log = sms_log or SmsLog(quiet=quiet).attach()
         self.routes = http_routes()
@@ -100,8 +104,11 @@ class LocalApi:
 
             self._queue_client = boto3.client("sqs")
             self._queue_names = {logical: local_name(logical) for logical in load_template()["Resources"]}
+            self._scheduler_client = boto3.client("scheduler")
         client = self._queue_client
         with self.function_locks.setdefault("NotificationSendFunction", threading.Lock()):
+            # What EventBridge Scheduler does in AWS: due reminders reach the queue, by the service's clock.
+            fire_due(self._scheduler_client, client, utc_now())
             return deliver_now(lambda service: client, self._queue_names, "NotificationsQueue")
 
     # ------------------------------------------------------------------ local-only endpoints
@@ -137,6 +144,8 @@ class LocalApi:
                 b"",
                 [],
             )
+        if method == "POST" and path == "/_local/clock" and self.clock is not None:
+            return self._advance_clock(self.clock, body, cors)
         local = self._local_route(method, path)
         if local is not None:
             return 200, {"content-type": "application/json", **cors}, local, []
@@ -168,6 +177,22 @@ class LocalApi:
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         return status, out_headers, data, list(result.get("cookies") or [])
+
+    def _advance_clock(
+        self, clock: LocalClock, body: bytes, cors: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes, list[str]]:
+        """``{"advance_hours": N}``: the clock moves N hours on; due schedules fire, queued notices go."""
+        try:
+            hours = json.loads(body or b"{}")["advance_hours"]
+            if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24 * 366:
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            return _message(400, "advance_hours must be a number of hours, more than 0 and at most a year", cors)
+        offset = clock.advance(float(hours))
+        sent = self.send_queued_notifications()
+        now = utc_now().isoformat(timespec="seconds")
+        answer = {"now": now, "offset_hours": offset.total_seconds() / 3600, "notifications_handled": sent}
+        return 200, {"content-type": "application/json", **cors}, json.dumps(answer).encode(), []
 
     def _local_route(self, method: str, path: str) -> bytes | None:
         """The JSON body of a local-only route (never deployed), or None for every other path."""
@@ -297,6 +322,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
         aws.configure_environment(local_parameters(base_url))
         iam_check.enable_from_environment()  # PATIENT_DOCS_IAM_CHECK: report calls the deployed roles refuse
+        api.clock = LocalClock()  # POST /_local/clock moves it
         if aws.recording_file is not None and aws.recording_file.exists() and not quiet:
             size = aws.recording_file.stat().st_size / 1e6
             print(f"restoring the data kept in {directory} ({size:.1f} MB) ...", flush=True)

@@ -1,4 +1,4 @@
-"""SQS (queued patient notifications) — send each notice once: app push, else SMS."""
+"""SQS (queued patient notifications and reminders) — send each once: app push, else SMS, else email."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs import request_context
-from patient_docs.logic.notify_patient import send_queued_notification
+from patient_docs.logic.notify_patient import send_queued_notification, send_reminder
 from patient_docs.observability import logger
 from patient_docs.request_context import RequestContext
 from patient_docs.rules.timestamps import utc_now
@@ -21,7 +21,10 @@ def send_record(record: SQSRecord) -> None:
     """One message, one notice; a throttled one fails alone and comes back after its backoff."""
     request_context.set_current(RequestContext(request_id=record.message_id))
     attempt = int(record.attributes.approximate_receive_count or 1)
-    outcome = send_queued_notification(record.json_body["file_request_id"], attempt, record.receipt_handle, utc_now())
+    body = record.json_body
+    # A reminder's schedule puts {"kind": "reminder"} on the queue; create and resend, the first notice.
+    send = send_reminder if body.get("kind") == "reminder" else send_queued_notification
+    outcome = send(body["file_request_id"], attempt, record.receipt_handle, utc_now())
     logger.info("notification processed", extra={"outcome": outcome, "attempt": attempt})
 
 

@@ -102,3 +102,48 @@ def test_openapi_documents_every_template_route_and_sms_log_starts_empty(server)
     for route in http_routes():
         assert route.method.lower() in spec["paths"][route.path], route.route_key
     assert requests.get(f"{server.base_url}/_local/sms", timeout=30).json() == []
+
+
+def test_the_clock_fires_one_reminder_for_an_open_request_and_none_for_a_cancelled_one(server, staff):
+    # Given two requests, one then cancelled, and an opted-out patient who gave an email address
+    body = {
+        "prompt": "Please take a close-up photo of the rash.",
+        "type": "photo",
+        "accountUserId": 42,
+        "accountId": 12,
+        "staffName": "Dr Rachel Williams",
+        "patientDateOfBirth": "1980-06-17",
+    }
+    requests_url = f"{server.base_url}/v1/file-requests"
+
+    def create(mobile: str, **extra: str) -> dict[str, str]:
+        reply = requests.post(requests_url, json={**body, "patientMobile": mobile, **extra}, headers=staff, timeout=30)
+        assert reply.status_code == 201, reply.text
+        return dict(reply.json())
+
+    create("+447777123401")
+    cancelled = create("+447777123402")
+    assert requests.post(f"{requests_url}/{cancelled['id']}/cancel", headers=staff, timeout=30).status_code == 200
+    emailed = create("+447777123499", patientEmail="patient@example.com")  # moto: ...99 opted out
+    # The notices went when the creates answered: SMS for two, an email for the opted-out one
+    emails = requests.get(f"{server.base_url}/_local/email", timeout=30).json()
+    assert [e["to"] for e in emails] == ["patient@example.com"] and emailed["short_link_id"] in emails[0]["body"]
+
+    def reminders() -> list[str]:
+        sms = requests.get(f"{server.base_url}/_local/sms", timeout=30).json()
+        return [m["to"] for m in sms if m["body"].startswith("Reminder: ")]
+
+    # When the clock passes the reminder time (72 h links, 24 h before), twice
+    clock = f"{server.base_url}/_local/clock"
+    assert requests.post(clock, json={"advance_hours": "soon"}, timeout=30).status_code == 400
+    moved = requests.post(clock, json={"advance_hours": 49}, timeout=30)
+    assert moved.status_code == 200 and moved.json()["offset_hours"] == 49, moved.text
+    requests.post(clock, json={"advance_hours": 1}, timeout=30)
+    # Then the open request got exactly one reminder, the cancelled one none; the emailed patient's is an email
+    assert reminders() == ["+447777123401"]
+    reminded = [
+        e
+        for e in requests.get(f"{server.base_url}/_local/email", timeout=30).json()
+        if e["subject"].startswith("Reminder")
+    ]
+    assert len(reminded) == 1 and "Rachel" not in reminded[0]["body"]

@@ -644,6 +644,10 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
         "account_id": "12",
         "sms_sender_id": "PatientDocs",
         "link_lifetime_hours": 72,
+        "email_sender": None,
+        "language": "en",
+        "reminders_enabled": True,
+        "reminder_lead_hours": 24,
         "updated_at": None,
     }
 

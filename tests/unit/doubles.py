@@ -30,6 +30,7 @@ from patient_docs.adapters import (
     object_store,
     patient_page_table,
     patients_table,
+    reminders,
     scan_results_table,
 )
 from patient_docs.adapters.object_store import StoredObject
@@ -310,6 +311,21 @@ class FakeNotificationQueue:
 
     def delay(self, receipt_handle: str, seconds: int) -> None:
         self.delays.append((receipt_handle, seconds))
+
+
+@dataclass
+class FakeReminders:
+    """EventBridge Scheduler: the reminder time scheduled per request, and the ones deleted."""
+
+    scheduled: dict[str, datetime] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    def schedule_reminder(self, file_request_id: str, at: datetime) -> None:
+        self.scheduled.setdefault(file_request_id, at)
+
+    def cancel_reminder(self, file_request_id: str) -> None:
+        self.scheduled.pop(file_request_id, None)
+        self.deleted.append(file_request_id)
 
 
 @dataclass
@@ -793,6 +809,7 @@ class Fakes:
     objects: FakeObjectStore = field(default_factory=FakeObjectStore)
     notifications: FakeNotifications = field(default_factory=FakeNotifications)
     queue: FakeNotificationQueue = field(default_factory=FakeNotificationQueue)
+    reminders: FakeReminders = field(default_factory=FakeReminders)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -857,6 +874,7 @@ class Fakes:
             ),
             patient_page_table: (fakes.requests, ["get_link", "get_link_and_session"]),
             notification_queue: (fakes.queue, ["enqueue", "delay"]),
+            reminders: (fakes.reminders, ["schedule_reminder", "cancel_reminder"]),
         }
         for module, (fake, names) in replaced.items():
             for name in names:

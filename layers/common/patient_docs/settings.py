@@ -48,6 +48,11 @@ class Settings(BaseModel):
     event_bus_name: str = ""
     # Where create and resend queue the patient's notification (NotificationSendFunction sends it).
     notifications_queue_url: str = ""
+    # Reminders: one-time EventBridge Scheduler schedules in this group send a message to the notifications
+    # queue (its ARN) through this role.
+    notifications_queue_arn: str = ""
+    reminder_schedule_group: str = ""
+    reminder_role_arn: str = ""
     # The access-audit trail: its own table (functions may only add to it) and how long events are kept.
     audit_table_name: str = ""
     audit_retention_days: int = Field(default=2190, ge=2190)
@@ -90,6 +95,9 @@ ENVIRONMENT = {
     "upload_session_minutes": "UPLOAD_SESSION_MINUTES",
     "event_bus_name": "EVENT_BUS_NAME",
     "notifications_queue_url": "NOTIFICATIONS_QUEUE_URL",
+    "notifications_queue_arn": "NOTIFICATIONS_QUEUE_ARN",
+    "reminder_schedule_group": "REMINDER_SCHEDULE_GROUP",
+    "reminder_role_arn": "REMINDER_ROLE_ARN",
     "audit_table_name": "AUDIT_TABLE_NAME",
     "audit_retention_days": "AUDIT_RETENTION_DAYS",
     "malware_scanning": "MALWARE_SCANNING",

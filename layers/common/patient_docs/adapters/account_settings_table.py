@@ -47,6 +47,8 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
         "sms_sender_id": {"S": settings.sms_sender_id},
         "link_lifetime_hours": {"N": str(settings.link_lifetime_hours)},
         "language": {"S": settings.language},
+        "reminders_enabled": {"BOOL": settings.reminders_enabled},
+        "reminder_lead_hours": {"N": str(settings.reminder_lead_hours)},
     }
     if settings.email_sender is not None:
         item["email_sender"] = {"S": settings.email_sender}

@@ -66,3 +66,8 @@ def sqs() -> SQSClient:
 @cache
 def ses() -> Any:  # no SES stubs are installed
     return boto3.client("ses", config=_DEFAULT)
+
+
+@cache
+def scheduler() -> Any:  # no EventBridge Scheduler stubs are installed
+    return boto3.client("scheduler", config=_DEFAULT)

@@ -194,31 +194,50 @@ def move_notification(file_request_id: str, from_status: str, to_status: str) ->
     )
 
 
-def record_email_feedback(file_request_id: str, kind: str, at: datetime) -> None:
-    """A bounce or complaint of the request's email notice; a bounce of the notice that went by email
-    (the last one sent) also marks the notification failed. RecordChanged: no such request."""
-    try:
-        _update(
-            file_request_id,
-            "SET email_feedback = :kind, email_feedback_at = :at, notification_status = :failed",
-            "attribute_exists(PK) AND notification_channel = :email AND :kind = :bounce",
-            {
-                ":kind": {"S": kind},
-                ":at": {"S": stored_time(at)},
-                ":failed": {"S": "failed"},
-                ":email": {"S": "email"},
-                ":bounce": {"S": "bounce"},
-            },
-        )
+def claim_reminder(file_request_id: str, now: datetime) -> FileRequest:
+    """Claim the request's one reminder: only while it is open, unexpired and has had none.
+    RecordChanged otherwise (answered, cancelled, expired, or reminded already)."""
+    return _update(
+        file_request_id,
+        "SET reminder_status = :sending",
+        (
+            f"attribute_exists(PK) AND #status IN ({_OPEN_LIST}) AND short_link_expires_at > :now"
+            " AND attribute_not_exists(reminder_status)"
+        ),
+        {":sending": {"S": "sending"}, ":now": {"S": stored_time(now)}, **_open_status_values()},
+        {"#status": "status"},
+    )
+
+
+def record_reminder(file_request_id: str, status: str | None, at: datetime) -> None:
+    """The reminder's outcome; None releases the claim (SNS throttled it: a later try may send it)."""
+    if status is None:
+        _update(file_request_id, "REMOVE reminder_status", "reminder_status = :sending", {":sending": {"S": "sending"}})
         return
-    except RecordChanged:
-        pass  # a complaint, or the notice went another way since: record the feedback only
     _update(
         file_request_id,
-        "SET email_feedback = :kind, email_feedback_at = :at",
+        "SET reminder_status = :status, reminder_sent_at = :at, updated_at = :at",
         "attribute_exists(PK)",
-        {":kind": {"S": kind}, ":at": {"S": stored_time(at)}},
+        {":status": {"S": status}, ":at": {"S": stored_time(at)}},
     )
+
+
+def record_email_feedback(file_request_id: str, kind: str, at: datetime) -> None:
+    """A bounce or complaint of the request's email notice; a bounce while the notice is the one that went
+    by email also marks the notification failed. RecordChanged: no such request."""
+    values = {":kind": {"S": kind}, ":at": {"S": stored_time(at)}}
+    if kind == "bounce":
+        try:
+            _update(
+                file_request_id,
+                "SET email_feedback = :kind, email_feedback_at = :at, notification_status = :failed",
+                "attribute_exists(PK) AND notification_channel = :email",
+                {**values, ":failed": {"S": "failed"}, ":email": {"S": "email"}},
+            )
+            return
+        except RecordChanged:
+            pass  # the notice went another way since (a resend by SMS): record the feedback only
+    _update(file_request_id, "SET email_feedback = :kind, email_feedback_at = :at", "attribute_exists(PK)", values)
 
 
 def cancel_file_request(file_request_id: str, account_id: str, at: datetime, event: EventValues) -> None:

@@ -43,6 +43,8 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         link_lifetime_hours=body.link_lifetime_hours,
         email_sender=body.email_sender,
         language=body.language,
+        reminders_enabled=body.reminders_enabled,
+        reminder_lead_hours=body.reminder_lead_hours,
         updated_at=utc_now(),
         updated_by=caller.subject,
     )

@@ -18,7 +18,7 @@ from patient_docs.adapters import file_requests_table, patients_table
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, NotFound, RecordChanged, Refused, TooManyRequests
 from patient_docs.logic import audit_trail
-from patient_docs.logic.notify_patient import queue_notification
+from patient_docs.logic.notify_patient import drop_reminder, queue_notification
 from patient_docs.logic.read_file_requests import find_file_request, present
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
@@ -51,6 +51,7 @@ def cancel_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
             status = effective_status(current.status, current.short_link_expires_at, now)
             raise Conflict(f"the request is {status} and can no longer be cancelled") from None
         return present(current.model_copy(update={"files": request.files}), now)  # cancelled before: unchanged
+    drop_reminder(file_request_id)
     logger.info("file request cancelled", extra={"file_request_id": file_request_id})
     cancelled = request.model_copy(update={"status": "cancelled", "cancelled_at": now, "updated_at": now})
     return present(cancelled, now)

@@ -33,7 +33,7 @@ from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, InvalidField, RecordTaken, UnprocessableRequest
 from patient_docs.logic import audit_trail
 from patient_docs.logic.account_settings import with_defaults
-from patient_docs.logic.notify_patient import queue_notification
+from patient_docs.logic.notify_patient import plan_reminder, queue_notification
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.models.people import Patient, StaffUser
@@ -147,6 +147,7 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             "file request created",
             extra={"file_request_id": request.id, "new_patient": patient_is_new, "new_staff": staff_is_new},
         )
+        plan_reminder(request, settings, now)
         return queue_notification(request, now)
     raise RuntimeError("could not record the file request")
 

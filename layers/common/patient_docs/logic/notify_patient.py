@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from patient_docs.adapters import email as email_adapter
-from patient_docs.adapters import file_requests_table, notification_queue, notifications, patients_table
+from patient_docs.adapters import file_requests_table, notification_queue, notifications, patients_table, reminders
 from patient_docs.errors import NotificationFailed, NotificationThrottled, RecordChanged
 from patient_docs.logic.account_settings import with_defaults
 from patient_docs.models.account_settings import AccountSettings
@@ -31,6 +31,7 @@ from patient_docs.rules.file_requests import (
     effective_status,
     notification_backoff,
     notification_text,
+    reminder_time,
     short_link_url,
 )
 from patient_docs.settings import get_settings
@@ -49,11 +50,11 @@ def queue_notification(request: FileRequest, now: datetime) -> FileRequest:
 
 
 def _deliver(
-    request: FileRequest, patient: Patient, sender_id: str, email: EmailSettings | None
+    request: FileRequest, patient: Patient, sender_id: str, email: EmailSettings | None, reminder: bool = False
 ) -> tuple[NotificationChannel, NotificationStatus]:
     """The channel and outcome; NotificationThrottled when the message may go on a later try."""
     link = short_link_url(get_settings().public_base_url, request.short_link_id)
-    text = notification_text(request.type, link, request.short_link_expires_at)
+    text = notification_text(request.type, link, request.short_link_expires_at, reminder)
     if patient.push_endpoint_arn:
         try:
             notifications.send_push(patient.push_endpoint_arn, text, request.id)
@@ -74,7 +75,7 @@ def _deliver(
         logger.warning("SMS failed", extra={"file_request_id": request.id, "reason": exc.reason})
         sms_status = "failed"
     if request.patient_email and email is not None:
-        return "email", _send_email(request, request.patient_email, link, email)
+        return "email", _send_email(request, request.patient_email, link, email, reminder)
     return "sms", sms_status
 
 
@@ -85,8 +86,10 @@ class EmailSettings(NamedTuple):
     language: str
 
 
-def _send_email(request: FileRequest, address: str, link: str, email: EmailSettings) -> NotificationStatus:
-    subject, body = email_notice(email.language, request.type, link, request.short_link_expires_at)
+def _send_email(
+    request: FileRequest, address: str, link: str, email: EmailSettings, reminder: bool
+) -> NotificationStatus:
+    subject, body = email_notice(email.language, request.type, link, request.short_link_expires_at, reminder)
     try:
         email_adapter.send_email(address, subject, body, email.sender, request.id)
     except NotificationThrottled:
@@ -179,3 +182,55 @@ def send_queued_notification(file_request_id: str, attempt: int, receipt_handle:
             extra={"file_request_id": request.id, "attempt": attempt, "reason": exc.reason, "wait_seconds": seconds},
         )
         raise TryAgainLater(seconds) from exc
+
+
+# ------------------------------------------------------------------ the one reminder
+
+
+def plan_reminder(request: FileRequest, settings: AccountSettings, now: datetime) -> None:
+    """Schedule the request's reminder when the account has reminders on and its time is still to come.
+    A schedule that cannot be made is logged, not fatal: the request and its first notice stand."""
+    if not settings.reminders_enabled:
+        return
+    at = reminder_time(request.short_link_expires_at, settings.reminder_lead_hours, now)
+    if at is None:
+        return
+    try:
+        reminders.schedule_reminder(request.id, at)
+    except NotificationFailed as exc:
+        logger.warning("reminder not scheduled", extra={"file_request_id": request.id, "reason": exc.reason})
+
+
+def drop_reminder(file_request_id: str) -> None:
+    """The request was answered or cancelled: its reminder schedule goes (the claim would refuse it anyway)."""
+    try:
+        reminders.cancel_reminder(file_request_id)
+    except NotificationFailed as exc:
+        logger.warning("reminder not deleted", extra={"file_request_id": file_request_id, "reason": exc.reason})
+
+
+def send_reminder(file_request_id: str, attempt: int, receipt_handle: str, now: datetime) -> str:
+    """Send the request's one reminder, the way its first notice went (push, SMS, or email when SMS cannot
+    reach the patient). Never two, never after an answer, a cancel or the expiry: a conditional claim."""
+    try:
+        request = file_requests_table.claim_reminder(file_request_id, now)
+    except RecordChanged:
+        return "skipped"
+    patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
+    if patient is None:
+        file_requests_table.record_reminder(request.id, "failed", now)
+        return "failed"
+    settings = with_defaults(request.account_id, stored_settings)
+    try:
+        _, status = _deliver(request, patient, settings.sms_sender_id, email_settings(settings), reminder=True)
+    except NotificationThrottled as exc:
+        if attempt >= NOTIFICATION_TRIES:
+            file_requests_table.record_reminder(request.id, "failed", now)
+            return "failed"
+        file_requests_table.record_reminder(request.id, None, now)
+        seconds = notification_backoff(attempt)
+        notification_queue.delay(receipt_handle, seconds)
+        raise TryAgainLater(seconds) from exc
+    file_requests_table.record_reminder(request.id, status, now)
+    logger.info("reminder sent", extra={"file_request_id": request.id, "reminder_status": status})
+    return status

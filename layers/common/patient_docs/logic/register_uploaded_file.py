@@ -14,6 +14,7 @@ from typing import Literal
 from patient_docs.adapters import documents_table, events, file_requests_table, object_store
 from patient_docs.adapters.object_store import StoredObject
 from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic.notify_patient import drop_reminder
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
@@ -56,6 +57,7 @@ def _mark_responded(request: FileRequest, now: datetime) -> None:
     """
     if request.status in OPEN_STATUSES:
         file_requests_table.mark_responded(request.id, now)
+        drop_reminder(request.id)  # answered: no reminder (its claim would refuse one anyway)
 
 
 def register_uploaded_file(key: str, now: datetime) -> Outcome:

@@ -17,5 +17,8 @@ class AccountSettings(BaseModel):
     # and without one no email goes), and the language of the messages (rules/emails.py).
     email_sender: str | None = None
     language: str = "en"
+    # One reminder before an unanswered request's link expires, this many hours before.
+    reminders_enabled: bool = True
+    reminder_lead_hours: int = 24
     updated_at: datetime | None = None  # None: the deployment's defaults, never changed
     updated_by: str | None = None

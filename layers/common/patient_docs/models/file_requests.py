@@ -63,6 +63,9 @@ class FileRequest(BaseModel):
     last_notification_at: datetime | None = None
     notification_attempts: int = 0
     resend_count: int = 0
+    # The one reminder: None (not sent), "sending" (claimed), then "sent", "failed" or "opted_out".
+    reminder_status: str | None = None
+    reminder_sent_at: datetime | None = None
     # SES feedback on the email notice: "bounce" or "complaint", and when it came.
     email_feedback: str | None = None
     email_feedback_at: datetime | None = None

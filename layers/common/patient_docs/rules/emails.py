@@ -39,6 +39,7 @@ _EXPIRY: dict[str, str] = {
     "fr": "Le lien est valable jusqu'au {at} UTC.\n",
     "de": "Der Link ist gültig bis {at} UTC.\n",
 }
+_REMINDER: dict[str, str] = {"en": "Reminder", "es": "Recordatorio", "fr": "Rappel", "de": "Erinnerung"}
 _KIND: dict[str, dict[str, str]] = {"photo": {"en": "photo", "es": "foto", "fr": "photo", "de": "Foto"}}
 
 
@@ -55,11 +56,14 @@ def normalise_email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def email_notice(language: str, kind: str, link: str, expires_at: datetime | None) -> tuple[str, str]:
-    """The subject and plain-text body of the email notice, in ``language`` (English if unknown)."""
+def email_notice(
+    language: str, kind: str, link: str, expires_at: datetime | None, reminder: bool = False
+) -> tuple[str, str]:
+    """The subject and plain-text body of the email notice (or reminder), in ``language`` (English if unknown)."""
     lang = language if language in _BODY else DEFAULT_LANGUAGE
     word = _KIND.get(kind, {}).get(lang, kind)
     body = _BODY[lang].format(kind=word, link=link)
     if expires_at is not None:
         body += _EXPIRY[lang].format(at=f"{expires_at:%Y-%m-%d %H:%M}")
-    return _SUBJECT[lang].format(kind=word), body
+    subject = _SUBJECT[lang].format(kind=word)
+    return (f"{_REMINDER[lang]}: {subject}" if reminder else subject), body

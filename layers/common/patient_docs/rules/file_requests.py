@@ -64,15 +64,23 @@ def notification_backoff(attempt: int) -> int:
     return int(min(900, NOTIFICATION_BACKOFF_SECONDS * 2 ** max(0, attempt - 1)))
 
 
+def reminder_time(expires_at: datetime, lead_hours: int, now: datetime) -> datetime | None:
+    """When the reminder goes: ``lead_hours`` before the link expires; None if that is not in the future."""
+    at = (expires_at - timedelta(hours=lead_hours)).replace(microsecond=0)
+    return at if at > now else None
+
+
 def check_sender_id(value: str) -> str:
     if len(value) > SENDER_ID_MAX_LENGTH or not SENDER_ID_PATTERN.fullmatch(value):
         raise ValueError("must be 1 to 11 letters or digits, with at least one letter")
     return value
 
 
-def notification_text(kind: str, link: str, expires_at: datetime | None) -> str:
+def notification_text(kind: str, link: str, expires_at: datetime | None, reminder: bool = False) -> str:
     """The SMS or push text. It never carries the patient's name, date of birth or the prompt."""
     text = f"You have been asked to send a {kind}. Respond securely here: {link}"
+    if reminder:
+        text = "Reminder: " + text
     if expires_at is not None:
         text += f" (link valid until {expires_at:%d %b %H:%M} UTC)"
     return text

@@ -283,6 +283,12 @@ class AccountSettingsBody(_CamelBody):
         description="Sender of the email fallback, an address SES has verified (null: the deployment's default)",
     )
     language: Language = Field(default="en", description=f"Language of the email notice: {', '.join(LANGUAGES)}")
+    reminders_enabled: bool = Field(
+        default=True, description="One reminder before an unanswered request's link expires"
+    )
+    reminder_lead_hours: JsonInt = Field(
+        default=24, ge=1, le=LINK_LIFETIME_HOURS_MAX, description="How long before the link expires the reminder goes"
+    )
 
 
 class AccountSettingsOut(BaseModel):
@@ -291,6 +297,8 @@ class AccountSettingsOut(BaseModel):
     link_lifetime_hours: int
     email_sender: str | None
     language: str
+    reminders_enabled: bool
+    reminder_lead_hours: int
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
@@ -301,5 +309,7 @@ class AccountSettingsOut(BaseModel):
             link_lifetime_hours=settings.link_lifetime_hours,
             email_sender=settings.email_sender,
             language=settings.language,
+            reminders_enabled=settings.reminders_enabled,
+            reminder_lead_hours=settings.reminder_lead_hours,
             updated_at=_iso(settings.updated_at),
         )
