@@ -32,6 +32,9 @@ FROM_RESOURCES = {
     "event_bus_name",
     "audit_table_name",
     "notifications_queue_url",
+    "notifications_queue_arn",
+    "reminder_schedule_group",
+    "reminder_role_arn",
     "email_configuration_set",
 }
 # Parameters without a default (a deployment must choose): the code's default is for `make run` only.
