@@ -40,6 +40,7 @@ CORS_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The email fallback's sender locally (DefaultEmailSender), verified in the embedded SES at every start.
 LOCAL_EMAIL_SENDER = "no-reply@clinic.example"
+SCHEDULE_CHECK_SECONDS = 30
 
 
 class LocalApi:
@@ -63,6 +64,7 @@ class LocalApi:
         self.deliver_queued = deliver_queued
         self._queue_client: Any = None
         self._scheduler_client: Any = None
+        self._schedules_checked = float("-inf")
         self.clock: LocalClock | None = None  # POST /_local/clock: only the make run server moves its clock
         self._queue_names: dict[str, str] = {}
         self.sms_log = sms_log or SmsLog(quiet=quiet).attach()
@@ -94,8 +96,9 @@ class LocalApi:
         with self.function_locks[route.function]:
             return self.handler(route)(event, LambdaContext(function_name=route.function))
 
-    def send_queued_notifications(self) -> int:
-        """What the notifications queue's event source mapping does, at once (see ``deliver_queued``)."""
+    def send_queued_notifications(self, fire_schedules: bool = True) -> int:
+        """What the notifications queue's event source mapping does, at once (see ``deliver_queued``);
+        first, with ``fire_schedules``, what EventBridge Scheduler does: due reminders reach the queue."""
         if self._queue_client is None:
             import boto3
 
@@ -107,8 +110,9 @@ class LocalApi:
             self._scheduler_client = boto3.client("scheduler")
         client = self._queue_client
         with self.function_locks.setdefault("NotificationSendFunction", threading.Lock()):
-            # What EventBridge Scheduler does in AWS: due reminders reach the queue, by the service's clock.
-            fire_due(self._scheduler_client, client, utc_now())
+            if fire_schedules:  # by the service's clock
+                fire_due(self._scheduler_client, client, utc_now())
+                self._schedules_checked = time.monotonic()
             return deliver_now(lambda service: client, self._queue_names, "NotificationsQueue")
 
     # ------------------------------------------------------------------ local-only endpoints
@@ -168,7 +172,10 @@ class LocalApi:
         event = http_event(method, path, route.route_key, path_parameters, headers, query, body, claims)
         result = self.invoke(route, event)
         if self.deliver_queued:
-            self.send_queued_notifications()
+            # Schedules are read at most every SCHEDULE_CHECK_SECONDS on the way (each costs a call per
+            # schedule waiting), and at every POST /_local/clock.
+            due_check = time.monotonic() - self._schedules_checked >= SCHEDULE_CHECK_SECONDS
+            self.send_queued_notifications(fire_schedules=due_check)
         status = int(result.get("statusCode", 200))
         out_headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
         for name, values in (result.get("multiValueHeaders") or {}).items():
