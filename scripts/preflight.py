@@ -98,10 +98,11 @@ def check_concurrency(clients: Clients, parameters: dict[str, str], reserved: di
             "for a higher quota (if this stack is deployed already, its own reservations count as used here)"
         )
         findings.append(Finding("missing", "concurrency", text))
-    consumers = int(parameters.get("UploadConsumerConcurrency", "2"))
-    if consumers > limit:
-        text = f"UploadConsumerConcurrency {consumers} is above the account's concurrency quota {limit}"
-        findings.append(Finding("missing", "concurrency", text))
+    for parameter in ("UploadConsumerConcurrency", "NotificationConsumerConcurrency"):
+        consumers = int(parameters.get(parameter, "2"))
+        if consumers > limit:
+            text = f"{parameter} {consumers} is above the account's concurrency quota {limit}"
+            findings.append(Finding("missing", "concurrency", text))
     return findings
 
 
