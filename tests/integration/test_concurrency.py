@@ -152,6 +152,37 @@ def test_the_same_idempotency_key_sent_concurrently_gives_one_request_and_one_sm
     assert len([i for i in items if i.get("SK", {}).get("S") == "REQUEST"]) == 1
 
 
+def test_four_concurrent_creates_at_quota_minus_one_send_one_sms(containers):
+    # Given account 12 has one SMS left today: its own quota is 1, and nothing was sent yet
+    containers.client("dynamodb").put_item(
+        TableName=NAMES["DocumentsTable"],
+        Item={
+            "PK": {"S": "ACCOUNT#12"},
+            "SK": {"S": "SETTINGS"},
+            "entity": {"S": "account_settings"},
+            "account_id": {"S": "12"},
+            "sms_sender_id": {"S": "Clinic12"},
+            "link_lifetime_hours": {"N": "72"},
+            "sms_daily_quota": {"N": "1"},
+        },
+    )
+    # When four creates, each for another patient, run in four containers at once
+    events = [
+        _staff_event("POST", "/v1/file-requests", "POST /v1/file-requests", {**SEED_REQUEST, "patientMobile": mobile})
+        for mobile in ("+447777123456", "+447777123457", "+447777123458", "+447777123459")
+    ]
+    results = containers.invoke("functions.file_requests_create.app", events)
+    # Then one is created and sent, the other three are 429s naming the quota, with nothing of theirs stored
+    assert sorted(r["statusCode"] for r in results) == [201, 429, 429, 429]
+    refusals = [json.loads(r["body"])["error"] for r in results if r["statusCode"] == 429]
+    assert all(e["field"] == "smsDailyQuota" and "daily SMS quota (1 " in e["message"] for e in refusals)
+    sms = requests.get(f"{containers.endpoint}/moto-api/data.json", timeout=10).json()["sns"]["SMS"]
+    assert len(sms) == 1
+    items = containers.client("dynamodb").scan(TableName=NAMES["DocumentsTable"])["Items"]
+    assert len([i for i in items if i.get("SK", {}).get("S") == "REQUEST"]) == 1
+    assert [i["sent"]["N"] for i in items if i.get("entity", {}).get("S") == "sms_count"] == ["1"]
+
+
 def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):
     # Given a request whose patient has passed the date-of-birth check, allowed 20 photos
     created = json.loads(

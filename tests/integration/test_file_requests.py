@@ -626,6 +626,7 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
         "account_id": "12",
         "sms_sender_id": "PatientDocs",
         "link_lifetime_hours": 72,
+        "sms_daily_quota": None,
         "updated_at": None,
     }
 
@@ -645,9 +646,37 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
     assert call(api, "GET", "/v1/account-settings", caller=STAFF_13).json["sms_sender_id"] == "PatientDocs"
 
 
+def test_past_the_accounts_daily_sms_quota_creates_and_resends_are_429_and_nothing_is_written_or_sent(api, aws, clock):
+    # Given an admin set account 12's daily SMS quota to 2
+    change = {"smsSenderId": "Clinic12", "linkLifetimeHours": 72, "smsDailyQuota": 2}
+    assert call(api, "PUT", "/v1/account-settings", change, ADMIN_12).json["sms_daily_quota"] == 2
+    # When staff create two requests, and a third
+    first = create(api).json
+    assert create(api, seed_body(patientMobile="+447777123457")).status == 201
+    before = aws.all_items()
+    refused = create(api, seed_body(patientMobile="+447777123458"))
+    # Then the third is a 429 naming the quota, saying when to retry, and nothing of it is stored or sent
+    assert refused.status == 429
+    assert refused.json["error"]["field"] == "smsDailyQuota"
+    assert "daily SMS quota (2 notifications a day" in refused.json["error"]["message"]
+    assert 1 <= int({k.lower(): v for k, v in refused.headers.items()}["retry-after"]) <= 86400
+    assert aws.all_items() == before and len(aws.sms_messages()) == 2
+    # And a resend is refused the same way, its request's resend count unchanged
+    clock.advance(61)
+    resent = call(api, "POST", f"{REQUESTS}/{first['id']}/resend", caller=STAFF_12)
+    assert resent.status == 429 and resent.json["error"]["field"] == "smsDailyQuota"
+    assert aws.all_items() == before and len(aws.sms_messages()) == 2
+    # While another account sends as before, and account 12 sends again the next UTC day
+    assert create(api, seed_body(accountId=13), caller=STAFF_13).status == 201
+    clock.advance(24 * 3600)
+    assert call(api, "POST", f"{REQUESTS}/{first['id']}/resend", caller=STAFF_12).status == 200
+    assert len(aws.sms_messages()) == 4
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "smsDailyQuota": 0}, "smsDailyQuota"),
         ({"smsSenderId": "Dr Smith", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "TooLongSender", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 0}, "linkLifetimeHours"),

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from patient_docs.adapters import audit_log, patient_page_table, patients_table
+from patient_docs.adapters import audit_log, patient_page_table, patients_table, sms_quota
 from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import (
@@ -36,7 +36,7 @@ from patient_docs.adapters.table import (
     table_name,
     typed_key,
 )
-from patient_docs.errors import RecordChanged, RecordTaken
+from patient_docs.errors import QuotaUsedUp, RecordChanged, RecordTaken
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
 from patient_docs.rules.file_requests import OPEN_STATUSES
@@ -70,17 +70,25 @@ def _request_item(request: FileRequest) -> Item:
 
 
 def create_file_request(
-    request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None, event: EventValues
+    request: FileRequest,
+    new_patient: Patient | None,
+    new_staff: StaffUser | None,
+    event: EventValues,
+    sms_daily_quota: int,
 ) -> None:
-    """Write the request, its short link, any new patient or staff user and the audit event, all or nothing."""
+    """Write the request, its short link, any new patient or staff user, the account's SMS count and the
+    audit event, all or nothing. QuotaUsedUp: the account's daily SMS quota is used up (nothing written)."""
     writes = [put_new(_request_item(request)), put_new(patient_page_table.link_item(request.short_link_id, request.id))]
     if new_patient is not None:
         writes.extend(patients_table.new_patient_writes(new_patient))
     if new_staff is not None:
         writes.extend(patients_table.new_staff_writes(new_staff))
+    writes.append(sms_quota.count_write(request.account_id, request.created_at, sms_daily_quota))
     try:
         audit_log.append(event, writes)
     except ClientError as exc:
+        if sms_quota.refused_by_quota(exc, len(writes) - 1):
+            raise QuotaUsedUp() from exc
         if is_conditional_failure(exc):
             raise RecordTaken("file request") from exc
         raise
@@ -200,12 +208,20 @@ def cancel_file_request(file_request_id: str, account_id: str, at: datetime, eve
 
 
 def claim_resend(
-    file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int, event: EventValues
+    file_request_id: str,
+    account_id: str,
+    now: datetime,
+    not_since: datetime,
+    max_resends: int,
+    event: EventValues,
+    sms_daily_quota: int,
 ) -> None:
-    """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``.
+    """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``,
+    and the account's SMS count if under ``sms_daily_quota``.
 
-    One conditional write with its audit event, so two concurrent resends cannot both pass the limit.
-    A failure carries the record as the write found it (``RecordChanged.current``).
+    One transaction with its audit event, so two concurrent resends cannot both pass either limit.
+    A failure carries the record as the write found it (``RecordChanged.current``); QuotaUsedUp when the
+    request allowed the resend but the account's quota did not (nothing written).
     """
     update = _update_write(
         file_request_id,
@@ -227,7 +243,12 @@ def claim_resend(
         },
         {"#status": "status"},
     )
-    _with_event([update], event)
+    try:
+        _with_event([update, sms_quota.count_write(account_id, now, sms_daily_quota)], event)
+    except ClientError as exc:
+        if sms_quota.refused_by_quota(exc, 1):
+            raise QuotaUsedUp() from exc
+        raise
 
 
 def _status_filter(status: str, now: datetime) -> tuple[str, dict[str, Any]]:
