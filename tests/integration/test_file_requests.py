@@ -566,6 +566,38 @@ def test_list_filters_by_patient_and_status_and_pages_with_a_cursor(api, aws):
     assert page_two["next_cursor"] is None
 
 
+def test_one_patients_requests_are_read_through_their_own_index_a_page_at_a_time(api, aws, monkeypatch):
+    from patient_docs.adapters import aws as clients
+
+    # Given three requests of one patient among five requests of another
+    mine = [create(api, seed_body(prompt=f"Mine {index}")).json for index in range(3)]
+    for index in range(5):
+        create(api, seed_body(patientMobile="+447777123457", prompt=f"Theirs {index}"))
+    queries = []
+    original = clients.dynamodb().query
+
+    def query(**kwargs):
+        queries.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(clients.dynamodb(), "query", query)
+    # When staff list the patient's requests two at a time
+    base = f"{REQUESTS}?patientId={mine[0]['patient_id']}&limit=2"
+    page_one = call(api, "GET", base, caller=STAFF_12).json
+    page_two = call(api, "GET", f"{base}&cursor={page_one['next_cursor']}", caller=STAFF_12).json
+    # Then the pages hold that patient's requests, newest first
+    listed = [r["id"] for r in page_one["file_requests"] + page_two["file_requests"]]
+    assert listed == [r["id"] for r in reversed(mine)] and page_two["next_cursor"] is None
+    # And each page was one Query of the patient's index, reading no other patient's entries
+    index_reads = [q for q in queries if q.get("IndexName") in ("GSI1", "GSI2")]
+    assert [q["IndexName"] for q in index_reads] == ["GSI2", "GSI2"]
+    assert all("FilterExpression" not in q and q["Limit"] == 3 for q in index_reads)
+    # And an account-list cursor is refused there
+    account_cursor = call(api, "GET", f"{REQUESTS}?limit=1", caller=STAFF_12).json["next_cursor"]
+    refused = call(api, "GET", f"{base}&cursor={account_cursor}", caller=STAFF_12)
+    assert refused.status == 400 and refused.json["error"]["field"] == "cursor"
+
+
 def test_a_cursor_is_checked(api, aws):
     # Given a cursor into account 12's list
     for _ in range(2):

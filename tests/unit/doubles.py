@@ -739,6 +739,23 @@ class FakeFileRequests:
         }
         return page, position
 
+    def list_patient_file_requests(
+        self,
+        account_id: str,
+        patient_id: str,
+        now: datetime,
+        limit: int,
+        status: str | None = None,
+        after: dict[str, str] | None = None,
+    ) -> tuple[list[FileRequest], dict[str, str] | None]:
+        self.listed.append(
+            {"account_id": account_id, "limit": limit, "patient_id": patient_id, "status": status, "after": after}
+        )
+        found = [r for r in self.requests.values() if (r.account_id, r.patient_id) == (account_id, patient_id)]
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        page = found[:limit]
+        return page, None
+
     # --- the patient page
 
     def open_request(self, file_request_id: str, at: datetime, max_wrong: int) -> FileRequest | None:
@@ -885,6 +902,7 @@ class Fakes:
                     "cancel_file_request",
                     "claim_resend",
                     "list_file_requests",
+                    "list_patient_file_requests",
                     "open_request",
                     "confirm_answer",
                     "count_wrong_answer",

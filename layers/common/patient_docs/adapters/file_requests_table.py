@@ -1,8 +1,12 @@
 """File requests and the files sent in answer, in the one table.
 
-Layout (PK / SK; GSI1PK / GSI1SK):
+Layout (PK / SK; GSI1PK / GSI1SK; GSI2PK / GSI2SK):
   FILEREQ#<id>  / REQUEST    file request; GSI1: FILEREQS#<account> / <created_at>#<id>
+                             GSI2 (keys only): FILEREQS#<account>#<patient> / <created_at>#<id>
   FILEREQ#<id>  / FILE#<id>  a file sent in answer (one Query reads request and files)
+
+GSI2 lists one patient's requests: it projects keys only, so the request's state changes (status,
+counters, timestamps) never rewrite it, and a page's requests are read by one BatchGetItem.
 
 A new request is written with its short link and any new patient or staff user in one
 transaction, each on condition that its key is free, so a race between two creates for the same
@@ -26,6 +30,7 @@ from patient_docs.adapters.table import (
     INDEX_POSITION,
     Item,
     Key,
+    batch_get,
     cancellation_reasons,
     decode,
     decode_position,
@@ -39,7 +44,7 @@ from patient_docs.adapters.table import (
 from patient_docs.errors import QuotaUsedUp, RecordChanged, RecordTaken
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
-from patient_docs.rules.file_requests import OPEN_STATUSES
+from patient_docs.rules.file_requests import OPEN_STATUSES, effective_status
 
 REQUEST_SK = "REQUEST"
 _MAX_QUERIES_PER_PAGE = 10
@@ -57,14 +62,25 @@ def account_partition(account_id: str) -> str:
     return f"FILEREQS#{account_id}"
 
 
+def patient_partition(account_id: str, patient_id: str) -> str:
+    return f"FILEREQS#{account_id}#{patient_id}"
+
+
+# A position in GSI2 (where a page of one patient's requests ended).
+PATIENT_INDEX_POSITION = ("PK", "SK", "GSI2PK", "GSI2SK")
+
+
 # ------------------------------------------------------------------ file requests
 
 
 def _request_item(request: FileRequest) -> Item:
+    created = f"{stored_time(request.created_at)}#{request.id}"
     keys = {
         **_request_key(request.id),
         "GSI1PK": account_partition(request.account_id),
-        "GSI1SK": f"{stored_time(request.created_at)}#{request.id}",
+        "GSI1SK": created,
+        "GSI2PK": patient_partition(request.account_id, request.patient_id),
+        "GSI2SK": created,
     }
     return record_item(request, keys, "file_request")
 
@@ -268,7 +284,10 @@ def list_file_requests(
     status: str | None = None,
     after: dict[str, str] | None = None,
 ) -> tuple[list[FileRequest], dict[str, str] | None]:
-    """A page of the account's requests, newest first, and the position after it (None: last page)."""
+    """A page of the account's requests, newest first, and the position after it (None: last page).
+
+    ``patient_id`` filters the account's index (requests stored before GSI2 existed have no patient index
+    entry); door C's list by patient reads ``list_patient_file_requests`` instead."""
     query: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": "GSI1",
@@ -310,6 +329,60 @@ def list_file_requests(
         next_position = decode_position(last_key)
     requests = [FileRequest.model_validate(decode(item)) for item in page]
     return requests, next_position
+
+
+def _has_status(request: FileRequest, status: str | None, now: datetime) -> bool:
+    if status is None:
+        return True
+    return effective_status(request.status, request.short_link_expires_at, now) == status
+
+
+def list_patient_file_requests(
+    account_id: str,
+    patient_id: str,
+    now: datetime,
+    limit: int,
+    status: str | None = None,
+    after: dict[str, str] | None = None,
+) -> tuple[list[FileRequest], dict[str, str] | None]:
+    """A page of one patient's requests, newest first, and the position after it (None: last page).
+
+    The patient's index partition (keys only) gives the page's ids, one BatchGetItem the requests; a
+    status is checked on the requests read, reading on (at most ``_MAX_QUERIES_PER_PAGE`` index pages).
+    """
+    query: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+    }
+    if after:
+        query["ExclusiveStartKey"] = typed_key(after)
+    found: list[tuple[FileRequest, Item]] = []
+    last_key: Any = None
+    for _ in range(_MAX_QUERIES_PER_PAGE):
+        response = dynamodb().query(**query)
+        entries = response.get("Items", [])
+        stored = batch_get([{"PK": e["PK"]["S"], "SK": e["SK"]["S"]} for e in entries]) if entries else []
+        for entry, item in zip(entries, stored, strict=True):
+            if item is not None:
+                request = FileRequest.model_validate(decode(item))
+                if _has_status(request, status, now):
+                    found.append((request, entry))
+        last_key = response.get("LastEvaluatedKey")
+        if len(found) > limit or not last_key:
+            break
+        query["ExclusiveStartKey"] = last_key
+    page = found[:limit]
+    next_position: dict[str, str] | None = None
+    if len(found) > limit or (len(found) == limit and last_key):
+        entry = page[-1][1]
+        next_position = {name: entry[name]["S"] for name in PATIENT_INDEX_POSITION}
+    elif last_key:  # a sparse status read its quota of pages: hand back where the reading stopped
+        next_position = {name: str(last_key[name]["S"]) for name in PATIENT_INDEX_POSITION}
+    return [request for request, _ in page], next_position
 
 
 # ------------------------------------------------------------------ the patient page
