@@ -275,6 +275,22 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_request_and_send
     assert len(items_of(aws, "file_request")) == 1
 
 
+def test_idempotency_records_share_no_partition_key_between_accounts(api, aws):
+    # When two accounts create with the same key, and one of them again with another key
+    create(api, key="req-7f3a")
+    create(api, key="req-8b4c")
+    create(api, seed_body(accountId=13), caller=STAFF_13, key="req-7f3a")
+    # Then each record is an item of its own partition, keyed by its use case and hash
+    records = [item for item in aws.all_items() if item["PK"]["S"].startswith("IDEMPOTENCY#")]
+    partitions = {item["PK"]["S"] for item in records}
+    assert len(records) == len(partitions) == 3
+    assert all(key.startswith("IDEMPOTENCY#create_file_request#") for key in partitions)
+    assert {item["SK"]["S"] for item in records} == {"RECORD"}
+    # And a retry still finds its record: one request and one SMS per key and account
+    assert create(api, key="req-7f3a").status == 201
+    assert len(items_of(aws, "file_request")) == 3 and len(aws.sms_messages()) == 3
+
+
 def test_the_same_key_with_a_different_body_is_422(api, aws):
     # Given a create with key req-7f3a
     create(api, key="req-7f3a")
