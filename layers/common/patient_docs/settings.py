@@ -37,6 +37,8 @@ class Settings(BaseModel):
     # accounts that set a sender send email. Bounces and complaints come back through this configuration set.
     default_email_sender: str = ""
     email_configuration_set: str = ""
+    # Notifications (file request creates and resends) an account may send per UTC day.
+    default_sms_daily_quota: int = Field(default=1000, ge=1, le=1_000_000)
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""
     # The patient page: photos per request, bytes per photo, how long staff can open a file,
@@ -88,6 +90,7 @@ ENVIRONMENT = {
     "default_link_lifetime_hours": "DEFAULT_LINK_LIFETIME_HOURS",
     "default_email_sender": "DEFAULT_EMAIL_SENDER",
     "email_configuration_set": "EMAIL_CONFIGURATION_SET",
+    "default_sms_daily_quota": "DEFAULT_SMS_DAILY_QUOTA",
     "push_platform_application_arn": "PUSH_PLATFORM_APPLICATION_ARN",
     "photo_max_files": "PHOTO_MAX_FILES",
     "photo_max_bytes": "PHOTO_MAX_BYTES",

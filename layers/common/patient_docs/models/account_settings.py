@@ -1,6 +1,5 @@
-"""An account's own settings (SMS sender, link lifetime, email sender, language).
-
-The deployment's defaults apply until an admin sets them."""
+"""An account's own settings (SMS sender, link lifetime, daily SMS quota, email sender, language,
+reminders); the deployment's defaults until an admin sets them."""
 
 from __future__ import annotations
 
@@ -20,5 +19,6 @@ class AccountSettings(BaseModel):
     # One reminder before an unanswered request's link expires, this many hours before.
     reminders_enabled: bool = True
     reminder_lead_hours: int = 24
+    sms_daily_quota: int | None = None  # None: the deployment's default (DefaultSmsDailyQuota)
     updated_at: datetime | None = None  # None: the deployment's defaults, never changed
     updated_by: str | None = None

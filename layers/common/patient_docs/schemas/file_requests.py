@@ -20,6 +20,7 @@ from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MIN,
     SENDER_ID_MAX_LENGTH,
     SENDER_ID_REGEX,
+    SMS_DAILY_QUOTA_MAX,
     check_sender_id,
     effective_status,
     short_link_url,
@@ -289,6 +290,12 @@ class AccountSettingsBody(_CamelBody):
     reminder_lead_hours: JsonInt = Field(
         default=24, ge=1, le=LINK_LIFETIME_HOURS_MAX, description="How long before the link expires the reminder goes"
     )
+    sms_daily_quota: JsonInt | None = Field(
+        default=None,
+        ge=1,
+        le=SMS_DAILY_QUOTA_MAX,
+        description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
+    )
 
 
 class AccountSettingsOut(BaseModel):
@@ -299,6 +306,10 @@ class AccountSettingsOut(BaseModel):
     language: str
     reminders_enabled: bool
     reminder_lead_hours: int
+    sms_daily_quota: int | None = Field(
+        default=None,
+        description="Notifications the account may send per UTC day (a create or a resend is one); null: the default",
+    )
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
@@ -311,5 +322,6 @@ class AccountSettingsOut(BaseModel):
             language=settings.language,
             reminders_enabled=settings.reminders_enabled,
             reminder_lead_hours=settings.reminder_lead_hours,
+            sms_daily_quota=settings.sms_daily_quota,
             updated_at=_iso(settings.updated_at),
         )
