@@ -39,7 +39,7 @@ def test_creates_count_against_the_accounts_own_quota_and_the_one_past_it_is_ref
     assert caught.value.field == "smsDailyQuota" and "(2 notifications a day" in caught.value.message
     assert caught.value.retry_after == 12 * 3600 + 1  # NOW is 12:00 UTC
     assert fakes.writes() == before
-    assert len(fakes.notifications.sms) == 2
+    assert len(fakes.queue.queued) == 2  # two notices queued: two SMS
 
 
 def test_without_its_own_quota_an_account_has_the_deployments_default(fakes, settings_env):
@@ -49,7 +49,7 @@ def test_without_its_own_quota_an_account_has_the_deployments_default(fakes, set
         create_file_request(staff(), create_body(patientMobile="+447777123457"), None)
     # Another account has a quota of its own
     create_file_request(staff(account="13"), create_body(accountId=13), None)
-    assert len(fakes.notifications.sms) == 2
+    assert len(fakes.queue.queued) == 2  # two notices queued: two SMS
 
 
 def test_a_resend_counts_too_and_past_the_quota_is_refused_without_counting_the_resend(fakes):
