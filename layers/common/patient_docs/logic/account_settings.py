@@ -1,4 +1,4 @@
-"""Per-account SMS settings: the sender ID and how long a short link works."""
+"""Per-account settings: the SMS sender ID, how long a short link works, the practice patients see, the language."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,
         link_lifetime_hours=body.link_lifetime_hours,
+        practice_name=body.practice_name,
+        practice_phone=body.practice_phone,
+        language=body.language,
         updated_at=utc_now(),
         updated_by=caller.subject,
     )
