@@ -134,7 +134,7 @@ def test_a_patient_answers_from_the_sms_link_in_their_language(server, browser, 
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.get_by_role("heading", level=1)).to_have_text(say("asks.heading", staff_name="Dr Rachel Williams"))
     # Before the date of birth: who asks and how to reach them, nothing of what they ask for
-    expect(page.locator(".contact a")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
+    expect(page.get_by_role("link", name="+44 29 2000 0000")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
     assert "Bridge Street Surgery" in page.locator(".from").inner_text()
     assert "rash" not in page.content()
     expect(page.locator("#prompt")).to_be_hidden()
@@ -154,6 +154,7 @@ def test_a_patient_answers_from_the_sms_link_in_their_language(server, browser, 
     expect(error).to_contain_text(say("js.tries_left", count=4))
     expect(page.get_by_label(say("dob.day"), exact=True)).to_have_attribute("aria-invalid", "true")
     _accessible(page, "a wrong date of birth")
+    page.screenshot(path=str(ARTIFACTS / f"patient-page-{language}-320-date-of-birth.png"), full_page=True)
 
     # And then the right one: the prompt comes with the upload session
     page.get_by_label(say("dob.day"), exact=True).fill("17")
@@ -187,7 +188,7 @@ def test_a_patient_answers_from_the_sms_link_in_their_language(server, browser, 
         requests.post(f"{server.base_url}/r/{short}/verify", json={"date_of_birth": "1999-01-01"}, timeout=30)
     assert page.goto(locked).status == 423
     expect(page.get_by_role("heading", level=1)).to_have_text(say("locked.heading"))
-    expect(page.locator(".contact a")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
+    expect(page.get_by_role("link", name="+44 29 2000 0000")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
     _accessible(page, "locked")
     context.close()
 
