@@ -68,7 +68,7 @@
     if (!/^\d{4}$/.test(year)) { return { error: t("dob_year_digits"), fields: ["dob-year"] }; }
     var d = parseInt(day, 10), m = parseInt(month, 10), y = parseInt(year, 10);
     var date = new Date(Date.UTC(y, m - 1, d));
-    if (m < 1 || m > 12 || d < 1 || date.getUTCDate() !== d || date.getUTCMonth() !== m - 1 || y < 1900) {
+    if (m < 1 || m > 12 || d < 1 || date.getUTCDate() !== d || date.getUTCMonth() !== m - 1 || y < 1800) {
       return { error: t("dob_not_real"), fields: parts };
     }
     if (date.getTime() > Date.now()) { return { error: t("dob_future"), fields: parts }; }
