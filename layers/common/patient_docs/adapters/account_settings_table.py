@@ -52,6 +52,8 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
         item["practice_name"] = {"S": settings.practice_name}
     if settings.practice_phone is not None:
         item["practice_phone"] = {"S": settings.practice_phone}
+    if settings.sms_daily_quota is not None:
+        item["sms_daily_quota"] = {"N": str(settings.sms_daily_quota)}
     if settings.updated_at is not None:
         item["updated_at"] = {"S": stored_time(settings.updated_at)}
     if settings.updated_by is not None:

@@ -1,5 +1,5 @@
-"""An account's own settings (SMS sender, link lifetime, how the practice appears to patients and in which
-language); the deployment's defaults until an admin sets them."""
+"""An account's own settings (SMS sender, link lifetime, daily SMS quota, how the practice appears to patients
+and in which language); the deployment's defaults until an admin sets them."""
 
 from __future__ import annotations
 
@@ -20,5 +20,6 @@ class AccountSettings(BaseModel):
     practice_phone: str | None = None  # E.164
     # The language of the account's SMS, and of its patient page unless the browser asks for another.
     language: Language = DEFAULT_LANGUAGE
+    sms_daily_quota: int | None = None  # None: the deployment's default (DefaultSmsDailyQuota)
     updated_at: datetime | None = None  # None: the deployment's defaults, never changed
     updated_by: str | None = None

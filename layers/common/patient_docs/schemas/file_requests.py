@@ -19,6 +19,7 @@ from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MIN,
     SENDER_ID_MAX_LENGTH,
     SENDER_ID_REGEX,
+    SMS_DAILY_QUOTA_MAX,
     check_sender_id,
     effective_status,
     short_link_url,
@@ -289,6 +290,12 @@ class AccountSettingsBody(_CamelBody):
     link_lifetime_hours: JsonInt = Field(
         ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, description="How long a short link works"
     )
+    sms_daily_quota: JsonInt | None = Field(
+        default=None,
+        ge=1,
+        le=SMS_DAILY_QUOTA_MAX,
+        description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
+    )
     # How the practice appears on the patient page, and in which language its patients are written to.
     # Omitted: no name (the page shows the SMS sender ID), no number, English.
     practice_name: PracticeName = Field(default=None, description="The practice's name as patients know it")
@@ -309,6 +316,10 @@ class AccountSettingsOut(BaseModel):
     practice_name: str | None
     practice_phone: str | None = Field(description="E.164")
     language: Language
+    sms_daily_quota: int | None = Field(
+        default=None,
+        description="Notifications the account may send per UTC day (a create or a resend is one); null: the default",
+    )
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
@@ -320,5 +331,6 @@ class AccountSettingsOut(BaseModel):
             practice_name=settings.practice_name,
             practice_phone=settings.practice_phone,
             language=settings.language,
+            sms_daily_quota=settings.sms_daily_quota,
             updated_at=_iso(settings.updated_at),
         )
