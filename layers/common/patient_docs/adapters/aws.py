@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from snapshot_restore_py import register_before_snapshot  # type: ignore[import-untyped]
+from snapshot_restore_py import register_before_snapshot
 
 from patient_docs.settings import get_settings
 
