@@ -117,28 +117,31 @@ def test_sms_uses_the_account_sender_id_as_a_transactional_message(api, aws, sns
 def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, aws):
     from patient_docs.adapters.table import record_item
     from patient_docs.models.file_requests import RequestFile
+    from tests.integration.page_helpers import create_request, queued_events, register, session_for, upload
+    from tests.scanning import scan_all
 
-    # Given a request with two files, one past its expiry
-
-    created = create(api).json
+    # Given a request the patient answered with a photo, registered and found clean by the malware scan
+    created = create_request(api)
+    link = created["short_link_id"]
+    upload(api, link, session_for(api, link), png_bytes(), "IMG_0292.PNG", "image/png")
+    assert register([m for m in queued_events(aws) if '"Records"' in m["Body"]]) == {"batchItemFailures": []}
+    (fresh_key,) = scan_all(aws)
+    # And a second file, past its expiry
     now = datetime.now(UTC)
-    fresh_key = f"file-requests/12/{created['id']}/{uuid.uuid4()}.png"  # where the patient page stores photos
-    aws.client("s3").put_object(Bucket=aws.bucket, Key=fresh_key, Body=png_bytes(), ContentType="image/png")
-    for key, expires in ((fresh_key, now + timedelta(hours=1)), ("accounts/12/old.png", now - timedelta(seconds=1))):
-        file = RequestFile(
-            id=str(uuid.uuid4()),
-            file_request_id=created["id"],
-            account_id="12",
-            created_at=now - timedelta(minutes=5),
-            expires_at=expires,
-            mime_type="image/png",
-            original_name="IMG_0292.PNG",
-            size=len(png_bytes()),
-            object_key=key,
-            document_id=42,
-        )
-        item = record_item(file, {"PK": f"FILEREQ#{created['id']}", "SK": f"FILE#{file.id}"}, "request_file")
-        aws.client("dynamodb").put_item(TableName=aws.table, Item=item)
+    old = RequestFile(
+        id=str(uuid.uuid4()),
+        file_request_id=created["id"],
+        account_id="12",
+        created_at=now - timedelta(minutes=5),
+        expires_at=now - timedelta(seconds=1),
+        mime_type="image/png",
+        original_name="IMG_0291.PNG",
+        size=len(png_bytes()),
+        object_key="accounts/12/old.png",
+        document_id=42,
+    )
+    item = record_item(old, {"PK": f"FILEREQ#{created['id']}", "SK": f"FILE#{old.id}"}, "request_file")
+    aws.client("dynamodb").put_item(TableName=aws.table, Item=item)
 
     # When staff read the request
     reply = call(api, "GET", f"{REQUESTS}/{created['id']}", caller=STAFF_12)
@@ -147,7 +150,7 @@ def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, 
     assert shape_problems(reply.json, SEED_FETCHED, nullable=frozenset({"short_link_expires_at"})) == []
     (file,) = reply.json["files"]  # the expired one stays stored but is not returned
     assert file["size"] == len(png_bytes()) and file["mime_type"] == "image/png"
-    assert file["file_request_id"] == created["id"]
+    assert file["file_request_id"] == created["id"] and file["scan_status"] == "clean"
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(file["download_url"]).query)
     assert query["X-Amz-Expires"] == ["300"]
     assert key_of_presigned_url(file["download_url"], aws.bucket) == fresh_key

@@ -6,6 +6,7 @@ import urllib.parse
 
 import pytest
 
+from tests.scanning import scan_all
 from tests.shape import shape_problems
 from tests.utils import (
     STAFF_12,
@@ -56,6 +57,7 @@ def test_seed_example_replayed_matches_the_seed_response_field_by_field(api, aws
 def test_created_document_is_listed_fetched_with_a_working_download_url_and_deleted(api, aws):
     # Given a document created through door A
     created = create_png(api).json["doc"]
+    scan_all(aws)  # and found clean by the malware scan
     # When the patient's documents are listed, then it is the only one
     listed = call(api, "GET", DOCS, caller=STAFF_12)
     assert [d["id"] for d in listed.json["docs"]] == [created["id"]]
@@ -133,6 +135,7 @@ def test_staff_of_another_account_cannot_read_list_or_delete(api, aws):
     assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_13).status == 404
     assert call(api, "GET", DOCS, caller=STAFF_13).json["docs"] == []
     assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_13).status == 404
+    scan_all(aws)
     assert call(api, "GET", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 200
 
 
@@ -143,6 +146,7 @@ def test_patient_token_sees_only_its_own_patient(api, aws):
     created = create_png(api, caller=own)
     assert created.status == 201
     doc_id = created.json["doc"]["id"]
+    scan_all(aws)
     # Then its own patient reads it; the other can neither read it nor add to that patient's documents
     assert call(api, "GET", f"{DOCS}/{doc_id}", caller=own).status == 200
     assert call(api, "GET", f"{DOCS}/{doc_id}", caller=other).status == 404

@@ -27,6 +27,7 @@ import requests
 from local import tokens
 from tests.integration.page_helpers import queued_events, register
 from tests.integration.probe_helpers import Outage, multipart
+from tests.scanning import scan_all
 from tests.utils import b64, call, pdf_bytes, png_bytes
 
 PATIENT = 1172416
@@ -72,6 +73,7 @@ def door_a_flow(api: Any, aws: Any, sensitive: Sensitive) -> None:
         assert created.status == 201, created.body
         doc_id = created.json["doc"]["id"]
         assert _send(api, "GET", docs, headers).status == 200
+        scan_all(aws)
         fetched = _send(api, "GET", f"{docs}/{doc_id}", headers)
         sensitive.update(_url_secrets(fetched.json["doc"]["download_url"]))
         assert _send(api, "DELETE", f"{docs}/{doc_id}", headers).status == 204

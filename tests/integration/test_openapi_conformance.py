@@ -16,11 +16,13 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from local.template import Route, http_routes
-from tests.authz_fixtures import OWNER_ACCOUNT, Request, owners_request
+from patient_docs.auth import Role
+from tests.authz_fixtures import OWNER_ACCOUNT, OWNER_PATIENT, Request, owners_request
 from tests.utils import STAFF_12, Reply, call
 
 ROUTES = http_routes()
 ADMIN_12 = {"role": "admin", "account": OWNER_ACCOUNT}
+PATIENT_12 = {"role": "patient", "account": OWNER_ACCOUNT, "patient": OWNER_PATIENT}
 
 
 def _document(api: Any) -> dict[str, Any]:
@@ -33,8 +35,23 @@ def _operation(document: dict[str, Any], route: Route) -> dict[str, Any]:
     return operation
 
 
+# The owner's role where staff may not call the route: only admins change settings and read the audit
+# trail; only a patient reads its own access log.
+_ROLE_OF: dict[str, Role] = {
+    "PUT /v1/account-settings": "admin",
+    "GET /v1/audit-events": "admin",
+    "GET /v1/me/access-log": "patient",
+}
+
+
+def _role(route: Route) -> Role:
+    return _ROLE_OF.get(route.route_key, "staff")
+
+
 def _caller(route: Route) -> dict[str, Any] | None:
-    return None if route.public else ADMIN_12 if route.route_key == "PUT /v1/account-settings" else STAFF_12
+    if route.public:
+        return None
+    return {"staff": STAFF_12, "admin": ADMIN_12, "patient": PATIENT_12}[_role(route)]
 
 
 def _send(api: Any, route: Route, request: Request) -> Reply:
@@ -70,7 +87,7 @@ def assert_documented(document: dict[str, Any], route: Route, reply: Reply) -> N
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
 def test_the_owners_call_answers_as_documented_formats_included(api, aws, route):
     # Given the owner's resource for this route, made through the API
-    request = owners_request(api, aws, route.route_key)
+    request = owners_request(api, aws, route.route_key, _role(route))
     # When the owner's staff (an admin where only admins may, nobody on the public page) call it
     reply = _send(api, route, request)
     # Then the status and the body are the documented ones

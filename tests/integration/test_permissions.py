@@ -16,6 +16,7 @@ import requests
 
 from tests.authz_fixtures import multipart
 from tests.integration.page_helpers import create_request, queued_events, register, session_for, upload
+from tests.scanning import scan_all
 from tests.utils import STAFF_12, b64, call, png_bytes
 
 PATIENT = 1172416
@@ -73,6 +74,7 @@ def _snapshot(aws: Any) -> tuple[list[Any], list[str]]:
 def test_a_patient_lists_reads_and_downloads_what_staff_added_for_it(api, aws):
     # Given a document staff added for the patient
     doc = _door_a(api, STAFF_12)
+    scan_all(aws)  # found clean by the malware scan
     # When the patient lists, reads and downloads it
     listed = call(api, "GET", DOCS, caller=ME)
     door_b = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=ME)

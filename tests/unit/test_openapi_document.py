@@ -75,7 +75,7 @@ HANDLER_STATUSES = {
     "DELETE /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 403, 404, 500, 503},
     "POST /apis/v1/file/upload/unsigned": {400, 401, 404, 413, 415, 500},
     "POST /apis/v1/file/upload/presigned": {400, 401, 404, 413, 415, 500},
-    "POST /apis/v1/patient-document": {400, 401, 403, 404, 415, 500, 503},
+    "POST /apis/v1/patient-document": {400, 401, 403, 404, 409, 415, 500, 503},
     "GET /apis/v1/patient-document/{id}": {400, 401, 404, 500, 503},
     "POST /apis/v1/patient-document/{id}": {400, 401, 403, 404, 415, 500, 503},
     "POST /v1/file-requests": {400, 401, 404, 409, 415, 422, 500, 503},
