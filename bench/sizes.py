@@ -57,10 +57,15 @@ def _common_layer(source: Path = ROOT / "layers" / "common") -> Path:
 
 def layers() -> list[Layer]:
     found = []
-    for name, path in (("common (patient_docs)", _common_layer()), ("deps (requirements.txt)", _deps_layer())):
+    images = _deps_layer(ROOT / "layers" / "images" / "requirements.txt")
+    for name, path, api in (
+        ("common (patient_docs)", _common_layer(), True),
+        ("deps (requirements.txt)", _deps_layer(), True),
+        ("images (ImageProcessFunction only)", images, False),
+    ):
         if not (path.parent / ".compiled").exists():  # once per build of the layer
             prune(path)
             compile_bytecode(path)
             (path.parent / ".compiled").touch()
-        found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True)))
+        found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True), api))
     return found

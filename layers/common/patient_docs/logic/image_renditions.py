@@ -105,7 +105,7 @@ def _encoded(image: Image.Image, mime_type: str, quality: int) -> bytes:
     extra = {"icc_profile": icc} if icc else {}
     save_format = _SAVE_FORMAT[mime_type]
     if save_format == "JPEG":
-        _rgb(image).save(buffer, "JPEG", quality=quality, optimize=True, **extra)
+        _rgb(image).save(buffer, "JPEG", quality=quality, **extra)
     elif save_format == "WEBP":
         image.save(buffer, "WEBP", quality=quality, **extra)
     else:
