@@ -40,7 +40,9 @@ def _deps_layer(requirements: Path = ROOT / "layers" / "deps" / "requirements.tx
     if (target.parent / ".complete").exists():
         return target
     shutil.rmtree(target.parent, ignore_errors=True)
-    platform = ["--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13"]
+    # Lambda's python3.13 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (pi-heif's) run there too.
+    platform = ["--platform", "manylinux2014_aarch64", "--platform", "manylinux_2_28_aarch64"]
+    platform += ["--implementation", "cp", "--python-version", "3.13"]
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
     command += [*platform, "--only-binary=:all:", "--target", str(target), "-r", str(requirements)]
     subprocess.run(command, check=True)  # noqa: S603 - fixed arguments, our own interpreter

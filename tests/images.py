@@ -81,3 +81,11 @@ def top_and_bottom(data: bytes) -> tuple[tuple[int, ...], tuple[int, ...], tuple
     image = Image.open(io.BytesIO(data)).convert("RGB")
     width, height = image.size
     return image.getpixel((width // 2, 2)), image.getpixel((width // 2, height - 3)), image.size  # type: ignore[return-value]
+
+
+def same_pixels(served: bytes, sent: bytes) -> bool:
+    """Whether a served image shows what was sent (a clean copy is re-encoded: bytes differ, pixels not)."""
+    first, second = Image.open(io.BytesIO(served)), Image.open(io.BytesIO(sent))
+    return first.format == second.format and list(first.convert("RGB").getdata()) == list(
+        second.convert("RGB").getdata()
+    )
