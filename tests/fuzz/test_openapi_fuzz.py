@@ -114,9 +114,24 @@ def _seed_documents(base_url: str, token: str) -> tuple[list[int], list[int]]:
     return door_a, door_b
 
 
-def _config_with_known_ids(directory: Path, door_a: list[int], door_b: list[int]) -> Path:
-    """The committed settings, plus: half of the generated ids are ones that exist."""
+def _config_with_known_ids(directory: Path, door_a: list[int], door_b: list[int], token: str) -> Path:
+    """The committed settings, plus: the callers' tokens, and half of the generated ids are ones that exist."""
+    callers = f"""# Staff of account 12 call every operation, but those only an admin may call.
+headers = {{ Authorization = "Bearer {token}" }}
+"""
+    admin = tokens.issue("admin", "12")
     known = f"""
+# Only an admin reads the audit trail or changes settings (staff get a 403 there, by design).
+[[operations]]
+include-path = "/v1/audit-events"
+include-method = "GET"
+headers = {{ Authorization = "Bearer {admin}" }}
+
+[[operations]]
+include-path = "/v1/account-settings"
+include-method = "PUT"
+headers = {{ Authorization = "Bearer {admin}" }}
+
 [dictionaries.patients]
 values = [{PATIENT}]
 
@@ -172,7 +187,7 @@ include-method = "POST"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404", "409", "413"]
 """
     path = directory / "schemathesis.toml"
-    path.write_text(CONFIG.read_text() + known)
+    path.write_text(callers + CONFIG.read_text() + known)
     return path
 
 
@@ -180,7 +195,7 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404",
 def test_every_operation_survives_the_fuzzer_with_every_check(local_server: str, tmp_path: Path) -> None:
     # Given the local server, a staff token it accepts and a few documents of that staff's account
     token = tokens.issue("staff", "12")
-    config = _config_with_known_ids(tmp_path, *_seed_documents(local_server, token))
+    config = _config_with_known_ids(tmp_path, *_seed_documents(local_server, token), token)
     command = [
         str(Path(sys.executable).with_name("st")),
         "--config-file",
@@ -195,8 +210,6 @@ def test_every_operation_survives_the_fuzzer_with_every_check(local_server: str,
         str(EXAMPLES),
         "--seed",
         SEED,
-        "--header",
-        f"Authorization: Bearer {token}",
         "--request-timeout",
         "20",
         "--no-color",
