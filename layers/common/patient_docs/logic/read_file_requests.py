@@ -57,7 +57,9 @@ def present(
         url = thumbnail_url = preview_url = None
         if file.id in served and doc is not None:
             # An image's clean rendition (its type and extension), never the original sent.
-            file = _as_served(file, clean_images.served_file(doc, file.original_name))
+            served_file = clean_images.served_file(doc, file.original_name)
+            if served_file.key != doc.object_key:
+                file = _as_served(file, served_file)
             url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
             thumbnail_url, preview_url = clean_images.view_urls(doc)
         status, scanned_at = (doc.scan_status, doc.scanned_at) if doc is not None else ("pending", None)
