@@ -24,14 +24,16 @@ from urllib.parse import quote_plus
 
 import requests
 
+from local.eventbridge import EventRules
 from local.events import LambdaContext, http_event
+from local.scanner import scan_and_deliver, scan_object
 from local.template import ROOT, Function, functions, http_routes
 
 EVENTS = ROOT / "events"
 CLAIMS = {"sub": "bench-staff", "name": "Dr Bench", "account_id": "12", "role": "staff", "user_id": 8821}
 ADMIN = {**CLAIMS, "sub": "bench-admin", "role": "admin"}
 LISTED_ACCOUNT = {**CLAIMS, "sub": "bench-staff-13", "account_id": "13"}  # the door C list's own account
-PATIENT_CREATE, PATIENT_LISTED, PATIENT_DELETE, PATIENT_UPLOAD, PATIENT_SAVE = range(1000001, 1000006)
+PATIENT_CREATE, PATIENT_LISTED, PATIENT_DELETE, PATIENT_UPLOAD, PATIENT_SAVE, PATIENT_SCANNED = range(1000001, 1000007)
 SCENARIOS = ("create", "get", "cancel", "resend", "device", "page", "verify", "upload", "register", "list")
 MOBILE = {name: f"+4477771{n:02d}000" for n, name in enumerate(SCENARIOS, 1)}  # door C: a patient per scenario
 SETTINGS = {"smsSenderId": "Clinic12", "linkLifetimeHours": 48}
@@ -81,6 +83,22 @@ class Seeder:
     def call(self, function: str, path: tuple[object, ...] = (), payload: Any = None, **extra: Any) -> Any:
         return self.invoke(function, self.event(function, path, payload, **extra))
 
+    def s3(self) -> Any:
+        if "s3" not in self.cache:
+            import boto3
+
+            self.cache["s3"] = boto3.client("s3")
+        return self.cache["s3"]
+
+    def scanned(self, keys: list[str]) -> None:
+        """The files found clean as the service learns it: the local scanner stand-in tags each object as
+        GuardDuty does and its result event goes through the template's EventBridge rules to
+        ScanResultRecordFunction. Until then a stored file is ``pending`` and downloads are 409."""
+        if "rules" not in self.cache:
+            self.cache["rules"] = EventRules()
+        for key in keys:
+            scan_and_deliver(self.s3(), os.environ["BUCKET_NAME"], key, self.cache["rules"])
+
 
 Builder = Callable[[Seeder, int], list[dict[str, Any]]]
 
@@ -118,7 +136,23 @@ def _listed(s: Seeder) -> list[int]:
     """The listed patient's five documents (a list page), made once; list, get and update read them."""
     if "listed" not in s.cache:
         s.cache["listed"] = [_document(s, PATIENT_LISTED) for _ in range(5)]
+        s.scanned([_object_key(document) for document in s.cache["listed"]])  # found clean: they may be served
     return s.cache["listed"]  # type: ignore[no-any-return]
+
+
+def _unscanned(s: Seeder) -> list[str]:
+    from local.scanner import unscanned_keys
+
+    return unscanned_keys(s.s3(), os.environ["BUCKET_NAME"])
+
+
+def _object_key(document: int) -> str:
+    from patient_docs.adapters import documents_table
+
+    found = documents_table.get_document(document)
+    if found is None:
+        raise RuntimeError(f"seeded document {document} not found")
+    return found.object_key
 
 
 def _unsigned(s: Seeder, patient: int) -> dict[str, Any]:
@@ -134,8 +168,10 @@ def _unsigned(s: Seeder, patient: int) -> dict[str, Any]:
 
 @example(
     "InlineDocumentsCreateFunction",
-    3,
-    "the file (PutObject); the audit chain's tail (Query), then the record and its audit event (TransactWriteItems)",
+    4,
+    "the file (PutObject); the audit chain's tail (Query), then the record, its link on its object's scan entry and"
+    " its audit event (TransactWriteItems); GetItem (the scan entry: a malware scan result that came before the"
+    " record is applied now, as GuardDuty may answer before the record is written)",
 )
 def inline_create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("InlineDocumentsCreateFunction", (PATIENT_CREATE,), _inline())]
@@ -156,8 +192,10 @@ def inline_get(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "InlineDocumentsDeleteFunction",
-    4,
-    "GetItem (who added it decides), Query (audit tail), TransactWriteItems (delete and audit event), DeleteObject",
+    5,
+    "GetItem (who added it decides), DeleteObject (first: a failure later is retried), Query (audit tail),"
+    " TransactWriteItems (delete and audit event), DeleteItem (its object's scan entry, so none is stranded; it"
+    " could join the transaction)",
 )
 def inline_delete(s: Seeder, count: int) -> list[dict[str, Any]]:
     ids = [_document(s, PATIENT_DELETE) for _ in range(count)]
@@ -177,8 +215,9 @@ def presigned(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "PatientDocumentSaveFunction",
-    3,
-    "one ranged GetObject proves the object and its type; Query (audit tail), TransactWriteItems (record and event)",
+    4,
+    "one ranged GetObject proves the object and its type; Query (audit tail), TransactWriteItems (record, scan entry"
+    " link and event); GetItem (the scan entry: the upload's scan may have finished before Save, and is applied now)",
 )
 def save(s: Seeder, count: int) -> list[dict[str, Any]]:
     events = []
@@ -210,6 +249,59 @@ def documents_list(s: Seeder, count: int) -> list[dict[str, Any]]:
 def documents_update(s: Seeder, count: int) -> list[dict[str, Any]]:
     payload = {"notes": "reviewed", "signature_status": "COMPLETED", "signed_by": "Dr Bench"}
     return [s.event("PatientDocumentUpdateFunction", (_listed(s)[1],), payload)]
+
+
+FHIR = {"accept": "application/fhir+json"}
+
+
+@example("FhirMetadataFunction", 0, "the CapabilityStatement is built from settings in code: no AWS call")
+def fhir_metadata(s: Seeder, count: int) -> list[dict[str, Any]]:
+    return [s.event("FhirMetadataFunction", headers=FHIR)]
+
+
+@example(
+    "FhirDocumentReferenceSearchFunction",
+    3,
+    "one Query on GSI1 (the patient's documents; filters and the page run in memory); audit: Query (tail), PutItem",
+)
+def fhir_search(s: Seeder, count: int) -> list[dict[str, Any]]:
+    _listed(s)
+    query = f"patient=Patient%2F{PATIENT_LISTED}&_count=10"
+    return [s.event("FhirDocumentReferenceSearchFunction", headers=FHIR, query=query)]
+
+
+@example("FhirDocumentReferenceReadFunction", 3, "one GetItem; audit: Query (tail), PutItem")
+def fhir_read(s: Seeder, count: int) -> list[dict[str, Any]]:
+    return [s.event("FhirDocumentReferenceReadFunction", (_listed(s)[2],), headers=FHIR)]
+
+
+@example(
+    "FhirDocumentReferenceCreateFunction",
+    4,
+    "as door A's create: the file (PutObject), Query (audit tail), TransactWriteItems (the record, its object's"
+    " scan entry link and the audit event), GetItem (the scan entry: a malware scan result that came first)",
+)
+def fhir_create(s: Seeder, count: int) -> list[dict[str, Any]]:
+    data = base64.b64encode(pdf()).decode()
+    resource = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": {"coding": [{"system": "http://loinc.org", "code": "11502-2", "display": "Laboratory report"}]},
+        "subject": {"reference": f"Patient/{PATIENT_CREATE}"},
+        "description": "Lab results",
+        "content": [{"attachment": {"contentType": "application/pdf", "data": data, "title": "labs.pdf"}}],
+    }
+    headers = {**FHIR, "content-type": "application/fhir+json"}
+    return [s.event("FhirDocumentReferenceCreateFunction", body=json.dumps(resource).encode(), headers=headers)]
+
+
+@example(
+    "FhirBinaryReadFunction",
+    3,
+    "one GetItem (the document, found clean), audit: Query (tail), PutItem; a redirect to a URL signed locally",
+)
+def fhir_binary(s: Seeder, count: int) -> list[dict[str, Any]]:
+    return [s.event("FhirBinaryReadFunction", (_listed(s)[3],))]
 
 
 def _create(mobile: str, claims: dict[str, Any] = CLAIMS) -> dict[str, Any]:
@@ -281,12 +373,18 @@ def create(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FileRequestsGetFunction",
-    3,
-    "one Query of the request's partition (it, its 3 photos); Query (audit tail), TransactWriteItems (the reading and"
-    " a download event per photo), before the URLs are signed here",
+    4,
+    "one Query of the request's partition (it, its 3 photos); BatchGetItem (the photos' documents: their scan status"
+    " decides which get a URL); Query (audit tail), TransactWriteItems (the reading and a download event per photo"
+    " found clean), before the URLs are signed here",
 )
 def get_request(s: Seeder, count: int) -> list[dict[str, Any]]:
-    return [s.event("FileRequestsGetFunction", (_answered(s, MOBILE["get"], 3)[0]["id"],))]
+    """A request with 3 photos, each registered and found clean: each gets a download URL."""
+    made, others = _answered(s, MOBILE["get"], 3)
+    for event in others:
+        s.invoke("UploadedFileRegisterFunction", event)
+    s.scanned([key for key in _unscanned(s) if f"/{made['id']}/" in key])
+    return [s.event("FileRequestsGetFunction", (made["id"],))]
 
 
 @example(
@@ -381,9 +479,10 @@ def page_upload(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "UploadedFileRegisterFunction",
-    5,
+    6,
     "Query (request and files), ranged GetObject (real type), Query (audit tail), TransactWriteItems (file, its"
-    " document and audit event), PutEvents; a request's first photo adds an UpdateItem (responded)",
+    " document, scan entry link and audit event), GetItem (the scan entry: the photo's scan may have finished"
+    " first), PutEvents; a request's first photo adds an UpdateItem (responded)",
 )
 def register(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Each event a new photo of a request whose first photo is registered."""
@@ -404,6 +503,20 @@ def access_log(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)
     patient = {**CLAIMS, "sub": f"patient-12-{PATIENT_LISTED}", "role": "patient", "patient_id": PATIENT_LISTED}
     return [s.event("AccessLogGetFunction", query="limit=20", claims=patient)]
+
+
+@example(
+    "ScanResultRecordFunction",
+    3,
+    "the result kept under its object key, returning the entry that names the document (UpdateItem), Query (audit"
+    " tail), TransactWriteItems (the document's scan status, conditional, and its audit event)",
+)
+def scan_result(s: Seeder, count: int) -> list[dict[str, Any]]:
+    """GuardDuty's NO_THREATS_FOUND event for a document recorded while its file was pending (the usual order):
+    the local scanner stand-in tags each object and makes the event; the bench delivers it."""
+    documents = [_document(s, PATIENT_SCANNED) for _ in range(count)]
+    events = [scan_object(s.s3(), os.environ["BUCKET_NAME"], _object_key(document)) for document in documents]
+    return [event for event in events if event is not None]
 
 
 def generic(s: Seeder, function: Function) -> tuple[str, list[dict[str, Any]]]:

@@ -34,11 +34,13 @@ def _memory_kb(field: str) -> int:
 
 
 def _status(result: Any) -> str:
-    """The HTTP status, or for an SQS batch whether every message passed."""
+    """The HTTP status, for an SQS batch whether every message passed, for a scan result its outcome."""
     if not isinstance(result, dict):
         return type(result).__name__
     if "statusCode" in result:
         return str(result["statusCode"])
+    if "outcome" in result:
+        return str(result["outcome"])
     failures = result.get("batchItemFailures")
     return "None" if failures is None else f"batch: {len(failures)} failed" if failures else "batch ok"
 

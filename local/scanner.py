@@ -7,8 +7,9 @@ GuardDuty does (beside its other tags), and deliver the scan-result event GuardD
 the default bus to the template's EventBridge rules (``local.eventbridge``). It hears of new objects
 as the register step hears of uploads: an S3 event notification, to a queue of its own.
 
-``scan_object`` is the scan alone, for tests: they run it on the objects they made, then deliver the
-event through the same rules.
+``scan_object`` is the scan alone; ``scan_all`` scans every object under the protected prefixes
+not scanned yet and delivers each result through the rules at once, without the server's queue or
+delay: what tests (``tests/scanning.py``) and ``make bench``'s seeding do to the files they stored.
 """
 
 from __future__ import annotations
@@ -118,6 +119,46 @@ def scan_object(s3: Any, bucket: str, key: str, version_id: str | None = None) -
     tags = [tag for tag in tags if tag["Key"] != SCAN_TAG] + [{"Key": SCAN_TAG, "Value": status}]
     s3.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": tags}, **version)
     return scan_result_event(bucket, key, status, found.get("ETag", "").strip('"'), found.get("VersionId"))
+
+
+class ScanNotRecorded(RuntimeError):
+    """A scan result that no rule delivered, or that a function failed to record."""
+
+
+def unscanned_keys(s3: Any, bucket: str) -> list[str]:
+    """The objects under the scanner's prefixes without its tag yet, oldest first."""
+    found = protected()
+    listed = []
+    for prefix in found[1] if found else [""]:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            listed.extend(page.get("Contents", []))
+    listed.sort(key=lambda item: item["LastModified"])
+    keys = []
+    for item in listed:
+        tags = s3.get_object_tagging(Bucket=bucket, Key=item["Key"]).get("TagSet", [])
+        if not any(tag["Key"] == SCAN_TAG for tag in tags):
+            keys.append(item["Key"])
+    return keys
+
+
+def scan_and_deliver(s3: Any, bucket: str, key: str, rules: EventRules) -> dict[str, Any]:
+    """Scan one object and deliver its result to the rules' functions; the event delivered.
+    ``ScanNotRecorded`` when the object is gone, no rule matched or a function failed every attempt."""
+    event = scan_object(s3, bucket, key)
+    if event is None:
+        raise ScanNotRecorded("no such object to scan")
+    deliveries = rules.deliver(event)
+    if not deliveries or any(d.error is not None for d in deliveries):
+        raise ScanNotRecorded(f"scan result not recorded: {deliveries}")
+    return event
+
+
+def scan_all(s3: Any, bucket: str, rules: EventRules) -> list[str]:
+    """Scan every object not scanned yet and deliver each result at once; the keys scanned."""
+    keys = unscanned_keys(s3, bucket)
+    for key in keys:
+        scan_and_deliver(s3, bucket, key, rules)
+    return keys
 
 
 class LocalScanner:

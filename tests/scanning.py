@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from local import scanner
 from local.eventbridge import Delivery, EventRules
-from local.scanner import EICAR, SCAN_TAG, protected, scan_object
+from local.scanner import EICAR
 from local.template import ROOT
 
 EXAMPLE = ROOT / "events" / "scan_result_record.json"
@@ -57,34 +58,14 @@ def result_event(
 
 def unscanned_keys(aws: Any) -> list[str]:
     """The objects under the scanner's prefixes without its tag yet, oldest first."""
-    s3 = aws.client("s3")
-    found = protected()
-    prefixes = found[1] if found else [""]
-    listed = []
-    for prefix in prefixes:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=aws.bucket, Prefix=prefix):
-            listed.extend(page.get("Contents", []))
-    listed.sort(key=lambda item: item["LastModified"])
-    keys = []
-    for item in listed:
-        tags = s3.get_object_tagging(Bucket=aws.bucket, Key=item["Key"]).get("TagSet", [])
-        if not any(tag["Key"] == SCAN_TAG for tag in tags):
-            keys.append(item["Key"])
-    return keys
+    return scanner.unscanned_keys(aws.client("s3"), aws.bucket)
 
 
 def scan(aws: Any, key: str) -> dict[str, Any]:
     """Scan one object with the local stand-in and deliver its result; the event delivered."""
-    event = scan_object(aws.client("s3"), aws.bucket, key)
-    assert event is not None, "no such object to scan"
-    deliveries = deliver(event)
-    assert deliveries and all(d.error is None for d in deliveries), deliveries
-    return event
+    return scanner.scan_and_deliver(aws.client("s3"), aws.bucket, key, rules())
 
 
 def scan_all(aws: Any) -> list[str]:
     """Scan every object not scanned yet and deliver each result; the keys scanned."""
-    keys = unscanned_keys(aws)
-    for key in keys:
-        scan(aws, key)
-    return keys
+    return scanner.scan_all(aws.client("s3"), aws.bucket, rules())

@@ -47,6 +47,8 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
         "sms_sender_id": {"S": settings.sms_sender_id},
         "link_lifetime_hours": {"N": str(settings.link_lifetime_hours)},
     }
+    if settings.sms_daily_quota is not None:
+        item["sms_daily_quota"] = {"N": str(settings.sms_daily_quota)}
     if settings.updated_at is not None:
         item["updated_at"] = {"S": stored_time(settings.updated_at)}
     if settings.updated_by is not None:

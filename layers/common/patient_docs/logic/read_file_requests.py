@@ -105,17 +105,27 @@ class FileRequestQuery:
 def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPage:
     require(caller, Action.LIST_FILE_REQUESTS, account_target(caller.account_id, "file request"))
     after = None
-    if query.cursor is not None:
-        # A cursor only ever moves within the caller's own account.
+    # A cursor only ever moves within the list it came from: the account's, or one patient's (GSI2).
+    if query.patient_id is not None:
+        partition = file_requests_table.patient_partition(caller.account_id, query.patient_id)
+        keys, partition_key = file_requests_table.PATIENT_INDEX_POSITION, "GSI2PK"
+    else:
         partition = file_requests_table.account_partition(caller.account_id)
+        keys, partition_key = INDEX_POSITION, "GSI1PK"
+    if query.cursor is not None:
         try:
-            after = decode_cursor(query.cursor, INDEX_POSITION, within=partition)
+            after = decode_cursor(query.cursor, keys, within=partition, partition_key=partition_key)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
     now = utc_now()
-    requests, position = file_requests_table.list_file_requests(
-        caller.account_id, now, query.limit, query.patient_id, query.status, after
-    )
+    if query.patient_id is not None:
+        requests, position = file_requests_table.list_patient_file_requests(
+            caller.account_id, query.patient_id, now, query.limit, query.status, after
+        )
+    else:
+        requests, position = file_requests_table.list_file_requests(
+            caller.account_id, now, query.limit, None, query.status, after
+        )
     # The account's list: an account-level event (its requests may name many patients).
     audit_trail.record("file_request.listed", audit_trail.actor_of(caller), Target(), at=now)
     return FileRequestPage(

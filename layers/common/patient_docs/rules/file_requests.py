@@ -27,6 +27,8 @@ SENDER_ID_MAX_LENGTH = 11
 SENDER_ID_PATTERN = re.compile(SENDER_ID_REGEX)
 LINK_LIFETIME_HOURS_MIN = 1
 LINK_LIFETIME_HOURS_MAX = 720  # 30 days
+# An account's own daily SMS quota may be set up to this (the deployment's default is DefaultSmsDailyQuota).
+SMS_DAILY_QUOTA_MAX = 100_000
 
 
 def new_short_link_id() -> str:

@@ -19,6 +19,7 @@ from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MIN,
     SENDER_ID_MAX_LENGTH,
     SENDER_ID_REGEX,
+    SMS_DAILY_QUOTA_MAX,
     check_sender_id,
     effective_status,
     short_link_url,
@@ -277,12 +278,22 @@ class AccountSettingsBody(_CamelBody):
     link_lifetime_hours: JsonInt = Field(
         ge=LINK_LIFETIME_HOURS_MIN, le=LINK_LIFETIME_HOURS_MAX, description="How long a short link works"
     )
+    sms_daily_quota: JsonInt | None = Field(
+        default=None,
+        ge=1,
+        le=SMS_DAILY_QUOTA_MAX,
+        description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
+    )
 
 
 class AccountSettingsOut(BaseModel):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int
+    sms_daily_quota: int | None = Field(
+        default=None,
+        description="Notifications the account may send per UTC day (a create or a resend is one); null: the default",
+    )
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
@@ -291,5 +302,6 @@ class AccountSettingsOut(BaseModel):
             account_id=settings.account_id,
             sms_sender_id=settings.sms_sender_id,
             link_lifetime_hours=settings.link_lifetime_hours,
+            sms_daily_quota=settings.sms_daily_quota,
             updated_at=_iso(settings.updated_at),
         )
