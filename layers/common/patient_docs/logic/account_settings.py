@@ -1,4 +1,5 @@
-"""Per-account SMS settings: the sender ID, how long a short link works and the daily SMS quota."""
+"""Per-account settings: the SMS sender ID, how long a short link works, the daily SMS quota, the practice
+patients see and the language."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,
         link_lifetime_hours=body.link_lifetime_hours,
+        practice_name=body.practice_name,
+        practice_phone=body.practice_phone,
+        language=body.language,
         sms_daily_quota=body.sms_daily_quota,
         updated_at=utc_now(),
         updated_by=caller.subject,
