@@ -153,7 +153,7 @@ def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, 
     assert file["file_request_id"] == created["id"] and file["scan_status"] == "clean"
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(file["download_url"]).query)
     assert query["X-Amz-Expires"] == ["300"]
-    assert key_of_presigned_url(file["download_url"], aws.bucket) == fresh_key
+    assert key_of_presigned_url(file["download_url"], aws.bucket) == f"derived/{fresh_key}/clean.png"  # its clean copy
 
 
 def test_get_of_an_unknown_request_is_404(api, aws):

@@ -150,6 +150,12 @@ class FileOut(BaseModel):
     )
     scan_status: ScanStatus = Field(default="pending", description="pending, clean, infected, unsupported or failed")
     scanned_at: Timestamp | None = Field(default=None, description="When the scan's result came; null while pending")
+    thumbnail_url: str | None = Field(
+        default=None, description="A served image's thumbnail (JPEG, at most 256 px): a short-lived presigned GET URL"
+    )
+    preview_url: str | None = Field(
+        default=None, description="A served image's preview (JPEG, at most 1600 px): a short-lived presigned GET URL"
+    )
 
     @classmethod
     def of(
@@ -158,6 +164,8 @@ class FileOut(BaseModel):
         download_url: str | None = None,
         scan_status: ScanStatus = "pending",
         scanned_at: datetime | None = None,
+        thumbnail_url: str | None = None,
+        preview_url: str | None = None,
     ) -> FileOut:
         return cls(
             id=file.id,
@@ -171,6 +179,8 @@ class FileOut(BaseModel):
             download_url=download_url,
             scan_status=scan_status,
             scanned_at=_iso(scanned_at),
+            thumbnail_url=thumbnail_url,
+            preview_url=preview_url,
         )
 
 
