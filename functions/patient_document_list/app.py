@@ -10,6 +10,7 @@ from patient_docs.errors import InvalidField
 from patient_docs.http import patient_documents
 from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_documents
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
 from patient_docs.schemas.patient_documents import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
@@ -50,6 +51,9 @@ def list_patient_documents(
     size: Annotated[int, Query(ge=1, le=100)] = 5,
     sort: Annotated[Literal["asc", "desc"], Query()] = "desc",
     sort_by: Annotated[SortBy, Query()] = "created_at",
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page")
+    ] = None,
 ) -> Envelope[PatientDocumentPage]:
     query = DocumentQuery(
         categories=list(document_category or []),
@@ -63,12 +67,18 @@ def list_patient_documents(
         size=size,
         descending=sort == "desc",
         sort_by=sort_by,
+        cursor=cursor,
     )
     result = search_documents(caller_from_event(app.current_event), id, query)
     settings = get_settings()
     views = [PatientDocumentOut.of(doc, settings.bucket_name, settings.region) for doc in result.documents]
     page_out = PatientDocumentPage(
-        documents=views, page=result.page, size=result.size, total=result.total, total_pages=result.total_pages
+        documents=views,
+        page=result.page,
+        size=result.size,
+        total=result.total,
+        total_pages=result.total_pages,
+        next_cursor=result.next_cursor,
     )
     return Envelope[PatientDocumentPage](data=page_out)
 

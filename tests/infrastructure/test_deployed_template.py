@@ -27,7 +27,8 @@ NEW_ACCOUNT_QUOTA = 10
 # SNS stops sending SMS at the account's MonthlySpendLimit: 1 USD until AWS raises it.
 DEFAULT_SMS_SPEND_LIMIT_USD = 1.0
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
+# An integration's target: a function's ARN, or (AutoPublishAlias) its alias, whose Ref is the alias ARN.
+_FUNCTION_ARN = re.compile(r"/functions/\$\{(\w+?)(?:\.Arn)?\}/invocations")
 _NAME_PROPERTIES = {"BucketName", "TableName", "QueueName", "TopicName", "Name", "FunctionName", "RoleName"}
 
 
@@ -36,6 +37,38 @@ def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]
 
 
 # ------------------------------------------------------------------ routes
+def _function_of(template: dict[str, Any], logical_id: str) -> str:
+    """The function a logical id names: itself, or the function an alias points at."""
+    resource = template["Resources"].get(logical_id, {})
+    if resource.get("Type") == "AWS::Lambda::Alias":
+        return str(resource["Properties"]["FunctionName"]["Ref"])
+    return logical_id
+
+
+def aliased_targets(template: dict[str, Any]) -> list[str]:
+    """What routes, permissions and event sources invoke that is not a function's published alias."""
+    aliases = _resources(template, "AWS::Lambda::Alias")
+    found = []
+    for api in _resources(template, "AWS::ApiGatewayV2::Api").values():
+        for path, operations in api["Properties"].get("Body", {}).get("paths", {}).items():
+            for method, operation in operations.items():
+                uri = (
+                    operation.get("x-amazon-apigateway-integration", {}).get("uri", {})
+                    if method in HTTP_METHODS
+                    else {}
+                )
+                text = uri.get("Fn::Sub", "") if isinstance(uri, dict) else ""
+                target = _FUNCTION_ARN.search(text if isinstance(text, str) else text[0]) if text else None
+                if target and target.group(1) not in aliases:
+                    found.append(f"{method.upper()} {path}")
+    for kind in ("AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping"):
+        for logical_id, resource in _resources(template, kind).items():
+            name = resource["Properties"].get("FunctionName")
+            if isinstance(name, dict) and name.get("Ref") not in aliases:
+                found.append(logical_id)
+    return sorted(found)
+
+
 def routes(template: dict[str, Any]) -> dict[str, str]:
     """Route key ("GET /path") -> the logical id its integration invokes ("" when none can be told)."""
     found: dict[str, str] = {}
@@ -48,7 +81,7 @@ def routes(template: dict[str, Any]) -> dict[str, str]:
                 text = uri.get("Fn::Sub", "") if isinstance(uri, dict) else str(uri)
                 target = _FUNCTION_ARN.search(text if isinstance(text, str) else text[0])
                 key = f"{'ANY' if method.startswith('x-') else method.upper()} {path}"
-                found[key] = target.group(1) if target else ""
+                found[key] = _function_of(template, target.group(1)) if target else ""
     return found
 
 
@@ -75,7 +108,7 @@ def route_target_problems(template: dict[str, Any]) -> list[str]:
     functions = _resources(template, "AWS::Lambda::Function")
     permissions = [p["Properties"] for p in _resources(template, "AWS::Lambda::Permission").values()]
     invokable = {
-        p["FunctionName"].get("Ref")
+        _function_of(template, p["FunctionName"].get("Ref"))
         for p in permissions
         if p.get("Principal") == "apigateway.amazonaws.com" and isinstance(p["FunctionName"], dict)
     }
@@ -198,6 +231,8 @@ def retained_name_problems(template: dict[str, Any]) -> list[str]:
         f"{logical_id}: named ({', '.join(sorted(named))}) and DeletionPolicy Retain: use RetainExceptOnCreate"
         for logical_id, resource in template["Resources"].items()
         if resource.get("DeletionPolicy") == "Retain"
+        # A published version's FunctionName says whose version it is; it names nothing of its own.
+        and resource.get("Type") != "AWS::Lambda::Version"
         and (named := _NAME_PROPERTIES & set(resource.get("Properties", {})))
     ]
 
@@ -229,6 +264,7 @@ def _maximum(template: dict[str, Any], parameter: str) -> Any:
         function_role_problems,
         retained_name_problems,
         queue_consumer_problems,
+        aliased_targets,
     ],
 )
 def test_the_transformed_template_passes(check):
@@ -310,10 +346,33 @@ def test_two_variable_names_at_one_level_are_caught():
     assert problems == ["/apis/v1/patient-document: ['{documentId}', '{patientId}'] at one level"]
 
 
+def test_snapstart_is_a_parameter_and_every_function_is_called_through_its_published_alias():
+    # Every route, API Gateway permission and event source invokes the alias (aliased_targets above);
+    # SnapStart applies to the published versions when the parameter says so, and costs nothing otherwise
+    functions_ = _resources(DEPLOYED, "AWS::Lambda::Function")
+    assert len(_resources(DEPLOYED, "AWS::Lambda::Alias")) == len(functions_)
+    for function in functions_.values():
+        apply_on = Resolver(DEPLOYED, parameters={"SnapStart": "Enabled"}).value(function["Properties"]["SnapStart"])
+        assert apply_on == {"ApplyOn": "PublishedVersions"}
+        assert Resolver(DEPLOYED).value(function["Properties"]["SnapStart"]) == {"ApplyOn": "None"}
+
+
+def test_a_route_on_the_function_rather_than_its_alias_is_caught():
+    def call_the_function(template: dict[str, Any]) -> None:
+        operation = template["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]["/v1/file-requests"]["get"]
+        uri = (
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FileRequestsListFunction.Arn}/invocations"
+        )
+        operation["x-amazon-apigateway-integration"]["uri"] = {"Fn::Sub": uri}
+
+    assert aliased_targets(_broken(call_the_function)) == ["GET /v1/file-requests"]
+
+
 def test_a_route_without_a_function_is_caught():
     def integrate_nothing(template: dict[str, Any]) -> None:
         operation = template["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]["/v1/file-requests"]["get"]
-        operation["x-amazon-apigateway-integration"]["uri"] = {"Fn::Sub": "${GoneFunction.Arn}/invocations"}
+        uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${GoneFunction.Arn}/invocations"
+        operation["x-amazon-apigateway-integration"]["uri"] = {"Fn::Sub": uri}
 
     problems = route_target_problems(_broken(integrate_nothing))
     assert problems == ["GET /v1/file-requests: integrates GoneFunction, not a function of the template"]

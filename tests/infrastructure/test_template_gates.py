@@ -12,9 +12,13 @@ import pytest
 
 from local.template import functions, http_routes, load_template, resources_of_type
 
-# The patient page and anything else without a JWT: at most this many requests per second.
-PUBLIC_RATE_LIMIT = 10
-PUBLIC_BURST_LIMIT = 20
+# The patient page and anything else without a JWT: throttled by these parameters, whose defaults are sized for
+# the stated load's SMS volume (docs/capacity.md) and stay below the authenticated routes'.
+PUBLIC_RATE_PARAMETER = "PatientPageRateLimit"
+PUBLIC_BURST_PARAMETER = "PatientPageBurstLimit"
+# The stated load (docs/capacity.md): requests per second the defaults must take.
+STATED_API_RATE = 2500
+STATED_PATIENT_PAGE_RATE = 25
 
 # Event sources Lambda invokes asynchronously: a failure must land somewhere, not vanish.
 ASYNC_EVENT_TYPES = {"S3", "SNS", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "CloudWatchLogs"}
@@ -44,13 +48,30 @@ def test_every_route_setting_names_a_route_of_the_template():
 
 
 @pytest.mark.parametrize("route", [r for r in http_routes(TEMPLATE) if r.public] or [None], ids=str)
-def test_every_public_route_has_a_stricter_throttle(route):
+def test_every_public_route_has_the_patient_page_throttle(route):
     if route is None:
         pytest.skip("no public route in the template yet")
     settings = _http_api().get("RouteSettings", {}).get(route.route_key)
     assert settings, f"public route {route.route_key} needs an entry in HttpApi RouteSettings"
-    assert int(settings["ThrottlingRateLimit"]) <= PUBLIC_RATE_LIMIT
-    assert int(settings["ThrottlingBurstLimit"]) <= PUBLIC_BURST_LIMIT
+    assert settings["ThrottlingRateLimit"] == {"Ref": PUBLIC_RATE_PARAMETER}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": PUBLIC_BURST_PARAMETER}
+
+
+def _default(parameter: str) -> int:
+    return int(TEMPLATE["Parameters"][parameter]["Default"])
+
+
+def test_throttle_defaults_take_the_stated_load_and_public_routes_stay_below_the_rest():
+    # Given the stated load: 2,500 requests/s over the API, about 25/s on the patient page at its busiest
+    assert _default("ApiRateLimit") >= STATED_API_RATE
+    assert _default(PUBLIC_RATE_PARAMETER) >= STATED_PATIENT_PAGE_RATE
+    # Then the public routes, whose only capability is the link, are still throttled harder than the rest
+    assert _default(PUBLIC_RATE_PARAMETER) < _default("InlineUploadRateLimit") < _default("ApiRateLimit")
+    assert _default(PUBLIC_BURST_PARAMETER) < _default("InlineUploadBurstLimit") < _default("ApiBurstLimit")
+    # And no route's limit is a constant the parameters cannot change
+    settings = [_http_api()["DefaultRouteSettings"], *_http_api()["RouteSettings"].values()]
+    for limits in settings:
+        assert all(isinstance(value, dict) and "Ref" in value for value in limits.values()), limits
 
 
 def test_default_route_throttle_is_set():

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -150,6 +151,50 @@ def test_the_same_idempotency_key_sent_concurrently_gives_one_request_and_one_sm
     assert len(sms) == 1
     items = containers.client("dynamodb").scan(TableName=NAMES["DocumentsTable"])["Items"]
     assert len([i for i in items if i.get("SK", {}).get("S") == "REQUEST"]) == 1
+
+
+def test_four_concurrent_creates_at_quota_minus_one_send_one_sms(containers):
+    # Given account 12 has one SMS left today: its own quota is one more than it sent (the moto server is shared)
+    dynamodb = containers.client("dynamodb")
+    today = {"PK": {"S": "ACCOUNT#12"}, "SK": {"S": f"SMS#{datetime.now(UTC).date().isoformat()}"}}
+    sent = int(
+        dynamodb.get_item(TableName=NAMES["DocumentsTable"], Key=today).get("Item", {}).get("sent", {}).get("N", 0)
+    )
+    dynamodb.put_item(
+        TableName=NAMES["DocumentsTable"],
+        Item={
+            "PK": {"S": "ACCOUNT#12"},
+            "SK": {"S": "SETTINGS"},
+            "entity": {"S": "account_settings"},
+            "account_id": {"S": "12"},
+            "sms_sender_id": {"S": "Clinic12"},
+            "link_lifetime_hours": {"N": "72"},
+            "sms_daily_quota": {"N": str(sent + 1)},
+        },
+    )
+    # When four creates, each for another patient, run in four containers at once
+    events = [
+        _staff_event("POST", "/v1/file-requests", "POST /v1/file-requests", {**SEED_REQUEST, "patientMobile": mobile})
+        for mobile in ("+447777123456", "+447777123457", "+447777123458", "+447777123459")
+    ]
+
+    def stored_requests() -> int:
+        items = dynamodb.scan(TableName=NAMES["DocumentsTable"])["Items"]
+        return len([item for item in items if item.get("SK", {}).get("S") == "REQUEST"])
+
+    requests_before = stored_requests()
+    sms_before = len(requests.get(f"{containers.endpoint}/moto-api/data.json", timeout=10).json()["sns"]["SMS"])
+    results = containers.invoke("functions.file_requests_create.app", events)
+    # Then one is created and sent, the other three are 429s naming the quota, with nothing of theirs stored or sent
+    assert sorted(r["statusCode"] for r in results) == [201, 429, 429, 429]
+    refusals = [json.loads(r["body"])["error"] for r in results if r["statusCode"] == 429]
+    assert all(e["field"] == "smsDailyQuota" and f"daily SMS quota ({sent + 1} " in e["message"] for e in refusals)
+    sms = requests.get(f"{containers.endpoint}/moto-api/data.json", timeout=10).json()["sns"]["SMS"]
+    assert len(sms) == sms_before + 1
+    assert dynamodb.get_item(TableName=NAMES["DocumentsTable"], Key=today)["Item"]["sent"]["N"] == str(sent + 1)
+    assert stored_requests() == requests_before + 1
+    # (the account's default quota again, for the tests that share the server)
+    dynamodb.delete_item(TableName=NAMES["DocumentsTable"], Key={"PK": {"S": "ACCOUNT#12"}, "SK": {"S": "SETTINGS"}})
 
 
 def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):

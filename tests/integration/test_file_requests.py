@@ -153,7 +153,7 @@ def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, 
     assert file["file_request_id"] == created["id"] and file["scan_status"] == "clean"
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(file["download_url"]).query)
     assert query["X-Amz-Expires"] == ["300"]
-    assert key_of_presigned_url(file["download_url"], aws.bucket) == fresh_key
+    assert key_of_presigned_url(file["download_url"], aws.bucket) == f"derived/{fresh_key}/clean.png"  # its clean copy
 
 
 def test_get_of_an_unknown_request_is_404(api, aws):
@@ -273,6 +273,22 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_request_and_send
     assert retry.json["short_link_id"] == first.json["short_link_id"]
     assert len(aws.sms_messages()) == 1
     assert len(items_of(aws, "file_request")) == 1
+
+
+def test_idempotency_records_share_no_partition_key_between_accounts(api, aws):
+    # When two accounts create with the same key, and one of them again with another key
+    create(api, key="req-7f3a")
+    create(api, key="req-8b4c")
+    create(api, seed_body(accountId=13), caller=STAFF_13, key="req-7f3a")
+    # Then each record is an item of its own partition, keyed by its use case and hash
+    records = [item for item in aws.all_items() if item["PK"]["S"].startswith("IDEMPOTENCY#")]
+    partitions = {item["PK"]["S"] for item in records}
+    assert len(records) == len(partitions) == 3
+    assert all(key.startswith("IDEMPOTENCY#create_file_request#") for key in partitions)
+    assert {item["SK"]["S"] for item in records} == {"RECORD"}
+    # And a retry still finds its record: one request and one SMS per key and account
+    assert create(api, key="req-7f3a").status == 201
+    assert len(items_of(aws, "file_request")) == 3 and len(aws.sms_messages()) == 3
 
 
 def test_the_same_key_with_a_different_body_is_422(api, aws):
@@ -566,6 +582,38 @@ def test_list_filters_by_patient_and_status_and_pages_with_a_cursor(api, aws):
     assert page_two["next_cursor"] is None
 
 
+def test_one_patients_requests_are_read_through_their_own_index_a_page_at_a_time(api, aws, monkeypatch):
+    from patient_docs.adapters import aws as clients
+
+    # Given three requests of one patient among five requests of another
+    mine = [create(api, seed_body(prompt=f"Mine {index}")).json for index in range(3)]
+    for index in range(5):
+        create(api, seed_body(patientMobile="+447777123457", prompt=f"Theirs {index}"))
+    queries = []
+    original = clients.dynamodb().query
+
+    def query(**kwargs):
+        queries.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(clients.dynamodb(), "query", query)
+    # When staff list the patient's requests two at a time
+    base = f"{REQUESTS}?patientId={mine[0]['patient_id']}&limit=2"
+    page_one = call(api, "GET", base, caller=STAFF_12).json
+    page_two = call(api, "GET", f"{base}&cursor={page_one['next_cursor']}", caller=STAFF_12).json
+    # Then the pages hold that patient's requests, newest first
+    listed = [r["id"] for r in page_one["file_requests"] + page_two["file_requests"]]
+    assert listed == [r["id"] for r in reversed(mine)] and page_two["next_cursor"] is None
+    # And each page was one Query of the patient's index, reading no other patient's entries
+    index_reads = [q for q in queries if q.get("IndexName") in ("GSI1", "GSI2")]
+    assert [q["IndexName"] for q in index_reads] == ["GSI2", "GSI2"]
+    assert all("FilterExpression" not in q and q["Limit"] == 3 for q in index_reads)
+    # And an account-list cursor is refused there
+    account_cursor = call(api, "GET", f"{REQUESTS}?limit=1", caller=STAFF_12).json["next_cursor"]
+    refused = call(api, "GET", f"{base}&cursor={account_cursor}", caller=STAFF_12)
+    assert refused.status == 400 and refused.json["error"]["field"] == "cursor"
+
+
 def test_a_cursor_is_checked(api, aws):
     # Given a cursor into account 12's list
     for _ in range(2):
@@ -629,6 +677,10 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
         "account_id": "12",
         "sms_sender_id": "PatientDocs",
         "link_lifetime_hours": 72,
+        "practice_name": None,
+        "practice_phone": None,
+        "language": "en",
+        "sms_daily_quota": None,
         "updated_at": None,
     }
 
@@ -648,15 +700,79 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
     assert call(api, "GET", "/v1/account-settings", caller=STAFF_13).json["sms_sender_id"] == "PatientDocs"
 
 
+def test_the_practice_patients_see_and_the_accounts_language_are_settings_too(api, aws, sns_calls):
+    # Given an admin sets the practice's name, its number (as people write it) and Welsh
+    change = {
+        "smsSenderId": "Bont",
+        "linkLifetimeHours": 48,
+        "practiceName": "Meddygfa'r Bont",
+        "practicePhone": "+44 29 2000 0000",
+        "language": "cy",
+    }
+    changed = call(api, "PUT", "/v1/account-settings", change, ADMIN_12)
+    assert changed.status == 200
+    # Then they read back, the number as E.164
+    stored = call(api, "GET", "/v1/account-settings", caller=STAFF_12).json
+    assert (stored["practice_name"], stored["practice_phone"], stored["language"]) == (
+        "Meddygfa'r Bont",
+        "+442920000000",
+        "cy",
+    )
+    # And the next request's SMS is in Welsh, and nothing in it names the patient
+    create(api)
+    sms = sns_calls[-1]["Message"]
+    assert sms.startswith("Gofynnwyd i chi anfon llun.") and "photo" not in sms and "/r/" in sms
+    # And a PUT without them goes back to no name, no number, English (a PUT replaces the settings)
+    plain = call(api, "PUT", "/v1/account-settings", {"smsSenderId": "Bont", "linkLifetimeHours": 48}, ADMIN_12)
+    assert (plain.json["practice_name"], plain.json["practice_phone"], plain.json["language"]) == (None, None, "en")
+
+
+def test_past_the_accounts_daily_sms_quota_creates_and_resends_are_429_and_nothing_is_written_or_sent(api, aws, clock):
+    # Given an admin set account 12's daily SMS quota to 2
+    change = {"smsSenderId": "Clinic12", "linkLifetimeHours": 72, "smsDailyQuota": 2}
+    assert call(api, "PUT", "/v1/account-settings", change, ADMIN_12).json["sms_daily_quota"] == 2
+    # When staff create two requests, and a third
+    first = create(api).json
+    assert create(api, seed_body(patientMobile="+447777123457")).status == 201
+    before = aws.all_items()
+    refused = create(api, seed_body(patientMobile="+447777123458"))
+    # Then the third is a 429 naming the quota, saying when to retry, and nothing of it is stored or sent
+    assert refused.status == 429
+    assert refused.json["error"]["field"] == "smsDailyQuota"
+    assert "daily SMS quota (2 notifications a day" in refused.json["error"]["message"]
+    assert 1 <= int({k.lower(): v for k, v in refused.headers.items()}["retry-after"]) <= 86400
+    assert aws.all_items() == before and len(aws.sms_messages()) == 2
+    # And a resend is refused the same way, its request's resend count unchanged
+    clock.advance(61)
+    resent = call(api, "POST", f"{REQUESTS}/{first['id']}/resend", caller=STAFF_12)
+    assert resent.status == 429 and resent.json["error"]["field"] == "smsDailyQuota"
+    assert aws.all_items() == before and len(aws.sms_messages()) == 2
+    # While another account sends as before, and account 12 sends again the next UTC day
+    assert create(api, seed_body(accountId=13), caller=STAFF_13).status == 201
+    clock.advance(24 * 3600)
+    assert call(api, "POST", f"{REQUESTS}/{first['id']}/resend", caller=STAFF_12).status == 200
+    assert len(aws.sms_messages()) == 4
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "smsDailyQuota": 0}, "smsDailyQuota"),
         ({"smsSenderId": "Dr Smith", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "TooLongSender", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 0}, "linkLifetimeHours"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 721}, "linkLifetimeHours"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": "24"}, "linkLifetimeHours"),
         ({"linkLifetimeHours": 24}, "smsSenderId"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "029 2000 0000"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "+44 29 2000"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "+44 CALL CLINIC"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": 442920000000}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "Bridge\nSurgery"}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "   "}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "x" * 101}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "language": "fr"}, "language"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "language": "EN"}, "language"),
     ],
 )
 def test_bad_account_settings_are_refused(api, aws, body, field):

@@ -40,6 +40,7 @@ from patient_docs.errors import (
     NotFound,
     NotificationFailed,
     ObjectClaimed,
+    QuotaUsedUp,
     RecordChanged,
     RecordTaken,
 )
@@ -344,6 +345,8 @@ class FakeDocuments:
     # Object key -> the document that claims it (one object, one record); what each delete took along.
     claims: dict[str, int] = field(default_factory=dict)
     deleted_with: list[tuple[int, str, list[Any]]] = field(default_factory=list)
+    # Items each index read returned (door B's list reads in proportion to the page).
+    index_reads: list[int] = field(default_factory=list)
     # Audit events stored with the writes (the same list as Fakes.audit).
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -374,6 +377,61 @@ class FakeDocuments:
     def list_patient_documents(self, account_id: str, patient_id: int, newest_first: bool = True) -> list[Document]:
         found = [d for d in self.items.values() if d.account_id == account_id and d.patient_id == patient_id]
         return sorted(found, key=lambda d: (d.created_at, d.id), reverse=newest_first)
+
+    def read_patient_documents(
+        self,
+        account_id: str,
+        patient_id: int,
+        *,
+        newest_first: bool,
+        wanted: int,
+        after: dict[str, str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        max_items: int | None = None,
+    ) -> documents_table.IndexRead:
+        """The index read, over the documents' real GSI1 sort keys."""
+        keyed = sorted(
+            ((documents_table.document_item(d)["GSI1SK"]["S"], d) for d in self.items.values()),
+            key=lambda pair: pair[0],
+            reverse=newest_first,
+        )
+        docs = [
+            (key, d)
+            for key, d in keyed
+            if d.account_id == account_id
+            and d.patient_id == patient_id
+            and (since is None or key >= since)
+            and (until is None or key <= until)
+        ]
+        start = 0
+        if after is not None:
+            start = next(i for i, (key, _) in enumerate(docs) if key == after["GSI1SK"]) + 1
+        limit = min(wanted, max_items if max_items is not None else wanted)
+        page = docs[start : start + limit]
+        self.index_reads.append(len(page))
+        if start + limit >= len(docs) or not page:
+            return documents_table.IndexRead([d for _, d in page], None, len(page))
+        last = documents_table.document_item(page[-1][1])
+        position = {name: last[name]["S"] for name in documents_table.INDEX_POSITION}
+        return documents_table.IndexRead([d for _, d in page], position, len(page))
+
+    def count_patient_documents(self, account_id: str, patient_id: int) -> int | None:
+        return sum(1 for d in self.items.values() if d.account_id == account_id and d.patient_id == patient_id)
+
+    def count_patient_documents_between(
+        self, account_id: str, patient_id: int, since: str | None, until: str | None
+    ) -> int:
+        since, until = since or "0", until or "~"
+        return len(
+            [
+                d
+                for d in self.items.values()
+                if d.account_id == account_id
+                and d.patient_id == patient_id
+                and since <= documents_table.document_item(d)["GSI1SK"]["S"] <= until
+            ]
+        )
 
     def list_patient_documents_page(
         self, account_id: str, patient_id: int, limit: int, after: dict[str, str] | None = None
@@ -543,6 +601,8 @@ class FakeFileRequests:
     verified: list[str] = field(default_factory=list)
     wrong_answers: int = 0
     listed: list[dict[str, Any]] = field(default_factory=list)
+    # (account, UTC day) -> notifications counted against the account's daily SMS quota.
+    sms_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     # Audit events stored with the writes above (the same list as Fakes.audit).
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -558,8 +618,20 @@ class FakeFileRequests:
 
     # --- file requests
 
+    def _count_sms(self, account_id: str, at: datetime, quota: int) -> None:
+        """The account's notifications on ``at``'s UTC day, counted unless the quota is used up."""
+        day = (account_id, at.astimezone(UTC).date().isoformat())
+        if self.sms_counts.get(day, 0) >= quota:
+            raise QuotaUsedUp()
+        self.sms_counts[day] = self.sms_counts.get(day, 0) + 1
+
     def create_file_request(
-        self, request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None, event: dict[str, Any]
+        self,
+        request: FileRequest,
+        new_patient: Patient | None,
+        new_staff: StaffUser | None,
+        event: dict[str, Any],
+        sms_daily_quota: int,
     ) -> None:
         if self.before_create:
             step = self.before_create.pop(0)
@@ -570,6 +642,7 @@ class FakeFileRequests:
             raise RecordTaken("file request")
         if new_staff is not None and new_staff.staff_id in self.people.staff:
             raise RecordTaken("file request")
+        self._count_sms(request.account_id, request.created_at, sms_daily_quota)
         self.creates.append((request, new_patient, new_staff))
         self.audit.append(dict(event))
         self.add(request)
@@ -621,6 +694,7 @@ class FakeFileRequests:
         not_since: datetime,
         max_resends: int,
         event: dict[str, Any],
+        sms_daily_quota: int,
     ) -> None:
         current = self.requests.get(file_request_id)
         if (
@@ -632,6 +706,7 @@ class FakeFileRequests:
             or (current.last_notification_at is not None and current.last_notification_at > not_since)
         ):
             raise RecordChanged("file request")
+        self._count_sms(account_id, now, sms_daily_quota)
         self._set(file_request_id, resend_count=current.resend_count + 1, last_notification_at=now, updated_at=now)
         self.audit.append(dict(event))
 
@@ -663,6 +738,23 @@ class FakeFileRequests:
             "GSI1SK": f"x#{last.id}",
         }
         return page, position
+
+    def list_patient_file_requests(
+        self,
+        account_id: str,
+        patient_id: str,
+        now: datetime,
+        limit: int,
+        status: str | None = None,
+        after: dict[str, str] | None = None,
+    ) -> tuple[list[FileRequest], dict[str, str] | None]:
+        self.listed.append(
+            {"account_id": account_id, "limit": limit, "patient_id": patient_id, "status": status, "after": after}
+        )
+        found = [r for r in self.requests.values() if (r.account_id, r.patient_id) == (account_id, patient_id)]
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        page = found[:limit]
+        return page, None
 
     # --- the patient page
 
@@ -769,6 +861,9 @@ class Fakes:
                     "get_document",
                     "list_patient_documents",
                     "list_patient_documents_page",
+                    "read_patient_documents",
+                    "count_patient_documents",
+                    "count_patient_documents_between",
                     "update_document",
                     "delete_document",
                     "set_scan_status",
@@ -807,6 +902,7 @@ class Fakes:
                     "cancel_file_request",
                     "claim_resend",
                     "list_file_requests",
+                    "list_patient_file_requests",
                     "open_request",
                     "confirm_answer",
                     "count_wrong_answer",

@@ -37,8 +37,8 @@ REAL_CREATE = file_requests_table.create_file_request
 def real_transaction(fakes, monkeypatch):
     """The real adapter writes the request (to a stubbed client); the fakes then hold what it wrote."""
 
-    def create(request, new_patient, new_staff, event):
-        REAL_CREATE(request, new_patient, new_staff, event)
+    def create(request, new_patient, new_staff, event, sms_daily_quota):
+        REAL_CREATE(request, new_patient, new_staff, event, sms_daily_quota)
         fakes.requests.add(request)
 
     monkeypatch.setattr(file_requests_table, "create_file_request", create)
@@ -232,9 +232,9 @@ def transaction_cancelled(stubber, *reasons):
     ("reasons", "reads"),
     [
         # the new patient's key was taken: read again, a new patient or the one that won
-        (("None", "None", "ConditionalCheckFailed", "None", "None", "None", "None"), 2),
+        (("None", "None", "ConditionalCheckFailed", "None", "None", "None", "None", "None"), 2),
         # a concurrent transaction on it: the same writes are tried again (their conditions decide)
-        (("None", "None", "TransactionConflict", "None", "None", "None", "None"), 1),
+        (("None", "None", "TransactionConflict", "None", "None", "None", "None", "None"), 1),
     ],
     ids=["key taken", "transaction conflict"],
 )

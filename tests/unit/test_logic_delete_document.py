@@ -13,6 +13,15 @@ from tests.unit.doubles import PATIENT_NUMBER, a_document, cancelled, client_err
 pytestmark = pytest.mark.usefixtures("no_network")
 
 REAL_DELETE = documents_table.delete_document
+# The patient's document count, one down, in the delete's transaction.
+COUNT_DOWN = {
+    "Update": {
+        "TableName": ANY,
+        "Key": {"PK": {"S": f"DOCCOUNT#12#{PATIENT_NUMBER}"}, "SK": {"S": "COUNT"}},
+        "UpdateExpression": "SET entity = :entity ADD documents :delta",
+        "ExpressionAttributeValues": {":entity": {"S": "document_count"}, ":delta": {"N": "-1"}},
+    }
+}
 
 
 @pytest.fixture
@@ -27,8 +36,8 @@ def test_the_record_and_its_object_are_deleted(fakes, stored):
     delete_document(staff(), PATIENT_NUMBER, stored.id)
     assert fakes.documents.items == {}
     assert fakes.objects.deleted == [stored.object_key]
-    # With the object's claim, and nothing else (not a photo of a file request)
-    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [])]
+    # With the object's claim and one off the patient's document count, and nothing else (not a photo of a request)
+    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [COUNT_DOWN])]
 
 
 def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
@@ -42,7 +51,8 @@ def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
     # Then the same transaction removes the request's file item
     ((_, _, also),) = fakes.documents.deleted_with
     assert also == [
-        {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}}
+        COUNT_DOWN,
+        {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}},
     ]
 
 
@@ -114,8 +124,8 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, s
     stub("dynamodb").add_client_error(
         "transact_write_items",
         "TransactionCanceledException",
-        modeled_fields=cancelled("ConditionalCheckFailed", "None"),
-        expected_params={"TransactItems": [{"Delete": delete}, ANY, ANY]},
+        modeled_fields=cancelled("ConditionalCheckFailed", "None", "None"),
+        expected_params={"TransactItems": [{"Delete": delete}, ANY, COUNT_DOWN, ANY]},
     )
     # When staff delete it
     with pytest.raises(NotFound):

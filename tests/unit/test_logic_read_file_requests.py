@@ -86,12 +86,29 @@ def test_an_open_request_past_its_link_expiry_reads_as_expired(fakes):
 def test_the_list_reads_the_callers_account_with_the_filters_given(fakes):
     fakes.requests.add(a_file_request())
     fakes.requests.add(a_file_request(account_id="13"))
-    page = list_file_requests(staff(), FileRequestQuery(patient_id="p-1", status="opened", limit=5))
+    page = list_file_requests(staff(), FileRequestQuery(status="opened", limit=5))
     assert fakes.requests.listed == [
-        {"account_id": "12", "limit": 5, "patient_id": "p-1", "status": "opened", "after": None}
+        {"account_id": "12", "limit": 5, "patient_id": None, "status": "opened", "after": None}
     ]
     assert [request.account_id for request in page.file_requests] == ["12"]
     assert page.next_cursor is None
+
+
+def test_one_patients_list_reads_that_patients_index_and_takes_only_its_cursors(fakes):
+    # Given a request of patient p-1 in account 12
+    request = fakes.requests.add(a_file_request())
+    # When staff list that patient's requests, Then the patient's own index is read
+    page = list_file_requests(staff(), FileRequestQuery(patient_id=request.patient_id, status="opened", limit=5))
+    assert fakes.requests.listed == [
+        {"account_id": "12", "limit": 5, "patient_id": request.patient_id, "status": "opened", "after": None}
+    ]
+    assert [r.id for r in page.file_requests] == [request.id]
+    # And a cursor of the account's list (or of another patient's) is refused there
+    account_cursor = encode_cursor({"PK": "FILEREQ#x", "SK": "REQUEST", "GSI1PK": "FILEREQS#12", "GSI1SK": "2026#x"})
+    other = encode_cursor({"PK": "FILEREQ#x", "SK": "REQUEST", "GSI2PK": "FILEREQS#12#p-2", "GSI2SK": "2026#x"})
+    for cursor in (account_cursor, other):
+        with pytest.raises(InvalidField):
+            list_file_requests(staff(), FileRequestQuery(patient_id=request.patient_id, cursor=cursor))
 
 
 def test_the_next_cursor_carries_on_where_the_page_ended(fakes):

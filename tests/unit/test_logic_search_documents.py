@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from patient_docs.errors import NotFound
+from patient_docs.errors import InvalidField, NotFound
+from patient_docs.logic import search_documents as search_documents_module
 from patient_docs.logic.search_documents import DocumentQuery, search_documents
 from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document, patient, staff
 
@@ -126,3 +127,62 @@ def test_another_patient_is_told_the_list_does_not_exist(library):
 
 def test_staff_of_another_account_see_only_their_own_patient_of_that_number(library):
     assert ids(DocumentQuery(), staff(account="13")) == []
+
+
+# ------------------------------------------------------------------ reads in proportion to the page
+
+
+def _many(fakes, count):
+    fakes.documents.add(*(a_document(id=i, created_at=NOW - timedelta(minutes=count - i)) for i in range(1, count + 1)))
+
+
+@pytest.mark.parametrize("count", [100, 10_000])
+def test_the_default_list_reads_one_more_than_the_page_whatever_the_patient_holds(fakes, count):
+    # Given a patient with 100 or 10,000 documents
+    _many(fakes, count)
+    # When the first page of five is listed
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery())
+    # Then six documents were read (the page and one to tell whether more follow), and total is exact
+    assert [doc.id for doc in page.documents] == list(range(count, count - 5, -1))
+    assert fakes.documents.index_reads == [6] and page.items_read == 6
+    assert page.total == count and page.next_cursor
+
+
+def test_the_next_cursor_reads_the_next_page_from_where_the_last_one_ended(fakes):
+    _many(fakes, 50)
+    first = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(size=10))
+    second = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(size=10, page=2, cursor=first.next_cursor))
+    by_number = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(size=10, page=2))
+    assert [d.id for d in second.documents] == [d.id for d in by_number.documents] == list(range(40, 30, -1))
+    # The cursor's page read 11 documents; the page number alone read the 10 it skipped as well
+    assert fakes.documents.index_reads == [11, 11, 21]
+
+
+def test_a_range_reads_only_its_documents_and_counts_them(fakes):
+    _many(fakes, 100)  # document i was created 100 - i minutes before NOW
+    query = DocumentQuery(start=NOW - timedelta(minutes=30), end=NOW - timedelta(minutes=21), size=5)
+    page = search_documents(staff(), PATIENT_NUMBER, query)
+    assert [d.id for d in page.documents] == [79, 78, 77, 76, 75]
+    assert page.total == 10 and page.items_read == 6
+
+
+def test_a_cursor_from_another_list_or_with_filters_is_refused(fakes):
+    _many(fakes, 10)
+    cursor = search_documents(staff(), PATIENT_NUMBER, DocumentQuery()).next_cursor
+    with pytest.raises(InvalidField) as caught:
+        search_documents(staff(), PATIENT_NUMBER + 1, DocumentQuery(cursor=cursor))
+    assert caught.value.field == "cursor"
+    with pytest.raises(InvalidField) as caught:
+        search_documents(staff(), PATIENT_NUMBER, DocumentQuery(cursor=cursor, signed=True))
+    assert caught.value.field == "cursor"
+
+
+def test_filters_no_key_serves_read_a_bounded_number_and_ask_for_a_narrower_range(fakes, monkeypatch):
+    monkeypatch.setattr(search_documents_module, "FILTER_READ_LIMIT", 20)
+    _many(fakes, 21)
+    with pytest.raises(InvalidField, match="at most 20 documents") as caught:
+        search_documents(staff(), PATIENT_NUMBER, DocumentQuery(signed=True))
+    assert caught.value.field == "start"
+    # A range that holds fewer is served
+    narrowed = DocumentQuery(signed=False, start=NOW - timedelta(minutes=5))
+    assert search_documents(staff(), PATIENT_NUMBER, narrowed).total == 6

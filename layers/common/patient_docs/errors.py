@@ -2,7 +2,8 @@
 
 Refusals (``Refused`` and its kinds) end a request: each door renders them in its own format,
 with the HTTP status that ``patient_docs.http.errors`` gives each kind. Outcomes of a storage or
-delivery call (``RecordTaken``, ``RecordChanged``, ``DocumentIdTaken``, ``ObjectClaimed``, ``NotificationFailed``) are
+delivery call (``RecordTaken``, ``RecordChanged``, ``QuotaUsedUp``, ``DocumentIdTaken``, ``ObjectClaimed``,
+``NotificationFailed``) are
 raised by adapters in place of ``ClientError`` and handled by the logic that made the call; a
 handler never sees them.
 """
@@ -82,6 +83,22 @@ class FileWithheld(Conflict):
         self.scan_status = scan_status
 
 
+class ImageNotProcessed(FileNotScanned):
+    """An image whose clean rendition is still being made (rules/images.py): its original is never served."""
+
+    def __init__(self, retry_after: int) -> None:
+        Conflict.__init__(self, "the image is still being processed; retry shortly")
+        self.retry_after = retry_after
+
+
+class ImageWithheld(FileWithheld):
+    """An image that could not be decoded (corrupt, or a decompression bomb): it is in quarantine."""
+
+    def __init__(self) -> None:
+        Conflict.__init__(self, "the image is not served: it could not be read as an image")
+        self.scan_status = "clean"
+
+
 class UnprocessableRequest(Refused):
     """Well-formed, but contradicts an earlier request (an idempotency key reused with another body)."""
 
@@ -96,6 +113,18 @@ class TooManyRequests(Refused):
     def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SmsQuotaExceeded(TooManyRequests):
+    """The account sent its daily SMS quota of notifications; nothing was written or sent."""
+
+    def __init__(self, quota: int, retry_after: int) -> None:
+        super().__init__(
+            f"the account's daily SMS quota ({quota} notifications a day, UTC) is used up;"
+            " nothing was sent: retry after Retry-After seconds, or an admin may raise smsDailyQuota",
+            retry_after,
+        )
+        self.field = "smsDailyQuota"
 
 
 class ServiceUnavailable(Refused):
@@ -122,6 +151,10 @@ class DocumentIdTaken(RecordTaken):
 
 class ObjectClaimed(RecordTaken):
     """Another document already points at this object (one object, one record)."""
+
+
+class QuotaUsedUp(Exception):
+    """A transaction's SMS count found the account's daily quota used up: nothing of it was written."""
 
 
 class RecordChanged(Exception):

@@ -33,6 +33,8 @@ class Settings(BaseModel):
     # Account defaults until an admin stores the account's own settings.
     default_sms_sender_id: str = Field(default="PatientDocs", min_length=1, max_length=11)
     default_link_lifetime_hours: int = Field(default=72, ge=1, le=720)
+    # Notifications (file request creates and resends) an account may send per UTC day.
+    default_sms_daily_quota: int = Field(default=1000, ge=1, le=1_000_000)
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""
     # The patient page: photos per request, bytes per photo, how long staff can open a file,
@@ -75,6 +77,7 @@ ENVIRONMENT = {
     "public_base_url": "PUBLIC_BASE_URL",
     "default_sms_sender_id": "DEFAULT_SMS_SENDER_ID",
     "default_link_lifetime_hours": "DEFAULT_LINK_LIFETIME_HOURS",
+    "default_sms_daily_quota": "DEFAULT_SMS_DAILY_QUOTA",
     "push_platform_application_arn": "PUSH_PLATFORM_APPLICATION_ARN",
     "photo_max_files": "PHOTO_MAX_FILES",
     "photo_max_bytes": "PHOTO_MAX_BYTES",

@@ -1,4 +1,4 @@
-"""Per-account SMS settings: ``ACCOUNT#<account> / SETTINGS`` in the one table."""
+"""Per-account settings: ``ACCOUNT#<account> / SETTINGS`` in the one table."""
 
 from __future__ import annotations
 
@@ -46,7 +46,14 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
         "account_id": {"S": settings.account_id},
         "sms_sender_id": {"S": settings.sms_sender_id},
         "link_lifetime_hours": {"N": str(settings.link_lifetime_hours)},
+        "language": {"S": settings.language},
     }
+    if settings.practice_name is not None:
+        item["practice_name"] = {"S": settings.practice_name}
+    if settings.practice_phone is not None:
+        item["practice_phone"] = {"S": settings.practice_phone}
+    if settings.sms_daily_quota is not None:
+        item["sms_daily_quota"] = {"N": str(settings.sms_daily_quota)}
     if settings.updated_at is not None:
         item["updated_at"] = {"S": stored_time(settings.updated_at)}
     if settings.updated_by is not None:

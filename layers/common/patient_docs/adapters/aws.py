@@ -1,7 +1,9 @@
-"""boto3 clients, created once per container on first use.
+"""boto3 clients, created once per container on first use, or before a SnapStart snapshot.
 
 Endpoints come from the standard ``AWS_ENDPOINT_URL*`` variables, which is how the
-local server and the tests point the same code at the embedded AWS.
+local server and the tests point the same code at the embedded AWS. With SnapStart (the template's
+``SnapStart`` parameter) the clients are made before the snapshot is taken, so a restored process
+makes none; a client holds no connection, credentials or random state until its first call.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from snapshot_restore_py import register_before_snapshot
 
 from patient_docs.settings import get_settings
 
@@ -55,3 +58,14 @@ def events() -> EventBridgeClient:
 @cache
 def sns() -> SNSClient:
     return boto3.client("sns", config=_DEFAULT)
+
+
+def make_clients_before_snapshot() -> None:
+    """SnapStart's before-snapshot hook (the Lambda runtime provides ``snapshot_restore_py``)."""
+    dynamodb()
+    s3()
+    events()
+    sns()
+
+
+register_before_snapshot(make_clients_before_snapshot)

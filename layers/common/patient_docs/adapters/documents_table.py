@@ -1,9 +1,12 @@
 """Document records in the DynamoDB table. Every write goes with its audit event, in one transaction.
 
-Layout (one item per document, no counter item anywhere):
+Layout:
   PK = DOC#<id>, SK = DOC                         -> get/update/delete by id: 1 call
   GSI1PK = PATIENT#<account>#<patient>, GSI1SK = <created_at>#<id>  -> list a patient's documents
   PK = OBJECT#<object key>, SK = OBJECT, document_id  -> the object's one document (its claim)
+  PK = DOCCOUNT#<account>#<patient>, SK = COUNT, documents -> how many documents the patient has: changed
+      in the transaction of every create and delete, so door B's ``total`` is one GetItem, not a read of
+      every document (one item per patient: no key shared between patients or accounts)
 
 One object, one record: a document is written with the claim of its object, created only if no
 other document holds it, in one transaction; a delete removes both (and a patient's photo's file
@@ -13,6 +16,7 @@ item), so no record is left pointing at an object another record's delete remove
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +39,8 @@ from patient_docs.adapters.table import (
     typed_key,
 )
 from patient_docs.errors import DocumentIdTaken, NotFound, ObjectClaimed
-from patient_docs.models.documents import Document
+from patient_docs.models.documents import Document, ImageRenditions
+from patient_docs.rules.images import EXTENSION
 from patient_docs.rules.scanning import ScanStatus, may_precede
 
 
@@ -73,11 +78,34 @@ def _from_item(item: Item) -> Document:
     return Document.model_validate(decode(item))
 
 
+def _count_key(account_id: str, patient_id: int) -> Item:
+    return typed_key({"PK": f"DOCCOUNT#{account_id}#{patient_id}", "SK": "COUNT"})
+
+
+def count_change(account_id: str, patient_id: int, delta: int) -> Item:
+    """The transaction write that changes the patient's document count by ``delta`` (unconditional)."""
+    update = {
+        "TableName": table_name(),
+        "Key": _count_key(account_id, patient_id),
+        "UpdateExpression": "SET entity = :entity ADD documents :delta",
+        "ExpressionAttributeValues": {":entity": {"S": "document_count"}, ":delta": {"N": str(delta)}},
+    }
+    return {"Update": update}
+
+
+def count_patient_documents(account_id: str, patient_id: int) -> int | None:
+    """How many documents the patient has (one GetItem), or None when no count is kept for them yet."""
+    response = dynamodb().get_item(TableName=table_name(), Key=_count_key(account_id, patient_id))
+    item = response.get("Item")
+    return int(item["documents"]["N"]) if item and "documents" in item else None
+
+
 def put_document(doc: Document, event: EventValues, also: Sequence[Item] = ()) -> None:
-    """Store a new document with its audit event and the writes ``also`` (unconditional ones: its link
-    to its file's scan entry), in one transaction (DocumentIdTaken: the id is in use)."""
+    """Store a new document with its audit event, its patient's count and the writes ``also`` (unconditional
+    ones: its link to its file's scan entry), in one transaction (DocumentIdTaken: the id is in use)."""
     try:
-        audit_log.append(event, [put_new(document_item(doc)), _claim(doc), *also])
+        counted = count_change(doc.account_id, doc.patient_id, 1)
+        audit_log.append(event, [put_new(document_item(doc)), _claim(doc), counted, *also])
     except ClientError as exc:
         reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -109,6 +137,79 @@ def list_patient_documents(account_id: str, patient_id: int, newest_first: bool 
         if not last_key:
             return documents
         request["ExclusiveStartKey"] = last_key
+
+
+@dataclass(frozen=True)
+class IndexRead:
+    """What one list read from a patient's index: the documents, where reading stopped, and how much it read."""
+
+    documents: list[Document]
+    position: Key | None  # where the next read starts (None: nothing is left)
+    items_read: int
+
+
+def read_patient_documents(
+    account_id: str,
+    patient_id: int,
+    *,
+    newest_first: bool,
+    wanted: int,
+    after: Key | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    max_items: int | None = None,
+) -> IndexRead:
+    """A patient's documents in creation order from ``after``, until ``wanted`` are read or ``max_items``
+    (as DynamoDB's ``Limit``) have been: the key condition holds ``since``/``until`` (GSI1SK prefixes), so
+    only the range is read. ``position`` is the last document returned's, or where reading stopped."""
+    request: dict[str, Any] = {
+        **_index_range(account_id, patient_id, since, until),
+        "ScanIndexForward": not newest_first,
+    }
+    if after:
+        request["ExclusiveStartKey"] = typed_key(after)
+    budget = max_items if max_items is not None else wanted
+    items: list[Item] = []
+    last_key: Any = None
+    while len(items) < min(wanted, budget):
+        request["Limit"] = min(wanted, budget) - len(items)
+        response = dynamodb().query(**request)
+        items.extend(response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            break
+        request["ExclusiveStartKey"] = last_key
+    position = {name: items[-1][name]["S"] for name in INDEX_POSITION} if items and last_key else None
+    return IndexRead([_from_item(item) for item in items], position, len(items))
+
+
+def _index_range(account_id: str, patient_id: int, since: str | None, until: str | None) -> dict[str, Any]:
+    """The Query of a patient's index partition, within GSI1SK ``since``..``until`` when either is given."""
+    condition = "GSI1PK = :pk"
+    values: dict[str, Any] = {":pk": {"S": patient_partition(account_id, patient_id)}}
+    if since is not None or until is not None:
+        # The smallest sort key is a digit (a year); "~" sorts after every stored one.
+        condition += " AND GSI1SK BETWEEN :since AND :until"
+        values[":since"] = {"S": since or "0"}
+        values[":until"] = {"S": until or "~"}
+    return {
+        "TableName": table_name(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def count_patient_documents_between(account_id: str, patient_id: int, since: str | None, until: str | None) -> int:
+    """How many of the patient's documents fall in a GSI1SK range (Select COUNT: reads the range, not more)."""
+    request: dict[str, Any] = {**_index_range(account_id, patient_id, since, until), "Select": "COUNT"}
+    total = 0
+    while True:
+        response = dynamodb().query(**request)
+        total += int(response.get("Count", 0))
+        if not response.get("LastEvaluatedKey"):
+            return total
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def list_patient_documents_page(
@@ -186,8 +287,8 @@ def update_document(
 def delete_document(
     document_id: int, account_id: str, patient_id: int | None, object_key: str, event: EventValues, also: list[Item]
 ) -> None:
-    """Delete a document the caller owns, its object's claim, the writes ``also`` (unconditional ones: a
-    photo's file item) and its audit event, in one transaction."""
+    """Delete a document the caller owns, its object's claim, the writes ``also`` (unconditional ones: its
+    patient's ``count_change`` of -1, a photo's file item) and its audit event, in one transaction."""
     condition, values = _ownership_condition(account_id, patient_id)
     delete = {
         "TableName": table_name(),
@@ -244,3 +345,31 @@ def get_documents(document_ids: list[int]) -> dict[int, Document]:
         return {}
     items = batch_get([{"PK": f"DOC#{document_id}", "SK": "DOC"} for document_id in document_ids])
     return {doc.id: doc for doc in (_from_item(item) for item in items if item is not None)}
+
+
+# ------------------------------------------------------------------ clean images (rules/images.py)
+
+
+def set_image(document_id: int, image: ImageRenditions, event: EventValues) -> bool:
+    """Put an image's renditions on its document once, with its audit event, in one transaction; a clean
+    image's type and extension become the document's (what its downloads serve). False (nothing
+    written) when the document is gone or has them already."""
+    values: dict[str, Any] = {":image": serialize(image.model_dump(mode="json", exclude_none=True))}
+    expression = "SET image = :image"
+    if image.status == "clean" and image.mime_type is not None:
+        expression += ", mime_type = :mime, extension = :extension"
+        values.update({":mime": {"S": image.mime_type}, ":extension": {"S": EXTENSION[image.mime_type]}})
+    update = {
+        "TableName": table_name(),
+        "Key": _doc_key(document_id),
+        "UpdateExpression": expression,
+        "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(image)",
+        "ExpressionAttributeValues": values,
+    }
+    try:
+        audit_log.append(event, [{"Update": update}])
+    except ClientError as exc:
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True

@@ -1,8 +1,12 @@
 """File requests and the files sent in answer, in the one table.
 
-Layout (PK / SK; GSI1PK / GSI1SK):
+Layout (PK / SK; GSI1PK / GSI1SK; GSI2PK / GSI2SK):
   FILEREQ#<id>  / REQUEST    file request; GSI1: FILEREQS#<account> / <created_at>#<id>
+                             GSI2 (keys only): FILEREQS#<account>#<patient> / <created_at>#<id>
   FILEREQ#<id>  / FILE#<id>  a file sent in answer (one Query reads request and files)
+
+GSI2 lists one patient's requests: it projects keys only, so the request's state changes (status,
+counters, timestamps) never rewrite it, and a page's requests are read by one BatchGetItem.
 
 A new request is written with its short link and any new patient or staff user in one
 transaction, each on condition that its key is free, so a race between two creates for the same
@@ -19,13 +23,14 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from patient_docs.adapters import audit_log, patient_page_table, patients_table
+from patient_docs.adapters import audit_log, patient_page_table, patients_table, sms_quota
 from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import (
     INDEX_POSITION,
     Item,
     Key,
+    batch_get,
     cancellation_reasons,
     decode,
     decode_position,
@@ -36,10 +41,10 @@ from patient_docs.adapters.table import (
     table_name,
     typed_key,
 )
-from patient_docs.errors import RecordChanged, RecordTaken
+from patient_docs.errors import QuotaUsedUp, RecordChanged, RecordTaken
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
-from patient_docs.rules.file_requests import OPEN_STATUSES
+from patient_docs.rules.file_requests import OPEN_STATUSES, effective_status
 
 REQUEST_SK = "REQUEST"
 _MAX_QUERIES_PER_PAGE = 10
@@ -57,30 +62,49 @@ def account_partition(account_id: str) -> str:
     return f"FILEREQS#{account_id}"
 
 
+def patient_partition(account_id: str, patient_id: str) -> str:
+    return f"FILEREQS#{account_id}#{patient_id}"
+
+
+# A position in GSI2 (where a page of one patient's requests ended).
+PATIENT_INDEX_POSITION = ("PK", "SK", "GSI2PK", "GSI2SK")
+
+
 # ------------------------------------------------------------------ file requests
 
 
 def _request_item(request: FileRequest) -> Item:
+    created = f"{stored_time(request.created_at)}#{request.id}"
     keys = {
         **_request_key(request.id),
         "GSI1PK": account_partition(request.account_id),
-        "GSI1SK": f"{stored_time(request.created_at)}#{request.id}",
+        "GSI1SK": created,
+        "GSI2PK": patient_partition(request.account_id, request.patient_id),
+        "GSI2SK": created,
     }
     return record_item(request, keys, "file_request")
 
 
 def create_file_request(
-    request: FileRequest, new_patient: Patient | None, new_staff: StaffUser | None, event: EventValues
+    request: FileRequest,
+    new_patient: Patient | None,
+    new_staff: StaffUser | None,
+    event: EventValues,
+    sms_daily_quota: int,
 ) -> None:
-    """Write the request, its short link, any new patient or staff user and the audit event, all or nothing."""
+    """Write the request, its short link, any new patient or staff user, the account's SMS count and the
+    audit event, all or nothing. QuotaUsedUp: the account's daily SMS quota is used up (nothing written)."""
     writes = [put_new(_request_item(request)), put_new(patient_page_table.link_item(request.short_link_id, request.id))]
     if new_patient is not None:
         writes.extend(patients_table.new_patient_writes(new_patient))
     if new_staff is not None:
         writes.extend(patients_table.new_staff_writes(new_staff))
+    writes.append(sms_quota.count_write(request.account_id, request.created_at, sms_daily_quota))
     try:
         audit_log.append(event, writes)
     except ClientError as exc:
+        if sms_quota.refused_by_quota(exc, len(writes) - 1):
+            raise QuotaUsedUp() from exc
         if is_conditional_failure(exc):
             raise RecordTaken("file request") from exc
         raise
@@ -200,12 +224,20 @@ def cancel_file_request(file_request_id: str, account_id: str, at: datetime, eve
 
 
 def claim_resend(
-    file_request_id: str, account_id: str, now: datetime, not_since: datetime, max_resends: int, event: EventValues
+    file_request_id: str,
+    account_id: str,
+    now: datetime,
+    not_since: datetime,
+    max_resends: int,
+    event: EventValues,
+    sms_daily_quota: int,
 ) -> None:
-    """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``.
+    """Count a resend if the request is open, unexpired, under the limit and not notified since ``not_since``,
+    and the account's SMS count if under ``sms_daily_quota``.
 
-    One conditional write with its audit event, so two concurrent resends cannot both pass the limit.
-    A failure carries the record as the write found it (``RecordChanged.current``).
+    One transaction with its audit event, so two concurrent resends cannot both pass either limit.
+    A failure carries the record as the write found it (``RecordChanged.current``); QuotaUsedUp when the
+    request allowed the resend but the account's quota did not (nothing written).
     """
     update = _update_write(
         file_request_id,
@@ -227,7 +259,12 @@ def claim_resend(
         },
         {"#status": "status"},
     )
-    _with_event([update], event)
+    try:
+        _with_event([update, sms_quota.count_write(account_id, now, sms_daily_quota)], event)
+    except ClientError as exc:
+        if sms_quota.refused_by_quota(exc, 1):
+            raise QuotaUsedUp() from exc
+        raise
 
 
 def _status_filter(status: str, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -247,7 +284,10 @@ def list_file_requests(
     status: str | None = None,
     after: dict[str, str] | None = None,
 ) -> tuple[list[FileRequest], dict[str, str] | None]:
-    """A page of the account's requests, newest first, and the position after it (None: last page)."""
+    """A page of the account's requests, newest first, and the position after it (None: last page).
+
+    ``patient_id`` filters the account's index (requests stored before GSI2 existed have no patient index
+    entry); door C's list by patient reads ``list_patient_file_requests`` instead."""
     query: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": "GSI1",
@@ -289,6 +329,60 @@ def list_file_requests(
         next_position = decode_position(last_key)
     requests = [FileRequest.model_validate(decode(item)) for item in page]
     return requests, next_position
+
+
+def _has_status(request: FileRequest, status: str | None, now: datetime) -> bool:
+    if status is None:
+        return True
+    return effective_status(request.status, request.short_link_expires_at, now) == status
+
+
+def list_patient_file_requests(
+    account_id: str,
+    patient_id: str,
+    now: datetime,
+    limit: int,
+    status: str | None = None,
+    after: dict[str, str] | None = None,
+) -> tuple[list[FileRequest], dict[str, str] | None]:
+    """A page of one patient's requests, newest first, and the position after it (None: last page).
+
+    The patient's index partition (keys only) gives the page's ids, one BatchGetItem the requests; a
+    status is checked on the requests read, reading on (at most ``_MAX_QUERIES_PER_PAGE`` index pages).
+    """
+    query: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": patient_partition(account_id, patient_id)}},
+        "ScanIndexForward": False,
+        "Limit": limit + 1,
+    }
+    if after:
+        query["ExclusiveStartKey"] = typed_key(after)
+    found: list[tuple[FileRequest, Item]] = []
+    last_key: Any = None
+    for _ in range(_MAX_QUERIES_PER_PAGE):
+        response = dynamodb().query(**query)
+        entries = response.get("Items", [])
+        stored = batch_get([{"PK": e["PK"]["S"], "SK": e["SK"]["S"]} for e in entries]) if entries else []
+        for entry, item in zip(entries, stored, strict=True):
+            if item is not None:
+                request = FileRequest.model_validate(decode(item))
+                if _has_status(request, status, now):
+                    found.append((request, entry))
+        last_key = response.get("LastEvaluatedKey")
+        if len(found) > limit or not last_key:
+            break
+        query["ExclusiveStartKey"] = last_key
+    page = found[:limit]
+    next_position: dict[str, str] | None = None
+    if len(found) > limit or (len(found) == limit and last_key):
+        entry = page[-1][1]
+        next_position = {name: entry[name]["S"] for name in PATIENT_INDEX_POSITION}
+    elif last_key:  # a sparse status read its quota of pages: hand back where the reading stopped
+        next_position = {name: str(last_key[name]["S"]) for name in PATIENT_INDEX_POSITION}
+    return [request for request, _ in page], next_position
 
 
 # ------------------------------------------------------------------ the patient page

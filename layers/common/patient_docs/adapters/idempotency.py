@@ -1,9 +1,10 @@
 """Powertools idempotency records, kept in the one table beside everything else.
 
-Records live under ``PK = IDEMPOTENCY#<use case>``, ``SK = <Lambda function>.<function>#<sha256>``,
-and the table's TTL attribute (``ttl``) removes them after ``EXPIRES_AFTER_SECONDS``. One partition
-per use case holds every record: DynamoDB serves about 1,000 writes a second per partition, far
-above the rate at which staff create file requests.
+Each record is an item of its own, ``PK = IDEMPOTENCY#<use case>#<Lambda function>.<function>#<sha256>``,
+``SK = RECORD`` (the hash covers the caller's account, subject and key), and the table's TTL attribute
+(``ttl``) removes it after ``EXPIRES_AFTER_SECONDS``. Powertools' own layout with a sort key puts every
+record of a use case under one partition key, which would take every account's creates (DynamoDB serves
+about 1,000 writes a second per partition); one partition per record shares no key between accounts.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.settings import get_settings
 
 EXPIRES_AFTER_SECONDS = 24 * 3600
+RECORD_SK = "RECORD"
 
 
 class _LazyClientPersistenceLayer(DynamoDBPersistenceLayer):
@@ -37,6 +40,18 @@ class _LazyClientPersistenceLayer(DynamoDBPersistenceLayer):
     @client.setter
     def client(self, value: Any) -> None:
         """The base class assigns its client; the shared one is used instead."""
+
+    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
+        """The record's own partition (Powertools would put it under the one ``static_pk_value``)."""
+        return {self.key_attr: {"S": self._partition_of(idempotency_key)}, str(self.sort_key_attr): {"S": RECORD_SK}}
+
+    def _item_to_data_record(self, item: dict[str, Any]) -> DataRecord:
+        record = super()._item_to_data_record(item)
+        record.idempotency_key = record.idempotency_key.removeprefix(self._partition_of(""))
+        return record
+
+    def _partition_of(self, idempotency_key: str) -> str:
+        return f"{self.static_pk_value}#{idempotency_key}"
 
 
 _NOT_YET: Any = object()

@@ -22,7 +22,7 @@ from patient_docs.settings import get_settings
 
 Key = dict[str, str]
 Item = dict[str, Any]  # attribute name -> DynamoDB-typed value ({"S": ...}, {"N": ...})
-KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "entity")
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity")
 # A position in GSI1 (where a page ended): the attributes of its last item's keys.
 INDEX_POSITION = ("PK", "SK", "GSI1PK", "GSI1SK")
 _BATCH_ATTEMPTS = 5

@@ -1,4 +1,5 @@
-"""Per-account SMS settings: the sender ID and how long a short link works."""
+"""Per-account settings: the SMS sender ID, how long a short link works, the daily SMS quota, the practice
+patients see and the language."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def with_defaults(account_id: str, stored: AccountSettings | None) -> AccountSet
     )
 
 
+def sms_daily_quota(settings: AccountSettings) -> int:
+    """The notifications the account may send per UTC day: its own quota, or the deployment's default."""
+    return settings.sms_daily_quota or get_settings().default_sms_daily_quota
+
+
 def read_account_settings(caller: Caller) -> AccountSettings:
     require(caller, Action.READ_SETTINGS, account_target(caller.account_id, "account settings"))
     return effective_account_settings(caller.account_id)
@@ -41,6 +47,10 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,
         link_lifetime_hours=body.link_lifetime_hours,
+        practice_name=body.practice_name,
+        practice_phone=body.practice_phone,
+        language=body.language,
+        sms_daily_quota=body.sms_daily_quota,
         updated_at=utc_now(),
         updated_by=caller.subject,
     )

@@ -5,6 +5,8 @@ rules/file_requests.py), counted in one conditional write so concurrent resends 
 exceed them. Cancelling a cancelled request changes nothing and answers the request.
 A request that is no longer open (responded, or expired: its link has passed its time) is a
 409 naming its status for both: it can be neither cancelled nor resent.
+A resend also counts against the account's daily SMS quota, in the same transaction (past it: a 429
+naming the quota, nothing counted or sent).
 A resend reads the request and its patient before it counts anything: a refusal (the patient
 record missing, the request closed or rate-limited) leaves the count as it was.
 """
@@ -14,10 +16,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from patient_docs.adapters import file_requests_table, patients_table
+from patient_docs.adapters.sms_quota import next_day_starts
 from patient_docs.auth import Caller
-from patient_docs.errors import Conflict, NotFound, RecordChanged, Refused, TooManyRequests
+from patient_docs.errors import (
+    Conflict,
+    NotFound,
+    QuotaUsedUp,
+    RecordChanged,
+    Refused,
+    SmsQuotaExceeded,
+    TooManyRequests,
+)
 from patient_docs.logic import audit_trail
-from patient_docs.logic.account_settings import with_defaults
+from patient_docs.logic.account_settings import sms_daily_quota, with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.logic.read_file_requests import find_file_request, present
 from patient_docs.models.audit import Target
@@ -91,14 +102,18 @@ def resend_notification(caller: Caller, file_request_id: str) -> FileRequestOut:
     if patient is None:
         raise NotFound("patient")
     event = audit_trail.pending("file_request.resent", audit_trail.actor_of(caller), _target(request), at=now)
+    settings = with_defaults(request.account_id, stored_settings)
+    quota = sms_daily_quota(settings)
     try:
         file_requests_table.claim_resend(
-            file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX, event
+            file_request_id, caller.account_id, now, now - RESEND_MIN_INTERVAL, RESEND_MAX, event, quota
         )
+    except QuotaUsedUp:
+        wait = max(1, int((next_day_starts(now) - now).total_seconds()) + 1)
+        raise SmsQuotaExceeded(quota, wait) from None
     except RecordChanged as exc:
         current = exc.current or find_file_request(caller, file_request_id, Action.CHANGE_FILE_REQUEST)
         raise _rate_limited(current, now) from None
-    settings = with_defaults(request.account_id, stored_settings)
     updated = notify_patient(request, patient, settings.sms_sender_id, now)
     logger.info("notification resent", extra={"file_request_id": request.id, "resend_count": updated.resend_count})
     return present(updated, now)

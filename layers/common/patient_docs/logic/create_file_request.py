@@ -6,6 +6,9 @@ Decisions the seed leaves open:
   (the patient page checks that date, so a wrong one would lock the patient out).
 - Names of an existing patient are kept as recorded; the request's names only name a new patient.
 - ``staffId`` that names no staff user of the caller's account is a 400 naming ``staffId``.
+- Each create counts against the account's daily SMS quota (``smsDailyQuota``, a push included: it may
+  fall back to SMS) in the transaction that writes it; past the quota it is a 429 naming the quota and
+  nothing is written or sent.
 - With an ``Idempotency-Key`` header, a retry within 24 hours returns the stored result and sends
   nothing; the same key with another body is a 422, and while the first is still running a 409.
 """
@@ -26,10 +29,18 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from pydantic import BaseModel
 
 from patient_docs.adapters import file_requests_table, idempotency, patients_table
+from patient_docs.adapters.sms_quota import next_day_starts
 from patient_docs.auth import Caller
-from patient_docs.errors import Conflict, InvalidField, RecordTaken, UnprocessableRequest
+from patient_docs.errors import (
+    Conflict,
+    InvalidField,
+    QuotaUsedUp,
+    RecordTaken,
+    SmsQuotaExceeded,
+    UnprocessableRequest,
+)
 from patient_docs.logic import audit_trail
-from patient_docs.logic.account_settings import with_defaults
+from patient_docs.logic.account_settings import sms_daily_quota, with_defaults
 from patient_docs.logic.notify_patient import notify_patient
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
@@ -104,6 +115,10 @@ def _resolve_patient(
     return shell, True
 
 
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds()) + 1)
+
+
 def _create(command: CreateFileRequestCommand) -> FileRequest:
     caller, body = command.caller, command.body
     for _ in range(_WRITE_ATTEMPTS):
@@ -129,13 +144,19 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             updated_at=now,
             created_by=caller.subject,
             sms_sender_id=settings.sms_sender_id,
+            practice_name=settings.practice_name,
+            practice_phone=settings.practice_phone,
+            language=settings.language,
         )
         target = Target(patient_id=patient.patient_number, file_request_id=request.id)
         event = audit_trail.pending("file_request.created", audit_trail.actor_of(caller), target, at=now)
+        quota = sms_daily_quota(settings)
         try:
             file_requests_table.create_file_request(
-                request, patient if patient_is_new else None, staff if staff_is_new else None, event
+                request, patient if patient_is_new else None, staff if staff_is_new else None, event, quota
             )
+        except QuotaUsedUp:
+            raise SmsQuotaExceeded(quota, _seconds_until(next_day_starts(now), now)) from None
         except RecordTaken:
             continue  # another create recorded this patient or staff user first: read them again
         logger.info(

@@ -19,7 +19,7 @@ from patient_docs.settings import get_settings
 
 def _deliver(request: FileRequest, patient: Patient, sender_id: str) -> tuple[NotificationChannel, NotificationStatus]:
     link = short_link_url(get_settings().public_base_url, request.short_link_id)
-    text = notification_text(request.type, link, request.short_link_expires_at)
+    text = notification_text(request.type, link, request.short_link_expires_at, request.language)
     if patient.push_endpoint_arn:
         try:
             notifications.send_push(patient.push_endpoint_arn, text, request.id)

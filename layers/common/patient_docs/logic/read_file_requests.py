@@ -10,7 +10,7 @@ from patient_docs.adapters import documents_table, file_requests_table, object_s
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
@@ -54,12 +54,22 @@ def present(
     files = []
     for file in shown:
         doc = documents.get(file.document_id) if file.document_id is not None else None
-        url = None
-        if file.id in served:
+        url = thumbnail_url = preview_url = None
+        if file.id in served and doc is not None:
+            # An image's clean rendition (its type and extension), never the original sent.
+            served_file = clean_images.served_file(doc, file.original_name)
+            if served_file.key != doc.object_key:
+                file = _as_served(file, served_file)
             url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
+            thumbnail_url, preview_url = clean_images.view_urls(doc)
         status, scanned_at = (doc.scan_status, doc.scanned_at) if doc is not None else ("pending", None)
-        files.append(FileOut.of(file, url, status, scanned_at))
+        files.append(FileOut.of(file, url, status, scanned_at, thumbnail_url, preview_url))
     return FileRequestOut.of(request, get_settings().public_base_url, now, files)
+
+
+def _as_served(file: RequestFile, served: clean_images.ServedFile) -> RequestFile:
+    update = {"object_key": served.key, "mime_type": served.mime_type, "original_name": served.file_name}
+    return file.model_copy(update=update)
 
 
 def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
@@ -71,9 +81,7 @@ def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
     shown = _shown(request, now)
     documents = {doc_id: file_safety.settled(doc) for doc_id, doc in _documents_of(shown).items()}
     served = frozenset(
-        file.id
-        for file in shown
-        if file.document_id in documents and file_safety.may_serve(documents[file.document_id].scan_status)
+        file.id for file in shown if file.document_id in documents and file_safety.servable(documents[file.document_id])
     )
     actor = audit_trail.actor_of(caller)
     target = Target(patient_id=request.patient_number, file_request_id=request.id)
@@ -97,17 +105,27 @@ class FileRequestQuery:
 def list_file_requests(caller: Caller, query: FileRequestQuery) -> FileRequestPage:
     require(caller, Action.LIST_FILE_REQUESTS, account_target(caller.account_id, "file request"))
     after = None
-    if query.cursor is not None:
-        # A cursor only ever moves within the caller's own account.
+    # A cursor only ever moves within the list it came from: the account's, or one patient's (GSI2).
+    if query.patient_id is not None:
+        partition = file_requests_table.patient_partition(caller.account_id, query.patient_id)
+        keys, partition_key = file_requests_table.PATIENT_INDEX_POSITION, "GSI2PK"
+    else:
         partition = file_requests_table.account_partition(caller.account_id)
+        keys, partition_key = INDEX_POSITION, "GSI1PK"
+    if query.cursor is not None:
         try:
-            after = decode_cursor(query.cursor, INDEX_POSITION, within=partition)
+            after = decode_cursor(query.cursor, keys, within=partition, partition_key=partition_key)
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
     now = utc_now()
-    requests, position = file_requests_table.list_file_requests(
-        caller.account_id, now, query.limit, query.patient_id, query.status, after
-    )
+    if query.patient_id is not None:
+        requests, position = file_requests_table.list_patient_file_requests(
+            caller.account_id, query.patient_id, now, query.limit, query.status, after
+        )
+    else:
+        requests, position = file_requests_table.list_file_requests(
+            caller.account_id, now, query.limit, None, query.status, after
+        )
     # The account's list: an account-level event (its requests may name many patients).
     audit_trail.record("file_request.listed", audit_trail.actor_of(caller), Target(), at=now)
     return FileRequestPage(

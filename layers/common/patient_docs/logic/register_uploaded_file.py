@@ -128,7 +128,10 @@ def _record(
         )
         actor = audit_trail.system_actor(request.account_id, ACTOR)
         event = audit_trail.pending("file.registered", actor, _target(request, file_id, document.id))
-        links = file_safety.link_writes(stored.key, document.id, document.patient_id)
+        links = [
+            *file_safety.link_writes(stored.key, document.id, document.patient_id),
+            documents_table.count_change(document.account_id, document.patient_id, 1),
+        ]
         outcome = file_requests_table.record_answer(file, documents_table.document_item(document), event, links)
         if outcome == "document_id_taken":
             continue

@@ -1,26 +1,36 @@
 """Door B list: a patient's documents with the vendor's filters and page numbers.
 
-One query reads the patient's partition; filters, sort and paging run in memory.
-A patient's document count is small (hundreds), so this is one round trip where
-server-side filters would still read the same items.
+What a page reads (docs/api-patient-documents.md, "Reads per page"):
+- Sorted by creation time (the default), with or without ``start``/``end``: one Query of the patient's
+  index range with ``Limit``, reading page x size + 1 items (a ``cursor`` from the previous page's
+  ``next_cursor`` starts there instead: size + 1 items, whatever the page number). ``total`` is the
+  patient's maintained document count (one GetItem), or a COUNT of the ``start``/``end`` range.
+- Any other filter or sort order cannot use a key: the documents in the ``start``/``end`` range (all the
+  patient's without them) are read, at most ``FILTER_READ_LIMIT``; a range holding more is a 400 naming
+  ``start``, asking for a narrower range.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from patient_docs.adapters import documents_table
+from patient_docs.adapters.table import INDEX_POSITION, Key
 from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField
 from patient_docs.logic import audit_trail
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, patient_target, require
+from patient_docs.rules.cursors import decode_cursor, encode_cursor
 
 SortBy = Literal["created_at", "updated_at", "name", "receipt_date", "document_type", "document_category", "id"]
 SIGNED_STATUS = "COMPLETED"
+# Filters no key can serve read at most this many of the patient's documents in the start/end range.
+FILTER_READ_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,13 @@ class DocumentQuery:
     size: int = 5
     descending: bool = True
     sort_by: SortBy = "created_at"
+    cursor: str | None = None  # a previous page's next_cursor: this page starts where that one ended
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the index's key serves this query: creation order, no filter but the time range."""
+        unkeyed = self.categories or self.types or self.signed is not None or self.case_ids or self.name_contains
+        return self.sort_by == "created_at" and not unkeyed
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class DocumentPage:
     page: int
     size: int
     total: int
+    next_cursor: str | None = None
+    items_read: int = 0  # documents the page read from the table (what docs/performance.md reports)
 
     @property
     def total_pages(self) -> int:
@@ -74,13 +93,100 @@ def _sort_key(doc: Document, sort_by: str) -> tuple[int, Any, int]:
     return (value is None, value if value is not None else 0, doc.id)
 
 
-def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
-    require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
-    found = [d for d in documents_table.list_patient_documents(caller.account_id, patient_id) if _matches(d, query)]
+def _second(moment: datetime) -> str:
+    """The index sort key's prefix for ``moment``'s whole second (GSI1SK starts with the ISO time in UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _key_range(query: DocumentQuery) -> tuple[str | None, str | None]:
+    """GSI1SK bounds holding every document in start..end: whole seconds, so a stored time with or without
+    a fraction sorts inside; what falls outside the exact bounds is dropped in memory."""
+    since = _second(query.start) if query.start else None
+    until = _second(query.end) + "~" if query.end else None
+    return since, until
+
+
+def _exact_range(query: DocumentQuery) -> bool:
+    """Whether the whole-second key range is exactly start..end (a date's bounds, or whole seconds)."""
+    starts_whole = query.start is None or query.start.microsecond == 0
+    ends_whole = query.end is None or (query.end + timedelta(microseconds=1)).microsecond == 0
+    return starts_whole and ends_whole
+
+
+def _after(caller: Caller, patient_id: int, cursor: str | None) -> Key | None:
+    if cursor is None:
+        return None
+    partition = documents_table.patient_partition(caller.account_id, patient_id)
+    try:
+        return decode_cursor(cursor, INDEX_POSITION, within=partition)
+    except ValueError as exc:
+        raise InvalidField("cursor", str(exc)) from exc
+
+
+def _total(caller: Caller, patient_id: int, query: DocumentQuery, since: str | None, until: str | None) -> int:
+    if since is None and until is None:
+        counted = documents_table.count_patient_documents(caller.account_id, patient_id)
+        if counted is not None:
+            return counted
+    return documents_table.count_patient_documents_between(caller.account_id, patient_id, since, until)
+
+
+def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
+    since, until = _key_range(query)
+    after = _after(caller, patient_id, query.cursor)
+    skip = 0 if after is not None else (query.page - 1) * query.size
+    read = documents_table.read_patient_documents(
+        caller.account_id,
+        patient_id,
+        newest_first=query.descending,
+        wanted=skip + query.size + 1,
+        after=after,
+        since=since,
+        until=until,
+    )
+    found = read.documents if _exact_range(query) else [d for d in read.documents if _matches(d, query)]
+    page = found[skip : skip + query.size]
+    more = len(found) > skip + query.size or (read.position is not None and len(found) == skip + query.size)
+    next_cursor = None
+    if more and page:
+        last = documents_table.document_item(page[-1])
+        next_cursor = encode_cursor({name: last[name]["S"] for name in INDEX_POSITION})
+    total = _total(caller, patient_id, query, since, until)
+    return DocumentPage(page, query.page, query.size, total, next_cursor, read.items_read)
+
+
+def _filtered_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
+    since, until = _key_range(query)
+    read = documents_table.read_patient_documents(
+        caller.account_id,
+        patient_id,
+        newest_first=True,
+        wanted=FILTER_READ_LIMIT + 1,
+        since=since,
+        until=until,
+        max_items=FILTER_READ_LIMIT + 1,
+    )
+    if read.items_read > FILTER_READ_LIMIT:
+        raise InvalidField(
+            "start",
+            f"these filters read at most {FILTER_READ_LIMIT} documents and this patient has more:"
+            " narrow the range with start and end",
+        )
+    found = [d for d in read.documents if _matches(d, query)]
     present = [d for d in found if getattr(d, query.sort_by) is not None]
     missing = [d for d in found if getattr(d, query.sort_by) is None]
     present.sort(key=lambda d: _sort_key(d, query.sort_by), reverse=query.descending)
     ordered = present + missing
     first = (query.page - 1) * query.size
+    return DocumentPage(
+        ordered[first : first + query.size], query.page, query.size, len(ordered), None, read.items_read
+    )
+
+
+def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
+    require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
+    if query.cursor is not None and not query.keyed:
+        raise InvalidField("cursor", "is only accepted with the default sort and no filter but start and end")
+    result = _keyed_page(caller, patient_id, query) if query.keyed else _filtered_page(caller, patient_id, query)
     audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
-    return DocumentPage(ordered[first : first + query.size], query.page, query.size, len(ordered))
+    return result

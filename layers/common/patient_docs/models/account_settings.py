@@ -1,4 +1,5 @@
-"""An account's own settings (SMS sender, link lifetime); the deployment's defaults until an admin sets them."""
+"""An account's own settings (SMS sender, link lifetime, daily SMS quota, how the practice appears to patients
+and in which language); the deployment's defaults until an admin sets them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from patient_docs.rules.languages import DEFAULT_LANGUAGE, Language
+
 
 class AccountSettings(BaseModel):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int
+    # Shown on the patient page (before the date of birth too: they say who asks and whom to call).
+    # None: the page names the practice by its SMS sender ID and gives no number.
+    practice_name: str | None = None
+    practice_phone: str | None = None  # E.164
+    # The language of the account's SMS, and of its patient page unless the browser asks for another.
+    language: Language = DEFAULT_LANGUAGE
+    sms_daily_quota: int | None = None  # None: the deployment's default (DefaultSmsDailyQuota)
     updated_at: datetime | None = None  # None: the deployment's defaults, never changed
     updated_by: str | None = None

@@ -15,10 +15,12 @@ def encode_cursor(position: dict[str, str]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: tuple[str, ...], within: str | None = None) -> dict[str, str]:
+def decode_cursor(
+    cursor: str, keys: tuple[str, ...], within: str | None = None, partition_key: str = "GSI1PK"
+) -> dict[str, str]:
     """The position a cursor holds, or ValueError when it is not one this service issued.
 
-    ``within``: the index partition (``GSI1PK``) the list reads; a cursor of another list is refused.
+    ``within``: the index partition (``partition_key``) the list reads; a cursor of another list is refused.
     """
     if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         raise ValueError("is not a valid cursor")
@@ -30,6 +32,6 @@ def decode_cursor(cursor: str, keys: tuple[str, ...], within: str | None = None)
         raise ValueError("is not a valid cursor")
     if not all(isinstance(value, str) and 0 < len(value) <= 256 for value in decoded.values()):
         raise ValueError("is not a valid cursor")
-    if within is not None and decoded.get("GSI1PK") != within:
+    if within is not None and decoded.get(partition_key) != within:
         raise ValueError("is not a valid cursor")
     return decoded

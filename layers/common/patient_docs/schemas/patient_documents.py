@@ -187,3 +187,10 @@ class PatientDocumentPage(BaseModel):
     size: int
     total: int
     total_pages: int
+    next_cursor: str | None = Field(
+        default=None,
+        description=(
+            "An addition to the vendor's paging: send it as cursor with page + 1 to read the next page from"
+            " where this one ended (default sort, no filter but start/end); null: no next page, or not available"
+        ),
+    )
