@@ -35,11 +35,12 @@ help:
 
 # Hash-checking mode covers a whole pip run, so the hashed layer lock is installed on its own,
 # after the dev tools: whatever they pulled in, the layer's packages end up exactly as locked.
-$(BIN)/.installed: requirements-dev.txt requirements-transform.txt layers/deps/requirements.txt
+$(BIN)/.installed: requirements-dev.txt requirements-transform.txt layers/deps/requirements.txt layers/images/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt 2> >(grep -v "^WARNING: Location" >&2)
 	$(BIN)/pip install $(PIP_QUIET) --no-deps -r requirements-transform.txt 2> >(grep -v "^WARNING: Location" >&2)
 	$(BIN)/pip install $(PIP_QUIET) --require-hashes -r layers/deps/requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(BIN)/pip install $(PIP_QUIET) --require-hashes -r layers/images/requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -114,11 +115,14 @@ security: $(SECURITY_VENV)/.installed audit
 # pip-audit over the hashed layer lock. A package the vulnerability service cannot be asked about is
 # reported and, unless AUDIT_STRICT=1, not fatal (set it wherever the service is reachable).
 audit: $(SECURITY_VENV)/.installed
-	$(SECURITY_VENV)/bin/pip-audit --requirement layers/deps/requirements.txt --require-hashes --disable-pip \
+	$(SECURITY_VENV)/bin/pip-audit --requirement layers/deps/requirements.txt --requirement layers/images/requirements.txt \
+		--require-hashes --disable-pip \
 		--progress-spinner off $(if $(filter 1,$(AUDIT_STRICT)),--strict) 2> >(grep -v "^WARNING: Location" >&2)
 
 lock: $(SECURITY_VENV)/.installed
 	cd layers/deps && ../../$(SECURITY_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --strip-extras --output-file requirements.txt requirements.in
+	cd layers/images && ../../$(SECURITY_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links --strip-extras --output-file requirements.txt requirements.in
 
 build: $(SAM_VENV)/.installed

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bench import images
 from bench.examples import EXAMPLES, Seeder, generic, provision_push
 from bench.sizes import layers, tree_bytes
 from bench.table import Row, render
@@ -206,7 +207,11 @@ def main() -> None:
         progress(f"cold starts of {len(jobs)} functions")
     finally:
         moto.terminate()
-        moto.wait(timeout=10)
+        try:
+            moto.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a loaded machine: the measurements are done, do not lose them
+            moto.kill()
+            moto.wait()
     header = [
         "# make bench — results",
         "",
@@ -216,7 +221,8 @@ def main() -> None:
         f"invocations after {WARMUP} warm-up ones, replaying AWS answers recorded from moto · took "
         f"{time.monotonic() - started:.0f} s · columns and method: [docs/performance.md](../docs/performance.md)",
     ]
-    report = render(rows, layer_rows, header)
+    progress("image processing")
+    report = render(rows, layer_rows, header, images.table())
     RESULTS.write_text(report)
     print(report)
 

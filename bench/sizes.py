@@ -40,7 +40,9 @@ def _deps_layer(requirements: Path = ROOT / "layers" / "deps" / "requirements.tx
     if (target.parent / ".complete").exists():
         return target
     shutil.rmtree(target.parent, ignore_errors=True)
-    platform = ["--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13"]
+    # Lambda's python3.13 runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels (pi-heif's) run there too.
+    platform = ["--platform", "manylinux2014_aarch64", "--platform", "manylinux_2_28_aarch64"]
+    platform += ["--implementation", "cp", "--python-version", "3.13"]
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
     command += [*platform, "--only-binary=:all:", "--target", str(target), "-r", str(requirements)]
     subprocess.run(command, check=True)  # noqa: S603 - fixed arguments, our own interpreter
@@ -57,10 +59,15 @@ def _common_layer(source: Path = ROOT / "layers" / "common") -> Path:
 
 def layers() -> list[Layer]:
     found = []
-    for name, path in (("common (patient_docs)", _common_layer()), ("deps (requirements.txt)", _deps_layer())):
+    images = _deps_layer(ROOT / "layers" / "images" / "requirements.txt")
+    for name, path, api in (
+        ("common (patient_docs)", _common_layer(), True),
+        ("deps (requirements.txt)", _deps_layer(), True),
+        ("images (ImageProcessFunction only)", images, False),
+    ):
         if not (path.parent / ".compiled").exists():  # once per build of the layer
             prune(path)
             compile_bytecode(path)
             (path.parent / ".compiled").touch()
-        found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True)))
+        found.append(Layer(name, tree_bytes(path), _largest(path), tree_bytes(path, with_bytecode=True), api))
     return found

@@ -180,6 +180,16 @@ PATTERNS: dict[str, Access] = {
     "ScanResultRecordFunction": Access(
         _AUDIT + "UpdateItem scan entry; Query; TransactWriteItems(document, event)", 3, 5, patient_key=_CHAIN
     ),
+    "ImageProcessFunction": Access(
+        _AUDIT
+        + "GetItem scan entry; S3 GetObject, 3 PutObject (renditions), tags; UpdateItem scan entry; "
+        + "TransactWriteItems(document, event)",
+        2,
+        5,
+        s3_puts=4,
+        s3_gets=2,
+        patient_key=_CHAIN,
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
 from patient_docs.http import inline_documents
-from patient_docs.logic.read_documents import download_link, get_document
+from patient_docs.logic.read_documents import download_link, get_document, image_views
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import iso_with_offset
@@ -24,7 +24,10 @@ app = inline_documents.resolver()
     "/api/v2/patients/<patient_id>/documents/<document_id>",
     operation_id="getInlineDocument",
     summary="Get a document with a short-lived download URL",
-    description="Answers 409 (with Retry-After while the malware scan is pending) for a file not served yet or at all.",
+    description=(
+        "Answers 409 (with Retry-After while the malware scan is pending or an image is being processed) for a "
+        "file not served yet or at all. An image is served clean (docs/images.md), with thumbnail and preview URLs."
+    ),
     tags=["Door A: patient documents"],
     responses=inline_documents.DOWNLOAD_ERRORS,
 )
@@ -34,9 +37,16 @@ def get_patient_document(
     caller = caller_from_event(app.current_event)
     doc = get_document(caller, document_id, patient_id)
     doc, url, expires_at = download_link(caller, doc)
+    thumbnail_url, preview_url = image_views(doc)
     view = InlineDocumentOut.of(doc).model_dump()
     return InlineDocumentWithUrlResponse(
-        doc=InlineDocumentWithUrlOut(**view, download_url=url, download_url_expires_at=iso_with_offset(expires_at))
+        doc=InlineDocumentWithUrlOut(
+            **view,
+            download_url=url,
+            download_url_expires_at=iso_with_offset(expires_at),
+            thumbnail_url=thumbnail_url,
+            preview_url=preview_url,
+        )
     )
 
 

@@ -1,6 +1,8 @@
-"""The whole door C loop in a real browser: SMS link -> date of birth -> two photos -> staff see them.
+"""The whole door C loop in a real browser, in each language: SMS link -> date of birth -> photos ->
+staff see them; axe-core on every state of the page; reflow at 320 px and at 200% text.
 
-Headless Chromium (Debian's package) driven by Playwright, against ``make run``'s server.
+Headless Chromium (Debian's package) driven by Playwright, against ``make run``'s server. One
+browser session per language covers the flows (the browser is the slow part).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
+from patient_docs.messages import text
 from tests.e2e.server import RunningServer, local_server
 from tests.integration.page_helpers import SEED_REQUEST
 from tests.utils import png_bytes
@@ -32,6 +36,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The browser's language (Accept-Language) per page language; the account itself is in English.
+LOCALES = {"en": "en-GB", "es": "es-ES", "cy": "cy-GB"}
+MOBILES = {"en": "+447777123456", "es": "+447911123411", "cy": "+447911123412"}
+LOCKED_MOBILES = {"en": "+447911123421", "es": "+447911123422", "cy": "+447911123423"}
+PRACTICE_PHONE = "+442920000000"
+# What may not pass: the WCAG rules axe-core checks, at these impacts.
+BLOCKING = {"serious", "critical"}
 
 
 def _jpeg() -> bytes:
@@ -45,59 +56,145 @@ def _jpeg() -> bytes:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with local_server(tmp_path_factory.mktemp("browser")) as running:
+        admin = {"Authorization": f"Bearer {running.token('--role', 'admin', '--account', '12')}"}
+        settings = {
+            "smsSenderId": "Bridge",
+            "linkLifetimeHours": 72,
+            "practiceName": "Bridge Street Surgery",
+            "practicePhone": PRACTICE_PHONE,
+        }
+        changed = requests.put(f"{running.base_url}/v1/account-settings", json=settings, headers=admin, timeout=30)
+        assert changed.status_code == 200, changed.text
         yield running
 
 
-def test_a_patient_answers_from_the_sms_link_and_staff_see_the_photos(server, tmp_path):
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
-    from playwright.sync_api import expect, sync_playwright
-
-    staff = {"Authorization": f"Bearer {server.token('--role', 'staff', '--account', '12')}"}
-    created = requests.post(f"{server.base_url}/v1/file-requests", json=SEED_REQUEST, headers=staff, timeout=30)
-    assert created.status_code == 201, created.text
-    request_id = created.json()["id"]
-
-    # Given the link from the SMS the patient received
-    (sms,) = [m for m in requests.get(f"{server.base_url}/_local/sms", timeout=30).json() if m["to"] == "+447777123456"]
-    link = re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", sms["body"]).group(0)
-    jpeg, png = tmp_path / "IMG_0292.jpg", tmp_path / "scan.png"
-    jpeg.write_bytes(_jpeg())
-    png.write_bytes(png_bytes(6, 4))
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-        page.goto(link)
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Dr Rachel Williams")
-        # Before the date of birth: who asks, and nothing of what they ask for
-        expect(page.locator(".from")).to_contain_text("Dr Rachel Williams at")
-        assert "rash" not in page.content()
-        expect(page.locator("#prompt")).to_be_hidden()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
-        # When they get the date of birth wrong once
-        page.get_by_label("Your date of birth").fill("1980-06-18")
-        page.get_by_role("button", name="Continue").click()
-        expect(page.locator("#verify-error")).to_contain_text("4 tries left")
 
-        # And then right: the prompt comes with the upload session
-        page.get_by_label("Your date of birth").fill("1980-06-17")
-        page.get_by_role("button", name="Continue").click()
-        expect(page.get_by_role("heading", name="Add your photos")).to_be_visible()
-        expect(page.locator("#prompt")).to_contain_text("rash on the back of your right hand")
+def _accessible(page: Any, state: str) -> None:
+    """axe-core finds no serious or critical violation in the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
 
-        # And send two photos
-        page.set_input_files("#gallery", [str(jpeg), str(png)])
-        expect(page.locator("#files li")).to_have_count(2)
-        page.get_by_role("button", name="Send photos").click()
+    results = Axe().run(page)
+    blocking = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert not blocking, f"{state}: {blocking}"
 
-        # Then they see a clear confirmation
-        expect(page.locator("#done-text")).to_contain_text("2 photos were sent", timeout=20_000)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "patient-page-390x844.png"))
-        browser.close()
 
-    # And staff find both files, with the right sizes and types, on the request and as documents
+def _reflows(page: Any, state: str) -> None:
+    """No sideways scrolling at this width, at the reader's text size and at 200% of it."""
+    for size in ("100%", "200%"):
+        page.evaluate("size => { document.documentElement.style.fontSize = size; }", size)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{state} at {size} text: {overflow}px wider than the screen"
+    page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+
+
+def _request(server: RunningServer, staff: dict[str, str], mobile: str) -> tuple[str, str]:
+    body = {**SEED_REQUEST, "patientMobile": mobile}
+    created = requests.post(f"{server.base_url}/v1/file-requests", json=body, headers=staff, timeout=30)
+    assert created.status_code == 201, created.text
+    (sms,) = [m for m in requests.get(f"{server.base_url}/_local/sms", timeout=30).json() if m["to"] == mobile]
+    return created.json()["id"], re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", sms["body"]).group(0)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "cy"])
+def test_a_patient_answers_from_the_sms_link_in_their_language(server, browser, tmp_path, language):
+    from playwright.sync_api import expect
+
+    def say(key: str, **values: Any) -> str:
+        return text(language, key, **values)  # type: ignore[arg-type]
+
+    staff = {"Authorization": f"Bearer {server.token('--role', 'staff', '--account', '12')}"}
+    request_id, link = _request(server, staff, MOBILES[language])
+    jpeg, png, extra = tmp_path / "IMG_0292.jpg", tmp_path / "scan.png", tmp_path / "IMG_0293.png"
+    jpeg.write_bytes(_jpeg())
+    png.write_bytes(png_bytes(6, 4))
+    extra.write_bytes(png_bytes(5, 5))
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    context = browser.new_context(
+        viewport={"width": 320, "height": 700}, is_mobile=True, has_touch=True, locale=LOCALES[language]
+    )
+    page = context.new_page()
+    # Given the link from the SMS, opened on a 320 px wide phone in the patient's language
+    page.goto(link)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("asks.heading", staff_name="Dr Rachel Williams"))
+    # Before the date of birth: who asks and how to reach them, nothing of what they ask for
+    expect(page.get_by_role("link", name="+44 29 2000 0000")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
+    assert "Bridge Street Surgery" in page.locator(".from").inner_text()
+    assert "rash" not in page.content()
+    expect(page.locator("#prompt")).to_be_hidden()
+    _accessible(page, "date of birth")
+    _reflows(page, "date of birth")
+
+    # When they send nothing, then a wrong date: each error is announced and marks the fields
+    error = page.locator("#verify-error")
+    expect(error).to_have_attribute("aria-live", "assertive")
+    page.get_by_role("button", name=say("verify.button")).click()
+    expect(error).to_have_text(say("js.dob_missing"))
+    expect(page.get_by_label(say("dob.day"), exact=True)).to_be_focused()
+    page.get_by_label(say("dob.day"), exact=True).fill("18")
+    page.get_by_label(say("dob.month"), exact=True).fill("6")
+    page.get_by_label(say("dob.year"), exact=True).fill("1980")
+    page.get_by_role("button", name=say("verify.button")).click()
+    expect(error).to_contain_text(say("js.tries_left", count=4))
+    expect(page.get_by_label(say("dob.day"), exact=True)).to_have_attribute("aria-invalid", "true")
+    _accessible(page, "a wrong date of birth")
+    page.screenshot(path=str(ARTIFACTS / f"patient-page-{language}-320-date-of-birth.png"), full_page=True)
+
+    # And then the right one: the prompt comes with the upload session
+    page.get_by_label(say("dob.day"), exact=True).fill("17")
+    page.get_by_role("button", name=say("verify.button")).click()
+    expect(page.get_by_role("heading", name=say("upload.heading"))).to_be_visible()
+    expect(page.locator("#prompt")).to_contain_text("rash on the back of your right hand")
+
+    # And they pick one photo, then two at once, see previews, and remove one
+    page.set_input_files("#camera", str(jpeg))
+    page.set_input_files("#gallery", [str(png), str(extra)])
+    expect(page.locator("#files li")).to_have_count(3)
+    expect(page.get_by_role("img", name=say("js.preview_alt", name="scan.png"))).to_be_visible()
+    page.get_by_role("button", name=say("js.remove_label", name="IMG_0293.png")).click()
+    expect(page.locator("#files li")).to_have_count(2)
+    expect(page.locator("#files-status")).to_have_text(say("js.removed", name="IMG_0293.png", count=2))
+    _accessible(page, "photos chosen")
+    _reflows(page, "photos chosen")
+    page.screenshot(path=str(ARTIFACTS / f"patient-page-{language}-320.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / f"patient-page-{language}-390.png"), full_page=True)
+
+    # And send them: a clear confirmation
+    page.get_by_role("button", name=say("upload.send")).click()
+    expect(page.locator("#done-text")).to_have_text(say("js.sent", count=2), timeout=20_000)
+    _accessible(page, "sent")
+
+    # And a link locked by wrong answers says so in their language, with the practice's number to call
+    _, locked = _request(server, staff, LOCKED_MOBILES[language])
+    short = locked.rsplit("/", 1)[1]
+    for _ in range(5):
+        requests.post(f"{server.base_url}/r/{short}/verify", json={"date_of_birth": "1999-01-01"}, timeout=30)
+    assert page.goto(locked).status == 423
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("locked.heading"))
+    expect(page.get_by_role("link", name="+44 29 2000 0000")).to_have_attribute("href", f"tel:{PRACTICE_PHONE}")
+    _accessible(page, "locked")
+    context.close()
+
+    # Then staff find both files, with the right sizes and types, on the request and as documents
+    if language != "en":
+        return
     deadline = time.monotonic() + 30
     while True:
         answer = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30).json()

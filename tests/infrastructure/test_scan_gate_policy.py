@@ -16,6 +16,7 @@ import pytest
 
 from local.deployed import Resolver, deployed_template
 from local.iam_check import Statement
+from patient_docs.rules.images import DERIVED_PREFIX
 from patient_docs.rules.scanning import SCANNED_PREFIXES
 
 DEPLOYED = deployed_template()
@@ -30,7 +31,9 @@ EXCEPTIONS = {
     "UploadedFileRegisterFunctionRole": "the register step's ranged read of a photo's first bytes",
     "PatientDocumentSaveFunctionRole": "Save Document checks an upload's type from its bytes",
     "ScanResultRecordFunctionRole": "the move of an infected file to quarantine copies it (a read)",
+    "ImageProcessFunctionRole": "renders an image once its verdict's event came (the tag may follow the event)",
 }
+RENDITION = f"arn:aws:s3:::{BUCKET}/derived/accounts/12/patients/1172416/documents/{'a' * 32}.heic/clean.jpg"
 
 
 def role_arn(logical_id: str) -> str:
@@ -140,10 +143,24 @@ def test_only_the_principals_that_need_the_bytes_before_a_verdict_are_excepted()
     assert denied(statements, "arn:aws:iam::123456789012:user/someone", "s3:GetObject", DOCUMENT, None)
 
 
+def test_renditions_are_served_only_with_their_originals_verdict_and_written_only_by_the_image_processor():
+    statements = policy()
+    signer = role_arn("FileRequestsGetFunctionRole")
+    for tag in RESULTS:
+        assert denied(statements, signer, "s3:GetObject", RENDITION, tag) == (tag != "NO_THREATS_FOUND"), tag
+    for action in ("s3:PutObject", "s3:PutObjectTagging"):
+        assert not denied(statements, role_arn("ImageProcessFunctionRole"), action, RENDITION, None)
+        for other in (signer, role_arn("MalwareScanRole"), "arn:aws:iam::123456789012:user/someone"):
+            assert denied(statements, other, action, RENDITION, None), (other, action)
+    # And nothing else in the bucket is held to that
+    assert not denied(statements, signer, "s3:PutObject", DOCUMENT, None)
+
+
 def test_the_gate_covers_exactly_where_files_land_and_the_scanner_scans():
     (gate,) = [s for s in policy() if s.get("Sid") == "ServeOnlyFilesScannedClean"]
     covered = sorted(resource.split(f"{BUCKET}/", 1)[1] for resource in gate["Resource"])
-    assert covered == sorted(f"{prefix}*" for prefix in SCANNED_PREFIXES)
+    # (and an image's renditions, which carry the verdict of the original they were made from)
+    assert covered == sorted([*(f"{prefix}*" for prefix in SCANNED_PREFIXES), f"{DERIVED_PREFIX}*"])
     plan = Resolver(DEPLOYED).value(DEPLOYED["Resources"]["MalwareProtectionPlan"]["Properties"])
     assert plan["ProtectedResource"]["S3Bucket"] == {"BucketName": BUCKET, "ObjectPrefixes": list(SCANNED_PREFIXES)}
     assert plan["Actions"] == {"Tagging": {"Status": "ENABLED"}}
@@ -168,7 +185,7 @@ def test_the_policy_serves_what_the_unscanned_file_policy_serves_and_never_a_thr
 
 def test_with_scanning_switched_off_there_is_no_scanner_and_no_tag_to_wait_for():
     statements = policy(MalwareScanning="Disabled")
-    assert [s.get("Sid") for s in statements] == ["TlsOnly"]
+    assert [s.get("Sid") for s in statements] == ["TlsOnly", "RenditionsOnlyFromTheImageProcessor"]
     assert not denied(statements, role_arn("InlineDocumentsGetFunctionRole"), "s3:GetObject", DOCUMENT, None)
     resolver = Resolver(DEPLOYED, parameters={"MalwareScanning": "Disabled"})
     assert not resolver.condition("ScansFiles")

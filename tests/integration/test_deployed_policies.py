@@ -104,6 +104,7 @@ def test_roles_without_the_tables_key_are_refused_on_every_table_call(api, aws):
         "PatientPageUploadFunction",
         "UploadedFileRegisterFunction",
         "ScanResultRecordFunction",
+        "ImageProcessFunction",  # the photo's clean copy, recorded on its document
         "FileRequestsGetFunction",
     }
     # And only what each lacked: the get function could already decrypt (for its download URLs)
@@ -128,14 +129,16 @@ def test_signing_door_c_downloads_outside_the_readable_prefix_is_refused(api, aw
     with iam_check.checking(_broken(_door_c_downloads_as_they_were)) as found:
         reply = call(api, "GET", f"/v1/file-requests/{created['id']}", caller=STAFF_12)
     # Then the URL it signs is refused: the browser's GET would be a 403
+    # (the photo's clean copy, its thumbnail and its preview: docs/images.md)
     (file,) = reply.json["files"]
-    (refused,) = found
-    assert (refused.function, refused.call, refused.action) == (
-        "FileRequestsGetFunction",
-        "s3:GetObject (presigned)",
-        "s3:GetObject",
-    )
-    assert refused.resource.startswith(f"arn:aws:s3:::{aws.bucket}/file-requests/12/{created['id']}/")
+    assert len(found) == 3
+    for refused in found:
+        assert (refused.function, refused.call, refused.action) == (
+            "FileRequestsGetFunction",
+            "s3:GetObject (presigned)",
+            "s3:GetObject",
+        )
+        assert refused.resource.startswith(f"arn:aws:s3:::{aws.bucket}/derived/file-requests/12/{created['id']}/")
     assert f"/file-requests/12/{created['id']}/" in file["download_url"]
 
 

@@ -169,7 +169,7 @@ def test_get_returns_the_seed_shape_with_unexpired_files_and_download_urls(api, 
     assert file["file_request_id"] == created["id"] and file["scan_status"] == "clean"
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(file["download_url"]).query)
     assert query["X-Amz-Expires"] == ["300"]
-    assert key_of_presigned_url(file["download_url"], aws.bucket) == fresh_key
+    assert key_of_presigned_url(file["download_url"], aws.bucket) == f"derived/{fresh_key}/clean.png"  # its clean copy
 
 
 def test_get_of_an_unknown_request_is_404(api, aws):
@@ -696,6 +696,8 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
         "sms_sender_id": "PatientDocs",
         "link_lifetime_hours": 72,
         "email_sender": None,
+        "practice_name": None,
+        "practice_phone": None,
         "language": "en",
         "reminders_enabled": True,
         "reminder_lead_hours": 24,
@@ -717,6 +719,33 @@ def test_account_settings_default_from_the_template_and_only_admins_change_them(
     assert sns_calls[-1]["MessageAttributes"]["AWS.SNS.SMS.SenderID"]["StringValue"] == "Clinic12"
     # other accounts keep the defaults
     assert call(api, "GET", "/v1/account-settings", caller=STAFF_13).json["sms_sender_id"] == "PatientDocs"
+
+
+def test_the_practice_patients_see_and_the_accounts_language_are_settings_too(api, aws, sns_calls):
+    # Given an admin sets the practice's name, its number (as people write it) and Welsh
+    change = {
+        "smsSenderId": "Bont",
+        "linkLifetimeHours": 48,
+        "practiceName": "Meddygfa'r Bont",
+        "practicePhone": "+44 29 2000 0000",
+        "language": "cy",
+    }
+    changed = call(api, "PUT", "/v1/account-settings", change, ADMIN_12)
+    assert changed.status == 200
+    # Then they read back, the number as E.164
+    stored = call(api, "GET", "/v1/account-settings", caller=STAFF_12).json
+    assert (stored["practice_name"], stored["practice_phone"], stored["language"]) == (
+        "Meddygfa'r Bont",
+        "+442920000000",
+        "cy",
+    )
+    # And the next request's SMS is in Welsh, and nothing in it names the patient
+    create(api)
+    sms = sns_calls[-1]["Message"]
+    assert sms.startswith("Gofynnwyd i chi anfon llun.") and "photo" not in sms and "/r/" in sms
+    # And a PUT without them goes back to no name, no number, English (a PUT replaces the settings)
+    plain = call(api, "PUT", "/v1/account-settings", {"smsSenderId": "Bont", "linkLifetimeHours": 48}, ADMIN_12)
+    assert (plain.json["practice_name"], plain.json["practice_phone"], plain.json["language"]) == (None, None, "en")
 
 
 def test_past_the_accounts_daily_sms_quota_creates_and_resends_are_429_and_nothing_is_written_or_sent(api, aws, clock):
@@ -756,6 +785,15 @@ def test_past_the_accounts_daily_sms_quota_creates_and_resends_are_429_and_nothi
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 721}, "linkLifetimeHours"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": "24"}, "linkLifetimeHours"),
         ({"linkLifetimeHours": 24}, "smsSenderId"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "029 2000 0000"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "+44 29 2000"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": "+44 CALL CLINIC"}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practicePhone": 442920000000}, "practicePhone"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "Bridge\nSurgery"}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "   "}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "practiceName": "x" * 101}, "practiceName"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "language": "fr"}, "language"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "language": "EN"}, "language"),
     ],
 )
 def test_bad_account_settings_are_refused(api, aws, body, field):

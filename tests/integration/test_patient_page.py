@@ -85,6 +85,87 @@ def test_unknown_expired_cancelled_and_locked_links_get_friendly_pages(api, aws,
         assert "Traceback" not in reply.body.decode()
 
 
+# ------------------------------------------------------------------ the practice, and the page's language
+ADMIN_12 = {"role": "admin", "account": "12"}
+SECRETS = ("John", "Smith", DOB, "1980", "+447777123456", "7777123456", "rash", "right hand")
+
+
+def _set_account(api, **changes):
+    body = {
+        "smsSenderId": "Bont",
+        "linkLifetimeHours": 72,
+        "practiceName": "Meddygfa'r Bont",
+        "practicePhone": "+44 29 2000 0000",
+        "language": "cy",
+        **changes,
+    }
+    assert call(api, "PUT", "/v1/account-settings", body, ADMIN_12).status == 200
+
+
+def _page(api, link, accept_language=None):
+    reply = call(api, "GET", f"/r/{link}", headers={"accept-language": accept_language} if accept_language else None)
+    return reply, reply.body.decode()
+
+
+def test_the_page_is_in_the_browsers_language_else_the_accounts_and_says_whom_to_call(api, aws):
+    # Given an account in Welsh with its practice's name and number
+    _set_account(api)
+    link = create_request(api)["short_link_id"]
+    # When a browser that asks for no language opens the link: Welsh, the account's language
+    reply, page = _page(api, link)
+    assert reply.status == 200 and '<html lang="cy">' in page
+    assert reply.headers["content-language"] == "cy" and reply.headers["vary"] == "Accept-Language"
+    assert "Mae Dr Rachel Williams wedi gofyn i chi am lun" in page and "Beth yw eich dyddiad geni?" in page
+    # And who asks comes with a number to call: the practice's name, and its phone as a link
+    assert "Meddygfa&#x27;r Bont" in page and '<a href="tel:+442920000000">+44 29 2000 0000</a>' in page
+    # When a Spanish phone opens it: Spanish; an English one: English
+    reply, page = _page(api, link, "es-US,es;q=0.9,en;q=0.8")
+    assert reply.headers["content-language"] == "es" and "le ha pedido una foto" in page
+    reply, page = _page(api, link, "en-GB,en;q=0.9")
+    assert '<html lang="en">' in page and "Questions? Call Meddygfa&#x27;r Bont on" in page
+    # Then none of them shows anything about the patient or what is asked for
+    for language in (None, "es", "en"):
+        page = _page(api, link, language)[1]
+        assert not [secret for secret in SECRETS if secret in page]
+
+
+def test_the_page_has_day_month_and_year_fields_not_a_date_picker(api, aws):
+    page = _page(api, create_request(api)["short_link_id"])[1]
+    assert 'type="date"' not in page
+    for part in ("day", "month", "year"):
+        assert f'id="dob-{part}"' in page and f'autocomplete="bday-{part}"' in page
+    assert page.count('inputmode="numeric"') == 3 and "<legend>What is your date of birth?</legend>" in page
+
+
+def test_locked_expired_and_withdrawn_links_say_whom_to_call_in_the_pages_language(api, aws, monkeypatch):
+    # Given an account in Spanish with its practice's number
+    _set_account(api, language="es")
+    # When a link is locked by five wrong answers: 423, in Spanish, with the number to call
+    locked = create_request(api, patientMobile="+447911123401")
+    for _ in range(5):
+        verify(api, locked["short_link_id"], "1999-01-01")
+    reply, page = _page(api, locked["short_link_id"])
+    assert reply.status == 423 and '<html lang="es">' in page and "Este enlace está bloqueado" in page
+    assert 'href="tel:+442920000000"' in page and "Meddygfa&#x27;r Bont" in page
+    # And in Welsh for a Welsh browser
+    reply, page = _page(api, locked["short_link_id"], "cy-GB")
+    assert reply.status == 423 and "Mae&#x27;r ddolen hon wedi&#x27;i chloi" in page and "tel:+442920000000" in page
+    # When a request is withdrawn: 410, with the number
+    cancelled = create_request(api, patientMobile="+447911123402")
+    call(api, "POST", f"/v1/file-requests/{cancelled['id']}/cancel", {}, STAFF_12)
+    reply, page = _page(api, cancelled["short_link_id"], "en")
+    assert reply.status == 410 and "withdrawn" in page and "tel:+442920000000" in page
+    # When a link expired: 410, with the number
+    expired = create_request(api, patientMobile="+447911123403")
+    later = datetime.now(UTC) + timedelta(days=30)
+    monkeypatch.setattr("functions.patient_page_open.app.utc_now", lambda: later)
+    reply, page = _page(api, expired["short_link_id"], "en")
+    assert reply.status == 410 and "has expired" in page and "tel:+442920000000" in page
+    # And an unknown link belongs to no practice: the browser's language, no number
+    reply, page = _page(api, "ZZZZZZZZZZZZ", "es")
+    assert reply.status == 404 and "Este enlace no es válido" in page and "tel:" not in page
+
+
 # ------------------------------------------------------------------ date of birth
 def test_wrong_answers_are_counted_and_the_fifth_locks_the_link_for_good(api, aws):
     link = create_request(api)["short_link_id"]

@@ -89,15 +89,27 @@ def test_an_unknown_link_is_not_found(fakes):
 @pytest.mark.parametrize("reason", ["expired", "cancelled", "locked"])
 def test_a_link_that_no_longer_works_says_why_and_is_not_marked_opened(fakes, request_for, reason):
     request = request_for(**{"status": "notified", **unusable(reason)})
-    with pytest.raises(REFUSAL[reason]):
-        open_page(LINK, NOW)
+    view = open_page(LINK, NOW)
+    # The page says why, and still whom to contact
+    assert view.state == reason and view.practice == "PatientDocs"
     assert fakes.requests.requests[request.id].opened_at is None
 
 
 def test_a_locked_link_says_locked_even_once_expired(fakes, request_for):
     request_for(**unusable("locked"), **unusable("expired"))
-    with pytest.raises(Locked):
-        open_page(LINK, NOW)
+    assert open_page(LINK, NOW).state == "locked"
+
+
+def test_the_page_names_the_practice_as_the_account_set_it_and_in_its_language(fakes, request_for):
+    request_for(
+        status="notified",
+        sms_sender_id="Clinic12",
+        practice_name="Meddygfa'r Bont",
+        practice_phone="+442920000000",
+        language="cy",
+    )
+    view = open_page(LINK, NOW)
+    assert (view.practice, view.practice_phone, view.language) == ("Meddygfa'r Bont", "+442920000000", "cy")
 
 
 def test_an_answered_request_stays_open_for_more_photos(fakes, request_for):
@@ -115,8 +127,7 @@ def test_a_link_dynamodb_finds_cancelled_is_shown_cancelled_from_the_same_call(f
         "update_item", "ConditionalCheckFailedException", modeled_fields={"Item": item}, expected_params=ANY_UPDATE
     )
     # When the patient opens the link: no other read is queued, so none may be made
-    with pytest.raises(Gone, match="withdrawn"):
-        open_page(LINK, NOW)
+    assert open_page(LINK, NOW).state == "cancelled"
 
 
 def test_a_throttled_opening_is_an_error_not_an_unknown_link(fakes, request_for, stub, monkeypatch):

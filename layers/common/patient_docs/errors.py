@@ -83,6 +83,22 @@ class FileWithheld(Conflict):
         self.scan_status = scan_status
 
 
+class ImageNotProcessed(FileNotScanned):
+    """An image whose clean rendition is still being made (rules/images.py): its original is never served."""
+
+    def __init__(self, retry_after: int) -> None:
+        Conflict.__init__(self, "the image is still being processed; retry shortly")
+        self.retry_after = retry_after
+
+
+class ImageWithheld(FileWithheld):
+    """An image that could not be decoded (corrupt, or a decompression bomb): it is in quarantine."""
+
+    def __init__(self) -> None:
+        Conflict.__init__(self, "the image is not served: it could not be read as an image")
+        self.scan_status = "clean"
+
+
 class UnprocessableRequest(Refused):
     """Well-formed, but contradicts an earlier request (an idempotency key reused with another body)."""
 

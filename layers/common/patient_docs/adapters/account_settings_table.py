@@ -1,4 +1,4 @@
-"""Per-account SMS settings: ``ACCOUNT#<account> / SETTINGS`` in the one table."""
+"""Per-account settings: ``ACCOUNT#<account> / SETTINGS`` in the one table."""
 
 from __future__ import annotations
 
@@ -52,6 +52,10 @@ def put_account_settings(settings: AccountSettings, event: EventValues) -> None:
     }
     if settings.email_sender is not None:
         item["email_sender"] = {"S": settings.email_sender}
+    if settings.practice_name is not None:
+        item["practice_name"] = {"S": settings.practice_name}
+    if settings.practice_phone is not None:
+        item["practice_phone"] = {"S": settings.practice_phone}
     if settings.sms_daily_quota is not None:
         item["sms_daily_quota"] = {"N": str(settings.sms_daily_quota)}
     if settings.updated_at is not None:

@@ -39,7 +39,8 @@ from patient_docs.adapters.table import (
     typed_key,
 )
 from patient_docs.errors import DocumentIdTaken, NotFound, ObjectClaimed
-from patient_docs.models.documents import Document
+from patient_docs.models.documents import Document, ImageRenditions
+from patient_docs.rules.images import EXTENSION
 from patient_docs.rules.scanning import ScanStatus, may_precede
 
 
@@ -344,3 +345,31 @@ def get_documents(document_ids: list[int]) -> dict[int, Document]:
         return {}
     items = batch_get([{"PK": f"DOC#{document_id}", "SK": "DOC"} for document_id in document_ids])
     return {doc.id: doc for doc in (_from_item(item) for item in items if item is not None)}
+
+
+# ------------------------------------------------------------------ clean images (rules/images.py)
+
+
+def set_image(document_id: int, image: ImageRenditions, event: EventValues) -> bool:
+    """Put an image's renditions on its document once, with its audit event, in one transaction; a clean
+    image's type and extension become the document's (what its downloads serve). False (nothing
+    written) when the document is gone or has them already."""
+    values: dict[str, Any] = {":image": serialize(image.model_dump(mode="json", exclude_none=True))}
+    expression = "SET image = :image"
+    if image.status == "clean" and image.mime_type is not None:
+        expression += ", mime_type = :mime, extension = :extension"
+        values.update({":mime": {"S": image.mime_type}, ":extension": {"S": EXTENSION[image.mime_type]}})
+    update = {
+        "TableName": table_name(),
+        "Key": _doc_key(document_id),
+        "UpdateExpression": expression,
+        "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(image)",
+        "ExpressionAttributeValues": values,
+    }
+    try:
+        audit_log.append(event, [{"Update": update}])
+    except ClientError as exc:
+        if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True

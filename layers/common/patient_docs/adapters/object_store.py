@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -67,6 +67,58 @@ def presign_download(key: str, file_name: str, content_type: str) -> str:
         ExpiresIn=settings.download_ttl_seconds,
     )
     return url
+
+
+def presign_view(key: str, content_type: str) -> str:
+    """A short-lived GET of an image shown in a page or app (a thumbnail or preview): inline, not an attachment."""
+    settings = get_settings()
+    url: str = s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.bucket_name,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": "inline",
+        },
+        ExpiresIn=settings.download_ttl_seconds,
+    )
+    return url
+
+
+def read_object(key: str) -> tuple[StoredObject, bytes] | None:
+    """Metadata and the whole object (None when absent)."""
+    try:
+        response = s3().get_object(Bucket=get_settings().bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    data = response["Body"].read()
+    original = response.get("Metadata", {}).get(ORIGINAL_NAME_META)
+    stored = StoredObject(
+        key=key,
+        size_bytes=len(data),
+        content_type=response.get("ContentType", "application/octet-stream"),
+        original_name=unquote(original) if original else None,
+    )
+    return stored, data
+
+
+def put_derived(key: str, data: bytes, content_type: str, tags: dict[str, str]) -> None:
+    """Write an object made from another (an image's rendition), with the tags it carries from birth."""
+    s3().put_object(
+        Bucket=get_settings().bucket_name, Key=key, Body=data, ContentType=content_type, Tagging=urlencode(tags)
+    )
+
+
+def add_tag(key: str, name: str, value: str) -> None:
+    """Add one tag to an object, keeping those it has (the malware scanner's verdict among them)."""
+    bucket = get_settings().bucket_name
+    tags = s3().get_object_tagging(Bucket=bucket, Key=key).get("TagSet", [])
+    if any(tag["Key"] == name and tag["Value"] == value for tag in tags):
+        return
+    kept = [tag for tag in tags if tag["Key"] != name]
+    s3().put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": [*kept, {"Key": name, "Value": value}]})
 
 
 def presign_upload(

@@ -4,6 +4,7 @@ Layout (one item per scanned object, entity ``scan_result``):
   PK = SCAN#<object key>, SK = SCAN
     scan_status, scanned_at   the result GuardDuty sent for the object (absent until one came)
     document_id, patient_id   the document recorded for the object (absent until one is)
+    image                     an image's renditions (rules/images.py), once the image processor made them
 
 A scan result and the record of its upload can come in either order (door B saves a document after
 its upload is scanned; the patient page's register step may run before or after the scan). Each half
@@ -23,7 +24,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.table import Item, Key, decode, stored_time, table_name, typed_key
+from patient_docs.adapters.table import Item, Key, decode, serialize, stored_time, table_name, typed_key
+from patient_docs.models.documents import ImageRenditions
 from patient_docs.rules.scanning import ScanStatus, may_precede
 
 ENTITY = "scan_result"
@@ -35,6 +37,7 @@ class ScanEntry:
     scanned_at: datetime | None = None
     document_id: int | None = None
     patient_id: int | None = None
+    image: ImageRenditions | None = None
 
 
 def _key(object_key: str) -> Key:
@@ -46,7 +49,9 @@ def _entry(item: Item | None) -> ScanEntry:
     scanned_at = values.get("scanned_at")
     document_id = values.get("document_id")
     patient_id = values.get("patient_id")
+    image = values.get("image")
     return ScanEntry(
+        image=ImageRenditions.model_validate(image) if image else None,
         scan_status=values.get("scan_status"),
         scanned_at=datetime.fromisoformat(scanned_at) if scanned_at else None,
         document_id=int(document_id) if document_id is not None else None,
@@ -100,6 +105,23 @@ def link_write(object_key: str, document_id: int, patient_id: int) -> Item:
             },
         }
     }
+
+
+def store_image(object_key: str, image: ImageRenditions) -> ScanEntry:
+    """Keep what the image processor made of the object (the same renditions whenever it runs again);
+    the entry as it is now, naming the object's document if one is recorded. The same split as scan
+    results: whichever of this and the document's record comes second puts the renditions on the document."""
+    response = dynamodb().update_item(
+        TableName=table_name(),
+        Key=typed_key(_key(object_key)),
+        UpdateExpression="SET image = :image, entity = :entity",
+        ExpressionAttributeValues={
+            ":image": serialize(image.model_dump(mode="json", exclude_none=True)),
+            ":entity": {"S": ENTITY},
+        },
+        ReturnValues="ALL_NEW",
+    )
+    return _entry(response.get("Attributes"))
 
 
 def get_entry(object_key: str) -> ScanEntry | None:

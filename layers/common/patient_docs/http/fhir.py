@@ -44,6 +44,8 @@ ISSUE_TYPES = {
     "conflict": "conflict",
     "scan_pending": "transient",
     "file_withheld": "suppressed",
+    "image_pending": "transient",
+    "image_withheld": "suppressed",
     "gone": "deleted",
     "unprocessable": "business-rule",
     "locked": "lock-error",

@@ -26,8 +26,14 @@ def resolver() -> APIGatewayHttpResolver:
     return app
 
 
-def html(status: int, page: str, content_security_policy: str) -> Response[str]:
-    headers = {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy}
+def html(status: int, page: str, content_security_policy: str, language: str) -> Response[str]:
+    # The page's language follows Accept-Language (rules/languages.py): caches must tell them apart.
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": content_security_policy,
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
     return Response(
         status_code=status, content_type=f"{content_types.TEXT_HTML}; charset=utf-8", body=page, headers=headers
     )

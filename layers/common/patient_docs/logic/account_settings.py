@@ -1,4 +1,5 @@
-"""Per-account SMS settings: the sender ID, how long a short link works and the daily SMS quota."""
+"""Per-account settings: the SMS sender ID, how long a short link works, the daily SMS quota, the practice
+patients see and the language."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def change_account_settings(caller: Caller, body: AccountSettingsBody) -> Accoun
         sms_sender_id=body.sms_sender_id,
         link_lifetime_hours=body.link_lifetime_hours,
         email_sender=body.email_sender,
+        practice_name=body.practice_name,
+        practice_phone=body.practice_phone,
         language=body.language,
         reminders_enabled=body.reminders_enabled,
         reminder_lead_hours=body.reminder_lead_hours,

@@ -149,6 +149,9 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
             sms_sender_id=settings.sms_sender_id,
             patient_email=body.patient_email,
             notification_status="queued",
+            practice_name=settings.practice_name,
+            practice_phone=settings.practice_phone,
+            language=settings.language,
         )
         target = Target(patient_id=patient.patient_number, file_request_id=request.id)
         event = audit_trail.pending("file_request.created", audit_trail.actor_of(caller), target, at=now)

@@ -1,11 +1,10 @@
 """Door A delete: the object goes, then its records, so that a failure half-way can be retried.
 
-The object first (the versioned bucket keeps its history): when S3 fails, nothing has changed. Then,
-in one transaction with its audit event, the document, its object's claim, its patient's document
-count and, for a patient's
-photo, the file its request lists: no record is left pointing at the deleted object. A failure of
-that transaction leaves the document in place for the retry, which deletes the object again
-(S3 deletes are idempotent) and finishes.
+The object first, and an image's renditions (the versioned bucket keeps its history): when S3 fails,
+nothing has changed. Then, in one transaction with its audit event, the document, its object's claim,
+its patient's document count and, for a patient's photo, the file its request lists: no record is
+left pointing at the deleted object. A failure of that transaction leaves the document in place for
+the retry, which deletes the object again (S3 deletes are idempotent) and finishes.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from patient_docs.adapters import documents_table, file_requests_table, object_store, scan_results_table
 from patient_docs.adapters.table import Item
 from patient_docs.auth import Caller
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, clean_images
 from patient_docs.logic.read_documents import get_document
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
@@ -34,6 +33,8 @@ def delete_document(caller: Caller, patient_id: int, document_id: int) -> None:
         "document.deleted", audit_trail.actor_of(caller), Target(patient_id=patient_id, document_id=document_id)
     )
     object_store.delete_object(doc.object_key)
+    for key in clean_images.rendition_keys(doc):  # an image's clean copy, thumbnail and preview
+        object_store.delete_object(key)
     also = [documents_table.count_change(doc.account_id, doc.patient_id, -1), *_request_file_of(doc)]
     documents_table.delete_document(document_id, caller.account_id, patient_id, doc.object_key, event, also)
     scan_results_table.forget(doc.object_key)  # its scan result: nothing will look for it again

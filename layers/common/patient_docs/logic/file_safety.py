@@ -15,7 +15,7 @@ from patient_docs.adapters import documents_table, scan_results_table
 from patient_docs.adapters.scan_results_table import ScanEntry
 from patient_docs.adapters.table import Item
 from patient_docs.errors import FileNotScanned, FileWithheld
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, clean_images
 from patient_docs.models.audit import AuditAction, Outcome, Target
 from patient_docs.models.documents import Document
 from patient_docs.rules.scanning import RETRY_AFTER_SECONDS, ScanStatus, object_ids, served_statuses
@@ -48,11 +48,19 @@ def check_servable(scan_status: ScanStatus) -> None:
 
 def require_servable(doc: Document) -> Document:
     """May this record's bytes be served? The one question every door asks before it hands out a
-    file's bytes (or a URL to them). Answers the record, its scan result applied if one was waiting
-    (``settled``); refuses with ``FileNotScanned`` or ``FileWithheld`` (``check_servable``)."""
+    file's bytes (or a URL to them). Answers the record, its scan result and image renditions applied
+    if they were waiting (``settled``); refuses with ``FileNotScanned`` or ``FileWithheld``
+    (``check_servable``), and an image without its clean rendition with ``ImageNotProcessed`` or
+    ``ImageWithheld`` (logic/clean_images.py: what is served of an image)."""
     doc = settled(doc)
     check_servable(doc.scan_status)
+    clean_images.served_file(doc)
     return doc
+
+
+def servable(doc: Document) -> bool:
+    """``require_servable`` without the refusal, for a settled record (a list that withholds some files)."""
+    return may_serve(doc.scan_status) and clean_images.servable_image(doc)
 
 
 def initial_status() -> ScanStatus:
@@ -104,15 +112,15 @@ def settle(object_key: str, doc: Document | None = None) -> ScanEntry | None:
 
 
 def settled(doc: Document) -> Document:
-    """The document with its file's scan result. A pending document whose result reached its object's
-    entry but not the document (it came before the document was recorded, and applying it then
-    failed) gets it now: nothing that reached the entry stays unapplied once the document is read."""
-    if doc.scan_status != "pending":
-        return doc
-    entry = settle(doc.object_key, doc)
-    if entry is None:
-        return doc
-    return doc.model_copy(update={"scan_status": entry.scan_status, "scanned_at": entry.scanned_at})
+    """The document with its file's scan result (and an image's renditions: logic/clean_images.py). A
+    pending document whose result reached its object's entry but not the document (it came before the
+    document was recorded, and applying it then failed) gets it now: nothing that reached the entry
+    stays unapplied once the document is read."""
+    if doc.scan_status == "pending":
+        entry = settle(doc.object_key, doc)
+        if entry is not None:
+            doc = doc.model_copy(update={"scan_status": entry.scan_status, "scanned_at": entry.scanned_at})
+    return clean_images.settle_image(doc)
 
 
 def quarantined_before_recorded(object_key: str) -> bool:

@@ -1,7 +1,7 @@
 """Telling the patient about a request, off the request path: create and resend queue a notice; the
 notification sender (NotificationSendFunction) delivers it, app push when they registered a device,
 else SMS; and when the SMS cannot reach them (opted out, refused) and the request has an email
-address, an email through SES from the account's sender, in its language.
+address, an email through SES from the account's sender, in the language the request was sent in.
 
 One notice, at most one message: the sender claims the notice (``queued`` -> ``sending``) before it
 calls SNS, so a message that arrives twice, or a retry after a send went through, sends nothing more.
@@ -54,7 +54,7 @@ def _deliver(
 ) -> tuple[NotificationChannel, NotificationStatus]:
     """The channel and outcome; NotificationThrottled when the message may go on a later try."""
     link = short_link_url(get_settings().public_base_url, request.short_link_id)
-    text = notification_text(request.type, link, request.short_link_expires_at, reminder)
+    text = notification_text(request.type, link, request.short_link_expires_at, request.language, reminder)
     if patient.push_endpoint_arn:
         try:
             notifications.send_push(patient.push_endpoint_arn, text, request.id)
@@ -80,16 +80,15 @@ def _deliver(
 
 
 class EmailSettings(NamedTuple):
-    """The account's email sender and language (None instead: no email can go)."""
+    """The account's email sender (None instead: no email can go)."""
 
     sender: str
-    language: str
 
 
 def _send_email(
     request: FileRequest, address: str, link: str, email: EmailSettings, reminder: bool
 ) -> NotificationStatus:
-    subject, body = email_notice(email.language, request.type, link, request.short_link_expires_at, reminder)
+    subject, body = email_notice(request.language, request.type, link, request.short_link_expires_at, reminder)
     try:
         email_adapter.send_email(address, subject, body, email.sender, request.id)
     except NotificationThrottled:
@@ -102,7 +101,7 @@ def _send_email(
 
 def email_settings(settings: AccountSettings) -> EmailSettings | None:
     sender = settings.email_sender or get_settings().default_email_sender
-    return EmailSettings(sender, settings.language) if sender else None
+    return EmailSettings(sender) if sender else None
 
 
 def notify_patient(

@@ -2,8 +2,8 @@
 
 Nothing here reveals the patient's name or date of birth, and every answer for a link
 that is unknown, expired, cancelled or locked is the same whatever the request holds.
-Before the date of birth is right the page says only who is asking (the staff member and the
-practice); what they ask for (the prompt) comes with the upload session.
+Before the date of birth is right the page says only who is asking (the staff member, the
+practice and its phone number); what they ask for (the prompt) comes with the upload session.
 
 Each answer is decided in one conditional write: a right one writes the upload session, a wrong
 one the new count, each with its audit event, on condition that the request is still as it was
@@ -36,8 +36,10 @@ from patient_docs.models.audit import Actor, AuditAction, Outcome, Target
 from patient_docs.models.file_requests import FileRequest
 from patient_docs.rules.content_types import PHOTO_TYPES, extension_for, normalise
 from patient_docs.rules.file_requests import is_short_link_id
+from patient_docs.rules.languages import Language
 from patient_docs.rules.patient_page import (
     MAX_WRONG_ANSWERS,
+    PageState,
     new_session_token,
     page_state,
     parse_date_of_birth,
@@ -87,37 +89,43 @@ def _target(request: FileRequest) -> Target:
 
 @dataclass(frozen=True)
 class PageView:
-    """What the page shows before the date of birth is right: who is asking, nothing clinical."""
+    """What the page shows before the date of birth is right: who is asking and how to reach them,
+    nothing clinical. ``state``: whether the link still takes an answer (else the page says why)."""
 
     short_link_id: str
+    state: PageState
     staff_name: str
     practice: str
+    practice_phone: str | None
+    language: Language
     max_files: int
     max_bytes: int
     accepted_types: list[str]
 
 
 def _practice(request: FileRequest) -> str:
-    """The name the SMS came from (the account's sender ID when the request was sent)."""
-    return request.sms_sender_id or get_settings().default_sms_sender_id
+    """The practice's name as the account set it, else the name the SMS came from (its sender ID)."""
+    return request.practice_name or request.sms_sender_id or get_settings().default_sms_sender_id
 
 
 def open_page(short_link_id: str, now: datetime) -> PageView:
+    """The page of a link: marks the request opened (the first time a usable link is opened)."""
     link = patient_page_table.get_link(short_link_id) if is_short_link_id(short_link_id) else None
     # Opening marks the request (the first time) and reads it in the same call.
     request = file_requests_table.open_request(link, now, MAX_WRONG_ANSWERS) if link else None
     if request is None:
         raise NotFound("link")
-    refusal = _refusal(request, now)
-    outcome: Outcome = "denied" if refusal else "success"
+    state = page_state(request.status, request.short_link_expires_at, request.failed_verifications, now)
+    outcome: Outcome = "success" if state == "open" else "denied"
     audit_trail.record("patient_page.opened", _actor(request.account_id, request.id), _target(request), outcome, now)
-    if refusal is not None:
-        raise refusal
     settings = get_settings()
     return PageView(
         short_link_id,
+        state,
         request.staff_name,
         _practice(request),
+        request.practice_phone,
+        request.language,
         settings.photo_max_files,
         settings.photo_max_bytes,
         ACCEPTED_TYPES,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import NotFound
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.logic.read_documents import download_link, get_document
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
@@ -38,7 +38,11 @@ def read_binary(caller: Caller, document_id: int, inline: bool) -> BinaryContent
         doc = file_safety.require_servable(doc)
         target = Target(patient_id=doc.patient_id, document_id=doc.id)
         audit_trail.record("document.downloaded", audit_trail.actor_of(caller), target)
-        found = object_store.read_head(doc.object_key, max(doc.size_bytes, 1))
+        served = clean_images.served_file(doc)  # an image's clean rendition, never its original
+        if served.key == doc.object_key:
+            found = object_store.read_head(served.key, max(doc.size_bytes, 1))
+        else:
+            found = object_store.read_object(served.key)
         if found is None:  # the record outlived its object (deleted in the meantime)
             raise NotFound("document")
         return BinaryContent(doc, content=found[1])

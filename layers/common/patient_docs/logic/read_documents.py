@@ -11,7 +11,7 @@ from patient_docs.adapters import documents_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, document_target, patient_target, require
@@ -61,5 +61,11 @@ def download_link(caller: Caller, doc: Document) -> tuple[Document, str, datetim
     # No URL unless its event is stored (AuditUnavailable, a 503, otherwise).
     target = Target(patient_id=doc.patient_id, document_id=doc.id)
     audit_trail.record("document.downloaded", audit_trail.actor_of(caller), target)
-    url = object_store.presign_download(doc.object_key, doc.original_file_name, doc.mime_type)
+    served = clean_images.served_file(doc)  # an image's clean rendition, never its original
+    url = object_store.presign_download(served.key, served.file_name, served.mime_type)
     return doc, url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)
+
+
+def image_views(doc: Document) -> tuple[str | None, str | None]:
+    """A served image's thumbnail and preview URLs (after ``download_link``, whose audit event covers them)."""
+    return clean_images.view_urls(doc)

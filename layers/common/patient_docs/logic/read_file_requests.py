@@ -10,7 +10,7 @@ from patient_docs.adapters import documents_table, file_requests_table, object_s
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField, NotFound
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
@@ -54,12 +54,22 @@ def present(
     files = []
     for file in shown:
         doc = documents.get(file.document_id) if file.document_id is not None else None
-        url = None
-        if file.id in served:
+        url = thumbnail_url = preview_url = None
+        if file.id in served and doc is not None:
+            # An image's clean rendition (its type and extension), never the original sent.
+            served_file = clean_images.served_file(doc, file.original_name)
+            if served_file.key != doc.object_key:
+                file = _as_served(file, served_file)
             url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
+            thumbnail_url, preview_url = clean_images.view_urls(doc)
         status, scanned_at = (doc.scan_status, doc.scanned_at) if doc is not None else ("pending", None)
-        files.append(FileOut.of(file, url, status, scanned_at))
+        files.append(FileOut.of(file, url, status, scanned_at, thumbnail_url, preview_url))
     return FileRequestOut.of(request, get_settings().public_base_url, now, files)
+
+
+def _as_served(file: RequestFile, served: clean_images.ServedFile) -> RequestFile:
+    update = {"object_key": served.key, "mime_type": served.mime_type, "original_name": served.file_name}
+    return file.model_copy(update=update)
 
 
 def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
@@ -71,9 +81,7 @@ def get_file_request(caller: Caller, file_request_id: str) -> FileRequestOut:
     shown = _shown(request, now)
     documents = {doc_id: file_safety.settled(doc) for doc_id, doc in _documents_of(shown).items()}
     served = frozenset(
-        file.id
-        for file in shown
-        if file.document_id in documents and file_safety.may_serve(documents[file.document_id].scan_status)
+        file.id for file in shown if file.document_id in documents and file_safety.servable(documents[file.document_id])
     )
     actor = audit_trail.actor_of(caller)
     target = Target(patient_id=request.patient_number, file_request_id=request.id)

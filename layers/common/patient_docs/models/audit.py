@@ -37,6 +37,7 @@ AuditAction = Literal[
     "file.quarantined",
     "file.scanned",
     "file.infected",
+    "file.image_processed",
     "account_settings.changed",
     "audit_events.read",
     "access_log.read",

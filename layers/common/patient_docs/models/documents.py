@@ -7,10 +7,26 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from patient_docs.rules.images import ImageStatus
 from patient_docs.rules.scanning import ScanStatus
 
 DocumentSource = Literal["inline", "upload", "file_request"]
 AuthorRole = Literal["staff", "admin", "patient"]
+
+
+class ImageRenditions(BaseModel):
+    """What the image processor made of an image document's file (rules/images.py): the clean image
+    served in place of the original, its thumbnail and preview; or that the file was refused (a
+    corrupt image or a decompression bomb, moved to quarantine)."""
+
+    status: ImageStatus
+    original_mime_type: str
+    mime_type: str | None = None  # the clean image's type (what downloads serve)
+    clean_key: str | None = None
+    thumbnail_key: str | None = None
+    preview_key: str | None = None
+    width: int | None = None
+    height: int | None = None
 
 
 class Document(BaseModel):
@@ -52,6 +68,8 @@ class Document(BaseModel):
     # stored before files were scanned has no status: pending, as its object has no clean verdict either.
     scan_status: ScanStatus = "pending"
     scanned_at: datetime | None = None
+    # Clean images (rules/images.py): set once the image processor has made its renditions.
+    image: ImageRenditions | None = None
 
     @property
     def author(self) -> AuthorRole:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from patient_docs.rules.languages import DEFAULT_LANGUAGE, Language
+
 NotificationChannel = Literal["sms", "push", "email"]
 # queued: waiting for the notification sender; sending: the sender has claimed it (one send per notice:
 # a try that stops here is not sent again but recorded failed); sent: SNS accepted it; opted_out: the
@@ -47,6 +49,11 @@ class FileRequest(BaseModel):
     # The SMS sender ID the request went out under: the practice's name as the patient saw it, shown
     # by the patient page before the date of birth is checked (None: a request from before it was kept).
     sms_sender_id: str | None = None
+    # The account's practice name, phone number and language when the request was sent: the page shows
+    # them (who asks, whom to call about a locked or expired link) and the SMS was written in that language.
+    practice_name: str | None = None
+    practice_phone: str | None = None
+    language: Language = DEFAULT_LANGUAGE
     # Lifecycle: created -> notified -> opened -> verified -> responded, or cancelled; "expired" is
     # computed from short_link_expires_at when read.
     status: str = "created"

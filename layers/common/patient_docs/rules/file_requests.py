@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+from patient_docs.messages import text
+from patient_docs.rules.languages import DEFAULT_LANGUAGE, Language
 
 # 9 random bytes -> 12 URL-safe characters, 72 bits: unguessable, and short enough for an SMS.
 SHORT_LINK_BYTES = 9
@@ -78,11 +81,16 @@ def check_sender_id(value: str) -> str:
     return value
 
 
-def notification_text(kind: str, link: str, expires_at: datetime | None, reminder: bool = False) -> str:
-    """The SMS or push text. It never carries the patient's name, date of birth or the prompt."""
-    text = f"You have been asked to send a {kind}. Respond securely here: {link}"
+def notification_text(
+    kind: str, link: str, expires_at: datetime | None, language: Language = DEFAULT_LANGUAGE, reminder: bool = False
+) -> str:
+    """The SMS or push text, in the account's language (the request keeps the one it was sent in).
+    It never carries the patient's name, date of birth or the prompt."""
+    message = text(language, f"sms.{kind}", link=link)
     if reminder:
-        text = "Reminder: " + text
+        message = text(language, "sms.reminder") + message
     if expires_at is not None:
-        text += f" (link valid until {expires_at:%d %b %H:%M} UTC)"
-    return text
+        at = expires_at.astimezone(UTC)
+        month = text(language, f"month.{at.month}")
+        message += text(language, "sms.valid_until", day=f"{at:%d}", month=month, time=f"{at:%H:%M}")
+    return message

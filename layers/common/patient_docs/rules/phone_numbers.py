@@ -33,3 +33,26 @@ def normalise_mobile(value: str) -> str:
     if phonenumbers.number_type(parsed) not in _SMS_CAPABLE:
         raise ValueError("must be a mobile number that can receive SMS")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_practice_phone(value: str) -> str:
+    """The E.164 form of a practice's phone number (any valid number patients can call), or ValueError."""
+    text = value.strip()
+    if len(text) > MAX_INPUT_LENGTH or not _WRITTEN_NUMBER.fullmatch(text):
+        raise ValueError("must be a phone number in international format, e.g. +442920000000")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("must be a phone number in international format, e.g. +442920000000") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A stored number as people read and dial it from anywhere: ``+44 29 2000 0000``."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.models.file_requests import FileRequest, RequestFile
-from patient_docs.rules.emails import EMAIL_MAX_LENGTH, LANGUAGES, Language, normalise_email
+from patient_docs.rules.emails import EMAIL_MAX_LENGTH, normalise_email
 from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MAX,
     LINK_LIFETIME_HOURS_MIN,
@@ -25,15 +25,17 @@ from patient_docs.rules.file_requests import (
     effective_status,
     short_link_url,
 )
+from patient_docs.rules.languages import DEFAULT_LANGUAGE, Language
 from patient_docs.rules.names import FREE_TEXT_PATTERN, NAME_PATTERN, check_free_text, check_name
 from patient_docs.rules.patients import check_date_of_birth
-from patient_docs.rules.phone_numbers import normalise_mobile
+from patient_docs.rules.phone_numbers import normalise_mobile, normalise_practice_phone
 from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned
 
 MAX_PROMPT_LENGTH = 1000
 MAX_PERSON_NAME_LENGTH = 200
+MAX_PRACTICE_NAME_LENGTH = 100
 FileRequestType = Literal["photo"]
 
 
@@ -84,6 +86,26 @@ OptionalPersonName = Annotated[
 ]
 Mobile = Annotated[str, Field(max_length=64), AfterValidator(normalise_mobile)]
 Email = Annotated[str, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(normalise_email)]
+
+
+def _practice_name(value: str | None) -> str | None:
+    return None if value is None else check_name(value, MAX_PRACTICE_NAME_LENGTH)
+
+
+def _practice_phone(value: str | None) -> str | None:
+    return None if value is None else normalise_practice_phone(value)
+
+
+PracticeName = Annotated[
+    str | None,
+    Field(max_length=MAX_PRACTICE_NAME_LENGTH, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(_practice_name),
+]
+PracticePhone = Annotated[
+    str | None,
+    Field(max_length=64, json_schema_extra={"pattern": r"^\+[0-9][0-9 ().-]*$"}),
+    AfterValidator(_practice_phone),
+]
 DateOfBirth = Annotated[Day, Field(max_length=32), AfterValidator(check_date_of_birth)]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
@@ -135,6 +157,12 @@ class FileOut(BaseModel):
     )
     scan_status: ScanStatus = Field(default="pending", description="pending, clean, infected, unsupported or failed")
     scanned_at: Timestamp | None = Field(default=None, description="When the scan's result came; null while pending")
+    thumbnail_url: str | None = Field(
+        default=None, description="A served image's thumbnail (JPEG, at most 256 px): a short-lived presigned GET URL"
+    )
+    preview_url: str | None = Field(
+        default=None, description="A served image's preview (JPEG, at most 1600 px): a short-lived presigned GET URL"
+    )
 
     @classmethod
     def of(
@@ -143,6 +171,8 @@ class FileOut(BaseModel):
         download_url: str | None = None,
         scan_status: ScanStatus = "pending",
         scanned_at: datetime | None = None,
+        thumbnail_url: str | None = None,
+        preview_url: str | None = None,
     ) -> FileOut:
         return cls(
             id=file.id,
@@ -156,6 +186,8 @@ class FileOut(BaseModel):
             download_url=download_url,
             scan_status=scan_status,
             scanned_at=_iso(scanned_at),
+            thumbnail_url=thumbnail_url,
+            preview_url=preview_url,
         )
 
 
@@ -283,7 +315,6 @@ class AccountSettingsBody(_CamelBody):
         default=None,
         description="Sender of the email fallback, an address SES has verified (null: the deployment's default)",
     )
-    language: Language = Field(default="en", description=f"Language of the email notice: {', '.join(LANGUAGES)}")
     reminders_enabled: bool = Field(
         default=True, description="One reminder before an unanswered request's link expires"
     )
@@ -296,6 +327,17 @@ class AccountSettingsBody(_CamelBody):
         le=SMS_DAILY_QUOTA_MAX,
         description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
     )
+    # How the practice appears on the patient page, and in which language its patients are written to.
+    # Omitted: no name (the page shows the SMS sender ID), no number, English.
+    practice_name: PracticeName = Field(default=None, description="The practice's name as patients know it")
+    practice_phone: PracticePhone = Field(
+        default=None, description="The number patients call, in international format; stored as E.164"
+    )
+    language: Language = Field(
+        default=DEFAULT_LANGUAGE,
+        description="The language of the SMS and the email, and of the patient page unless the browser's"
+        " Accept-Language names another the service speaks (en, es, cy)",
+    )
 
 
 class AccountSettingsOut(BaseModel):
@@ -303,7 +345,9 @@ class AccountSettingsOut(BaseModel):
     sms_sender_id: str
     link_lifetime_hours: int
     email_sender: str | None
-    language: str
+    practice_name: str | None
+    practice_phone: str | None = Field(description="E.164")
+    language: Language
     reminders_enabled: bool
     reminder_lead_hours: int
     sms_daily_quota: int | None = Field(
@@ -319,6 +363,8 @@ class AccountSettingsOut(BaseModel):
             sms_sender_id=settings.sms_sender_id,
             link_lifetime_hours=settings.link_lifetime_hours,
             email_sender=settings.email_sender,
+            practice_name=settings.practice_name,
+            practice_phone=settings.practice_phone,
             language=settings.language,
             reminders_enabled=settings.reminders_enabled,
             reminder_lead_hours=settings.reminder_lead_hours,

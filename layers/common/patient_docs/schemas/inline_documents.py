@@ -61,8 +61,14 @@ class InlineDocumentOut(BaseModel):
 
 
 class InlineDocumentWithUrlOut(InlineDocumentOut):
-    download_url: str = Field(description="Short-lived presigned GET URL of the file")
+    download_url: str = Field(description="Short-lived presigned GET URL of the file (an image's clean copy)")
     download_url_expires_at: Timestamp
+    thumbnail_url: str | None = Field(
+        default=None, description="An image's thumbnail (JPEG, at most 256 px): a short-lived presigned GET URL"
+    )
+    preview_url: str | None = Field(
+        default=None, description="An image's preview (JPEG, at most 1600 px): a short-lived presigned GET URL"
+    )
 
 
 class InlineDocumentResponse(BaseModel):

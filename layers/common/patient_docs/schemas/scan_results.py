@@ -43,3 +43,23 @@ class ScanResultDetail(_Detail):
 
 class ScanResultEvent(EventBridgeModel):
     detail: ScanResultDetail  # type: ignore[assignment]
+
+
+class _Bucket(BaseModel):
+    name: str = Field(min_length=1)
+
+
+class _Object(BaseModel):
+    key: str = Field(min_length=1)
+
+
+class ObjectCreatedDetail(BaseModel):
+    bucket: _Bucket
+    object: _Object
+
+
+class ObjectCreatedEvent(EventBridgeModel):
+    """S3's "Object Created" event on the default bus (the bucket's EventBridge notifications): what
+    starts image processing when no malware scan will (docs/images.md)."""
+
+    detail: ObjectCreatedDetail  # type: ignore[assignment]
