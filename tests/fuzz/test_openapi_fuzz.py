@@ -8,7 +8,6 @@ are accepted. ``make test`` runs a bounded, seeded pass; ``make fuzz`` a long on
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from local import tokens
 from local.local_aws import local_name
 from local.template import ROOT
 from tests.authz_fixtures import multipart
+from tests.e2e.server import free_ports
 from tests.utils import b64, png_bytes
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -36,22 +36,17 @@ PATIENT = 1172416
 BUCKET = local_name("DocumentsBucket")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``make run`` on a free port, in its own process, signing tokens with the tests' key."""
-    port = _free_port()
+    """``make run`` on free ports (its own and its embedded AWS's), in its own process, signing tokens with
+    the tests' key."""
+    port, aws_port = free_ports(2)
     base_url = f"http://127.0.0.1:{port}"
     log = (tmp_path_factory.mktemp("fuzz") / "server.log").open("w")
     env = {**os.environ, "PYTHONPATH": f"layers/common{os.pathsep}."}
     env.pop("AWS_ENDPOINT_URL", None)  # the server starts its own embedded AWS
     server = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port), "--quiet"],
+        [sys.executable, "-m", "local", "--port", str(port), "--aws-port", str(aws_port), "--quiet"],
         cwd=ROOT,
         env=env,
         stdout=log,
