@@ -19,17 +19,23 @@ MAX_INPUT_LENGTH = 32
 _WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().-]*")
 
 
-def normalise_mobile(value: str) -> str:
-    """The E.164 form of an international mobile number, or ValueError saying what is wrong."""
+def _parse_valid(value: str, format_message: str) -> phonenumbers.PhoneNumber:
+    """A valid number written in international form, or ValueError (``format_message`` when it is not so written)."""
     text = value.strip()
     if len(text) > MAX_INPUT_LENGTH or not _WRITTEN_NUMBER.fullmatch(text):
-        raise ValueError("must be a mobile number in E.164 format, e.g. +447777123456")
+        raise ValueError(format_message)
     try:
         parsed = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError("must be a mobile number in E.164 format, e.g. +447777123456") from exc
+        raise ValueError(format_message) from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("is not a valid phone number")
+    return parsed
+
+
+def normalise_mobile(value: str) -> str:
+    """The E.164 form of an international mobile number, or ValueError saying what is wrong."""
+    parsed = _parse_valid(value, "must be a mobile number in E.164 format, e.g. +447777123456")
     if phonenumbers.number_type(parsed) not in _SMS_CAPABLE:
         raise ValueError("must be a mobile number that can receive SMS")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
@@ -37,15 +43,7 @@ def normalise_mobile(value: str) -> str:
 
 def normalise_practice_phone(value: str) -> str:
     """The E.164 form of a practice's phone number (any valid number patients can call), or ValueError."""
-    text = value.strip()
-    if len(text) > MAX_INPUT_LENGTH or not _WRITTEN_NUMBER.fullmatch(text):
-        raise ValueError("must be a phone number in international format, e.g. +442920000000")
-    try:
-        parsed = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError("must be a phone number in international format, e.g. +442920000000") from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("is not a valid phone number")
+    parsed = _parse_valid(value, "must be a phone number in international format, e.g. +442920000000")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
