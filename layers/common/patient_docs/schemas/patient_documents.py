@@ -15,12 +15,12 @@ from patient_docs.schemas.common import (
     DisplayName,
     DoorBDatetime,
     FileName,
-    JsonInt,
     NaiveUtcTimestamp,
     OptionalDisplayName,
     OptionalNotes,
     PatientNumber,
     PublicHttpsUrl,
+    VisitCount,
     refuse_server_owned,
 )
 
@@ -87,7 +87,7 @@ class _DocumentFields(BaseModel):
     document_category: DocumentCategory | None = None
     thumbnail_url: PublicHttpsUrl | None = None
     spry_case_id: OptionalDisplayName = None
-    eligible_visit_count: JsonInt | None = Field(default=None, ge=0, le=100000)
+    eligible_visit_count: VisitCount | None = None
     notes: OptionalNotes = None
     document_expiration_date: DoorBDatetime | None = None
     receipt_date: DoorBDatetime | None = None
