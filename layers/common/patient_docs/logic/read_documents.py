@@ -15,7 +15,7 @@ from patient_docs.errors import InvalidField, NotFound
 from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
-from patient_docs.permissions import Action, document_target, patient_target, require
+from patient_docs.permissions import Action, Decision, decide, document_target, patient_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
@@ -69,7 +69,8 @@ def download_link(caller: Caller, doc: Document) -> tuple[Document, str, datetim
 
 def thumbnail_urls(caller: Caller, docs: Sequence[Document]) -> dict[int, str]:
     """Door B's ``thumbnail_url`` where the client gave none: a short-lived URL of each image document's
-    thumbnail, once its file may be served (its malware scan allows it) and its image is processed.
+    thumbnail, once its file may be served (its malware scan allows it) and its image is processed, to a
+    caller who may download the document (the permissions table; one who may not gets none, no refusal).
 
     A thumbnail shows the patient's image, so each URL is a read, recorded as door A get and door C's files
     record theirs (``document.downloaded``): the events are stored, one transaction per patient, before any
@@ -78,7 +79,10 @@ def thumbnail_urls(caller: Caller, docs: Sequence[Document]) -> dict[int, str]:
     shown = [
         doc
         for doc in docs
-        if doc.thumbnail_url is None and file_safety.servable(doc) and clean_images.thumbnail_key(doc) is not None
+        if doc.thumbnail_url is None
+        and file_safety.servable(doc)
+        and clean_images.thumbnail_key(doc) is not None
+        and decide(caller, Action.DOWNLOAD_DOCUMENT, document_target(doc)) is Decision.ALLOW
     ]
     if not shown:
         return {}
