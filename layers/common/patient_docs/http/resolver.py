@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from patient_docs import request_context
+from patient_docs import request_context, warmup
 from patient_docs.errors import (
     Conflict,
     FileNotScanned,
@@ -334,6 +334,7 @@ def new_resolver(
     app.exception_handler(UnicodeDecodeError)(_undecodable_body)
     app.exception_handler(ValueError)(_value_error)
     app.exception_handler(Exception)(_unexpected)
+    warmup.routes(app)  # its routes' validation, built before a SnapStart snapshot
     return app
 
 

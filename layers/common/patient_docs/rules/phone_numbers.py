@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from patient_docs import warmup
+
 if TYPE_CHECKING:
     import phonenumbers
 
@@ -68,3 +70,9 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@warmup.register
+def _parse_once() -> None:
+    """Before a SnapStart snapshot: the library and its first metadata loaded."""
+    normalise_mobile("+447777123456")  # the example the errors give
