@@ -106,7 +106,7 @@ def test_the_sms_log_reads_what_another_process_appended(tmp_path: Path):
     served = SmsLog(path)
     assert served.messages() == []
     # Given another process (make invoke) appends an SMS to the same file
-    SmsLog(path).record("+447777000111", "hello")
+    SmsLog(path).record({"to": "+447777000111", "body": "hello"})
     # Then the server lists it without rereading what it had
     assert [m["to"] for m in served.messages()] == ["+447777000111"]
 
