@@ -20,8 +20,9 @@ import requests
 
 from patient_docs.messages import text
 from tests.e2e.server import RunningServer, local_server
-from tests.images import same_pixels
+from tests.images import BLUE, RED, gps_heic, metadata_of, rotated_jpeg, same_pixels, top_and_bottom
 from tests.integration.page_helpers import SEED_REQUEST
+from tests.integration.test_images import assert_clean_upright_jpeg, near
 from tests.utils import png_bytes
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -40,6 +41,7 @@ CHROMIUM_ARGS = [
 # The browser's language (Accept-Language) per page language; the account itself is in English.
 LOCALES = {"en": "en-GB", "es": "es-ES", "cy": "cy-GB"}
 MOBILES = {"en": "+447777123456", "es": "+447911123411", "cy": "+447911123412"}
+PHONE_PHOTOS_MOBILE = "+447911123431"
 LOCKED_MOBILES = {"en": "+447911123421", "es": "+447911123422", "cy": "+447911123423"}
 PRACTICE_PHONE = "+442920000000"
 # What may not pass: the WCAG rules axe-core checks, at these impacts.
@@ -215,3 +217,82 @@ def test_a_patient_answers_from_the_sms_link_in_their_language(server, browser, 
     assert sorted(d["document_name"] for d in docs) == ["IMG_0292.jpg", "scan.png"]
     downloaded = requests.get(files["scan.png"]["download_url"], timeout=30)
     assert same_pixels(downloaded.content, png.read_bytes())  # its clean copy: re-encoded, the same pixels
+
+
+def _answered(server: RunningServer, staff: dict[str, str], request_id: str, count: int) -> dict[str, Any]:
+    """The request as staff see it once its ``count`` files are scanned clean and their clean copies made
+    (the server's scanner stand-in decides a moment after each upload; the image processor follows)."""
+    deadline = time.monotonic() + 30
+    while True:
+        answer = requests.get(f"{server.base_url}/v1/file-requests/{request_id}", headers=staff, timeout=30).json()
+        ready = all(
+            f["scan_status"] == "clean" and f.get("download_url") and f.get("preview_url") for f in answer["files"]
+        )
+        if (len(answer["files"]) == count and ready) or time.monotonic() > deadline:
+            return dict(answer)
+        time.sleep(0.3)
+
+
+def _served(url: str) -> tuple[bytes, Any]:
+    from PIL import Image
+
+    reply = requests.get(url, timeout=30)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["Content-Type"] == "image/jpeg"
+    return reply.content, Image.open(io.BytesIO(reply.content))
+
+
+def test_an_iphone_heic_with_gps_and_a_sideways_jpeg_reach_staff_as_clean_upright_jpegs(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    def say(key: str, **values: Any) -> str:
+        return text("en", key, **values)  # type: ignore[arg-type]
+
+    staff = {"Authorization": f"Bearer {server.token('--role', 'staff', '--account', '12')}"}
+    request_id, link = _request(server, staff, PHONE_PHOTOS_MOBILE)
+    # Given a phone's two photos: a HEIC that carries where it was taken, and a JPEG stored sideways
+    heic, sideways = tmp_path / "IMG_0001.HEIC", tmp_path / "IMG_0002.JPG"
+    heic.write_bytes(gps_heic())
+    sideways.write_bytes(rotated_jpeg(64, 32))
+
+    # When the patient opens the SMS link, gives their date of birth, picks both and sends them
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    page = context.new_page()
+    page.goto(link)
+    page.get_by_label(say("dob.day"), exact=True).fill("17")
+    page.get_by_label(say("dob.month"), exact=True).fill("6")
+    page.get_by_label(say("dob.year"), exact=True).fill("1980")
+    page.get_by_role("button", name=say("verify.button")).click()
+    expect(page.get_by_role("heading", name=say("upload.heading"))).to_be_visible()
+    page.set_input_files("#camera", str(heic))
+    page.set_input_files("#gallery", str(sideways))
+    # Then both are listed with no error; the JPEG with its preview, the HEIC (browsers cannot draw it) by name
+    expect(page.locator("#files li")).to_have_count(2)
+    expect(page.locator("#upload-error")).to_have_text("")
+    expect(page.locator("#files li").first).to_contain_text("IMG_0001.HEIC")
+    expect(page.get_by_role("img", name=say("js.preview_alt", name="IMG_0002.JPG"))).to_be_visible()
+    page.get_by_role("button", name=say("upload.send")).click()
+    expect(page.locator("#done-text")).to_have_text(say("js.sent", count=2), timeout=20_000)
+    context.close()
+
+    # Then staff, once both are scanned and processed, download JPEGs without EXIF, GPS or XMP
+    files = {f["original_name"]: f for f in _answered(server, staff, request_id, 2)["files"]}
+    assert set(files) == {"IMG_0001.jpg", "IMG_0002.JPG"}, files
+    for file in files.values():
+        assert file["mime_type"] == "image/jpeg" and file["scan_status"] == "clean"
+    photo, image = _served(files["IMG_0001.jpg"]["download_url"])
+    assert_clean_upright_jpeg(photo, (96, 64))
+    assert near(image.convert("RGB").getpixel((2, 32)), RED) and near(image.convert("RGB").getpixel((93, 32)), BLUE)
+    # And the sideways one upright: red on top
+    upright, _ = _served(files["IMG_0002.JPG"]["download_url"])
+    assert_clean_upright_jpeg(upright, (32, 64))
+    top, bottom, _ = top_and_bottom(upright)
+    assert near(top, RED) and near(bottom, BLUE)
+    # And each has a clean thumbnail of at most 256 px and a preview of at most 1600 px
+    for file in files.values():
+        for key, most in (("thumbnail_url", 256), ("preview_url", 1600)):
+            data, rendition = _served(file[key])
+            assert data.startswith(b"\xff\xd8") and metadata_of(data) == {} and b"Exif" not in data, key
+            assert rendition.format == "JPEG" and 0 < max(rendition.size) <= most, (key, rendition.size)

@@ -5,6 +5,8 @@
   var base = "/r/" + encodeURIComponent(link);
   // Every text comes from the page's own catalogue, in the page's one language.
   var messages = JSON.parse(document.getElementById("page-messages").textContent);
+  // Each accepted extension's type, for files whose type the browser does not know (HEIC on many computers).
+  var typesByExtension = JSON.parse(document.getElementById("page-types").textContent);
   var session = null; // kept in memory only: never in the URL or storage
   var limits = { maxFiles: 10, maxBytes: 15728640, types: [] };
   var chosen = [];
@@ -107,6 +109,13 @@
   });
 
   // ------------------------------------------------------------ choosing photos
+  function typeOf(file) {
+    if (file.type && file.type !== "application/octet-stream") { return file.type; }
+    var dot = file.name.lastIndexOf(".");
+    var known = dot >= 0 ? typesByExtension[file.name.slice(dot).toLowerCase()] : undefined;
+    return known || file.type; // the server checks the bytes whatever the page says
+  }
+
   function countText() { return t("chosen", { count: chosen.length }); }
 
   function addFiles(list) {
@@ -114,7 +123,7 @@
     for (var i = 0; i < list.length; i++) {
       var file = list[i];
       if (chosen.length >= limits.maxFiles) { problems.push(t("too_many", { max_files: limits.maxFiles })); break; }
-      if (limits.types.length && limits.types.indexOf(file.type) < 0) { problems.push(t("wrong_type", { name: file.name })); continue; }
+      if (limits.types.length && limits.types.indexOf(typeOf(file)) < 0) { problems.push(t("wrong_type", { name: file.name })); continue; }
       if (file.size > limits.maxBytes) { problems.push(t("too_large", { name: file.name, max_mb: megabytes(limits.maxBytes) })); continue; }
       var entry = { id: "photo-" + (nextId++), file: file };
       entry.item = preview(entry);
@@ -144,7 +153,7 @@
     var item = document.createElement("li");
     item.id = entry.id;
     var thumb;
-    if (/^image\/(jpeg|png|webp)$/.test(file.type)) {
+    if (/^image\/(jpeg|png|webp)$/.test(typeOf(file))) {
       thumb = document.createElement("img");
       thumb.alt = t("preview_alt", { name: file.name });
       thumb.src = URL.createObjectURL(file);
@@ -188,7 +197,7 @@
   function uploadOne(entry) {
     var file = entry.file;
     var bar = entry.item.querySelector("progress");
-    return postJson("/uploads", { file_name: file.name, content_type: file.type, size_bytes: file.size },
+    return postJson("/uploads", { file_name: file.name, content_type: typeOf(file), size_bytes: file.size },
                     { "X-Upload-Session": session }).then(function (reply) {
       if (reply.status !== 200) { throw refusal(reply); }
       return new Promise(function (resolve, reject) {

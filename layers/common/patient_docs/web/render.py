@@ -19,6 +19,7 @@ from string import Template
 from typing import Any
 
 from patient_docs.messages import text, texts
+from patient_docs.rules.content_types import DOCUMENT_TYPES
 from patient_docs.rules.languages import Language
 from patient_docs.rules.phone_numbers import display_phone
 
@@ -87,8 +88,22 @@ def _contact(language: Language, practice: Practice | None) -> str:
 def _script_messages(language: Language) -> str:
     """The script's texts as JSON safe inside a <script> element."""
     messages = {**texts(language, "js."), **{key.replace(".", "_"): text(language, key) for key in _SCRIPT_TEXTS}}
-    encoded = json.dumps(messages, ensure_ascii=False, sort_keys=True)
+    return _script_json(messages)
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element."""
+    encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return encoded.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _pickable(accept: list[str]) -> tuple[str, str]:
+    """The file inputs' ``accept`` (the types, then their extensions) and, as JSON for the script, each
+    extension's type. A browser that does not know a type (HEIC on Windows without HEIF support, Linux)
+    neither offers such files by type nor names their type (``File.type`` is empty): both go by the name.
+    """
+    by_extension = {f".{ext}": mime for mime in accept for ext in DOCUMENT_TYPES.get(mime, ())}
+    return ",".join([*accept, *by_extension]), _script_json(by_extension)
 
 
 def _page(language: Language, title: str, link: str, content: str, with_script: bool) -> str:
@@ -120,6 +135,7 @@ def request_page(
     def say(key: str, **values: Any) -> str:
         return _html_text(language, key, **values)
 
+    pickable, types = _pickable(accept)
     content = Template(_asset("request_content.html")).substitute(
         asks_heading=say("asks.heading", staff_name=staff_name),
         asks_from=say("asks.from", staff_name=staff_name, practice=practice.name),
@@ -139,7 +155,8 @@ def request_page(
         upload_list=say("upload.list"),
         upload_send=say("upload.send"),
         done_heading=say("done.heading"),
-        accept=html.escape(",".join(accept)),
+        accept=html.escape(pickable),
+        types=types,
         messages=_script_messages(language),
     )
     return _page(language, text(language, "page.title"), link, content, with_script=True)
