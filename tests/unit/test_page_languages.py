@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from datetime import UTC, datetime
@@ -75,6 +76,16 @@ def test_the_practice_phone_is_shown_and_callable_and_its_name_escaped():
     assert "&lt;b&gt;Bridge&lt;/b&gt; &amp; Co" in page and "<b>Bridge" not in page
     # Without a number the page still names whom to contact
     assert "contact Bridge" in message_page("en", "locked.heading", "locked.text", Practice("Bridge"))
+
+
+def test_the_pickers_offer_heic_by_name_and_the_script_types_it_by_name():
+    # A browser without HEIF support neither offers .heic files by type nor gives them one (File.type "")
+    page = request_page("en", "a49ekq3jXYZ_", "Dr R", PRACTICE, 10, 1024 * 1024, ["image/heic", "image/jpeg"])
+    accepts = set(re.findall(r'accept="([^"]*)"', page))
+    assert accepts and all({"image/heic", ".heic", ".jpg"} <= set(a.split(",")) for a in accepts)
+    types = re.search(r'<script type="application/json" id="page-types">(.*?)</script>', page, flags=re.S)
+    assert types is not None
+    assert json.loads(types.group(1))[".heic"] == "image/heic"
 
 
 # ------------------------------------------------------------------ which language
