@@ -21,7 +21,7 @@ app = file_requests.resolver()
     status_code=204,
     summary="Remove a webhook endpoint (role admin only)",
     tags=["Webhooks"],
-    responses={204: {"description": "Removed"}, **file_requests.WEBHOOK_ERRORS},
+    responses={204: {"description": "Removed"}, **file_requests.WEBHOOK_DELETE_ERRORS},
 )
 def delete(webhookId: Annotated[str, Path(pattern=WEBHOOK_ID_PATTERN)]) -> Response[None]:  # noqa: N803
     delete_webhook(caller_from_event(app.current_event), webhookId)

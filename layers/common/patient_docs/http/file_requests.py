@@ -60,6 +60,7 @@ _WEBHOOKS = {
 }
 WEBHOOK_LIST_ERRORS = error_responses(ErrorResponse, {**_ANY, 403: _WEBHOOKS[403]})
 WEBHOOK_CREATE_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 415: _BODY[415]})
+WEBHOOK_DELETE_ERRORS = error_responses(ErrorResponse, _WEBHOOKS)
 WEBHOOK_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 409: "The webhook changed meanwhile; try again"})
 REDELIVER_ERRORS = error_responses(
     ErrorResponse, {**_WEBHOOKS, 409: "The delivery is still being tried (pending or sending)"}
