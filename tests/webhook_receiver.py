@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from local.template import ROOT
 
 
 @dataclass
@@ -56,3 +59,14 @@ def receiver() -> Iterator[Receiver]:
     finally:
         running.server.shutdown()
         running.server.server_close()
+
+
+def recipe() -> Any:
+    """The verification recipe exactly as docs/webhooks.md prints it."""
+    text = (ROOT / "docs" / "webhooks.md").read_text()
+    section = text.split("## Verifying a delivery", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    namespace: dict[str, Any] = {}
+    exec(code.group(1), namespace)  # noqa: S102 - the documented recipe, run as a reader would
+    return namespace["verify"]

@@ -6,7 +6,6 @@ ever called."""
 from __future__ import annotations
 
 import json
-import re
 import socket
 from typing import Any
 
@@ -14,26 +13,14 @@ import pytest
 
 from local.events import LambdaContext
 from local.queues import deliver_now, sqs_event
-from local.template import ROOT
 from tests.conftest import NAMES
 from tests.integration.page_helpers import create_request, queued_events, register, session_for, upload
 from tests.utils import STAFF_12, b64, call, pdf_bytes, png_bytes
-from tests.webhook_receiver import receiver
+from tests.webhook_receiver import receiver, recipe
 
 ADMIN_12 = {"role": "admin", "account": "12", "sub": "admin-12"}
 WEBHOOKS = "/v1/webhooks"
 PHI = ("John", "Smith", "1980", "06-17", "+447777", "rash", "Rachel", "Williams", "IMG_", ".png")
-
-
-def recipe() -> Any:
-    """The verification recipe exactly as docs/webhooks.md prints it."""
-    text = (ROOT / "docs" / "webhooks.md").read_text()
-    section = text.split("## Verifying a delivery", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code is not None
-    namespace: dict[str, Any] = {}
-    exec(code.group(1), namespace)  # noqa: S102 - the documented recipe, run as a reader would
-    return namespace["verify"]
 
 
 @pytest.fixture
