@@ -187,6 +187,7 @@ PATTERNS: dict[str, Access] = {
     "WebhooksRotateSecretFunction": Access(
         _AUDIT + "GetItem endpoint; TransactWriteItems(secret, event)", 1, 4, account_key=_ACCOUNT_CHAIN
     ),
+    "WebhookDeliveriesListFunction": Access("Query deliveries (a page; more with filters)", 10, 0),
     "WebhookDeliveriesRedeliverFunction": Access(
         _AUDIT + "GetItem delivery; TransactWriteItems(reopen, event); SQS SendMessage",
         1,

@@ -452,6 +452,11 @@ def _webhooks_rotate(world: World) -> Request:
     return Request("POST", f"/v1/webhooks/{made['id']}/rotate-secret", secrets=[made["secret"]])
 
 
+def _webhook_deliveries(world: World) -> Request:
+    made = _webhook_redeliver(world)
+    return Request("GET", "/v1/webhook-deliveries", secrets=[*made.secrets, made.path.split("/")[3]])
+
+
 def _webhook_redeliver(world: World) -> Request:
     """A failed delivery of the target account's endpoint (its tries are the deliver function's)."""
     from patient_docs.adapters import webhooks_table
@@ -537,6 +542,7 @@ ROWS: dict[str, tuple[Row, ...]] = {
     "GET /v1/webhooks": (Row((Action.MANAGE_WEBHOOKS,), Names.ACCOUNT, _webhooks_list),),
     "DELETE /v1/webhooks/{webhookId}": (Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhooks_delete, 204),),
     "POST /v1/webhooks/{webhookId}/rotate-secret": (Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhooks_rotate),),
+    "GET /v1/webhook-deliveries": (Row((Action.MANAGE_WEBHOOKS,), Names.ACCOUNT, _webhook_deliveries),),
     "POST /v1/webhook-deliveries/{deliveryId}/redeliver": (
         Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhook_redeliver, 202),
     ),

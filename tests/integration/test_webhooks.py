@@ -229,6 +229,36 @@ def test_failed_tries_back_off_then_go_to_the_dead_letter_queue_and_an_admin_red
     assert [e["target"]["webhook_delivery_id"] for e in redelivered.json["events"]] == [delivery["id"]]
 
 
+def test_an_admin_lists_the_deliveries_and_their_tries_newest_first_with_filters_and_a_cursor(api, aws, hook):
+    webhook = add_webhook(api, hook.url, "document.created")
+    hook.statuses = [503]
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    for _ in range(3):
+        body = {"doc": {**doc, "record_type": "Test Result"}}
+        assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    # The first try of the first delivery failed (503); the other two were delivered
+    listed = call(api, "GET", "/v1/webhook-deliveries", caller=ADMIN_12)
+    assert listed.status == 200, listed.body
+    found = listed.json["deliveries"]
+    assert [d["status"] for d in found] == ["delivered", "delivered", "pending"]  # newest first
+    assert found[-1]["attempts"][0]["status_code"] == 503 and found[-1]["attempts"][0]["excerpt"] == "ok"
+    assert {d["webhook_id"] for d in found} == {webhook["id"]} and listed.json["next_cursor"] is None
+    assert webhook["secret"] not in listed.body.decode()
+    pending = call(api, "GET", "/v1/webhook-deliveries?status=pending", caller=ADMIN_12).json["deliveries"]
+    assert [d["id"] for d in pending] == [found[-1]["id"]]
+    # Paging: one at a time, the cursor goes on where the page ended
+    first = call(api, "GET", "/v1/webhook-deliveries?limit=2", caller=ADMIN_12).json
+    rest = call(api, "GET", f"/v1/webhook-deliveries?limit=2&cursor={first['next_cursor']}", caller=ADMIN_12).json
+    assert [d["id"] for d in first["deliveries"] + rest["deliveries"]] == [d["id"] for d in found]
+    # A cursor of another list, or nonsense, is a 400 naming it; staff get 403
+    other = call(
+        api, "GET", f"/v1/webhook-deliveries?cursor={first['next_cursor']}", caller={"role": "admin", "account": "13"}
+    )
+    assert other.status == 400 and other.json["error"]["field"] == "cursor"
+    assert call(api, "GET", "/v1/webhook-deliveries", caller=STAFF_12).status == 403
+
+
 def test_a_name_that_resolves_to_a_private_address_is_never_called(api, aws, monkeypatch):
     from patient_docs.adapters import webhook_http
 

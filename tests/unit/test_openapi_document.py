@@ -66,6 +66,7 @@ OPERATION_IDS = {
     "DELETE /v1/webhooks/{webhookId}": "deleteWebhook",
     "POST /v1/webhooks/{webhookId}/rotate-secret": "rotateWebhookSecret",
     "POST /v1/webhook-deliveries/{deliveryId}/redeliver": "redeliverWebhook",
+    "GET /v1/webhook-deliveries": "listWebhookDeliveries",
 }
 
 # The refusals each operation's handler answers, read from the code (logic/ and http/resolver.py):
@@ -108,6 +109,7 @@ HANDLER_STATUSES = {
     "DELETE /v1/webhooks/{webhookId}": {400, 401, 403, 404, 500, 503},
     "POST /v1/webhooks/{webhookId}/rotate-secret": {400, 401, 403, 404, 409, 500, 503},
     "POST /v1/webhook-deliveries/{deliveryId}/redeliver": {400, 401, 403, 404, 409, 500, 503},
+    "GET /v1/webhook-deliveries": {400, 401, 403, 404, 500},
 }
 
 

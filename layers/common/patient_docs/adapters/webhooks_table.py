@@ -157,6 +157,40 @@ def get_delivery(account_id: str, delivery_id: str) -> WebhookDelivery | None:
     return _delivery_of(item) if item else None
 
 
+def list_deliveries(
+    account_id: str, limit: int, after: Key | None, webhook_id: str | None, status: str | None
+) -> tuple[list[WebhookDelivery], Key | None]:
+    """The account's deliveries, newest first, from after ``after``; the position to go on from, if any.
+    Filters apply after DynamoDB's ``Limit``, so a filtered page may be short (or empty) with more to come."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {":pk": f"ACCOUNT#{account_id}", ":prefix": _DELIVERY}
+    filters = []
+    if webhook_id is not None:
+        filters.append("webhook_id = :webhook")
+        values[":webhook"] = webhook_id
+    if status is not None:
+        filters.append("#status = :status")
+        names["#status"] = "status"
+        values[":status"] = status
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": encode(values),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if after is not None:
+        request["ExclusiveStartKey"] = _typed(after)
+    response = dynamodb().query(**request)
+    last = response.get("LastEvaluatedKey")
+    position = {"PK": last["PK"]["S"], "SK": last["SK"]["S"]} if last else None
+    return [_delivery_of(item) for item in response.get("Items", [])], position
+
+
 def claim_delivery(account_id: str, delivery_id: str, now: datetime, stale_before: datetime) -> WebhookDelivery:
     """``pending`` (or a ``sending`` claim older than ``stale_before``) -> ``sending``; RecordChanged otherwise."""
     try:

@@ -27,6 +27,7 @@ from patient_docs.models.webhooks import DeliveryAttempt, Webhook, WebhookDelive
 from patient_docs.observability import logger
 from patient_docs.permissions import Action, account_target, require
 from patient_docs.rules import webhooks as rules
+from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
@@ -119,6 +120,22 @@ def redeliver(caller: Caller, delivery_id: str) -> WebhookDelivery:
         webhooks_table.record_attempt(found.account_id, found.id, None, "failed")
         raise Conflict("the redelivery could not be queued; try again") from exc
     return found.model_copy(update={"status": "pending"})
+
+
+def list_deliveries(
+    caller: Caller, webhook_id: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[WebhookDelivery], str | None]:
+    """The account's deliveries, newest first, with their tries; a cursor to the next page, if any."""
+    require(caller, Action.MANAGE_WEBHOOKS, account_target(caller.account_id, "webhook deliveries"))
+    partition = f"ACCOUNT#{caller.account_id}"
+    after = None
+    if cursor is not None:
+        try:
+            after = decode_cursor(cursor, ("PK", "SK"), within=partition, partition_key="PK")
+        except ValueError as exc:
+            raise InvalidField("cursor", str(exc)) from exc
+    found, position = webhooks_table.list_deliveries(caller.account_id, limit, after, webhook_id, status)
+    return found, encode_cursor(position) if position else None
 
 
 # ------------------------------------------------------------------ announcing events

@@ -98,3 +98,11 @@ class WebhookDeliveryOut(BaseModel):
             created_at=_time(delivery.created_at) or "",
             attempts=[DeliveryAttemptOut.of(attempt) for attempt in delivery.attempts],
         )
+
+
+class WebhookDeliveryPage(BaseModel):
+    deliveries: list[WebhookDeliveryOut] = Field(description="Newest first")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null when nothing more matches. With a filter a page"
+        " may be short, or empty, and still have a next_cursor"
+    )
