@@ -325,3 +325,30 @@ def test_an_endpoint_of_the_local_server_is_refused_where_the_setting_is_not_set
         assert local.received == []
     (delivery,) = deliveries(aws)
     assert delivery["attempts"][0]["error"] == "the target is not allowed"
+
+
+def test_a_delivery_being_tried_is_not_sent_again_until_its_claim_is_stale(api, aws, hook, clock):
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.logic.webhooks import handle_message, send_delivery
+    from patient_docs.rules.timestamps import utc_now
+
+    # Given a delivery whose try was claimed just now (another copy of its message is being handled)
+    add_webhook(api, hook.url, "document.created")
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    assert (
+        call(
+            api, "POST", "/api/v2/patients/1172416/documents", {"doc": {**doc, "record_type": "Test Result"}}, STAFF_12
+        ).status
+        == 201
+    )
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    (event,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    handle_message(json.loads(event["Body"]), 1, event["ReceiptHandle"])  # the fan-out: one delivery, queued
+    (delivery,) = deliveries(aws)
+    webhooks_table.claim_delivery("12", delivery["id"], utc_now(), utc_now())
+    # When a second copy comes meanwhile, it sends nothing
+    assert send_delivery("12", delivery["id"], 1, "handle", utc_now()) == "skipped" and hook.received == []
+    # Then once the claim is older than two function timeouts, a try takes it over and sends
+    clock.advance(121)
+    assert send_delivery("12", delivery["id"], 2, "handle", utc_now()) == "delivered" and len(hook.received) == 1
+    assert send_delivery("12", delivery["id"], 3, "handle", utc_now()) == "skipped" and len(hook.received) == 1
