@@ -153,9 +153,13 @@ bench: venv
 unit: venv
 	$(BIN)/pytest -q
 
-# Two workers: the fuzz run (its own server process) overlaps the rest of the suite.
-test: lint template security browser openapi-client
-	$(BIN)/pytest -q -n 2
+# The checks and tool set-ups before the suite do not depend on each other: they run side by side
+# (mostly pip installing into separate virtualenvs), each one's output kept together.
+# Two workers: the fuzz run (its own server process) overlaps the rest of the suite. The slowest
+# tests are listed at the end, to see where the time goes.
+test:
+	$(MAKE) --no-print-directory --jobs=4 --output-sync=target lint template security browser openapi-client
+	$(BIN)/pytest -q -n 2 --durations=20
 
 # A long fuzz run (make test runs a short, seeded one): every operation, every check, many examples,
 # a fresh seed each time (printed in tests/artifacts/fuzz-report.txt; FUZZ_SEED=... replays one).

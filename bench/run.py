@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import images
+from bench import images, list_scale
 from bench.examples import EXAMPLES, Seeder, generic, provision_push
 from bench.sizes import layers, tree_bytes
 from bench.table import Row, render
@@ -33,6 +33,7 @@ from scripts.slim_layer import compile_bytecode
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results.md"
 WARMUP = 20
+SECTIONS = ("functions", "list")  # the per-function table (with layers and images); door B's list at scale
 LIBS_RUNS = 5  # the libs column explains the cold ratio; five runs per set of clients are enough for that
 
 
@@ -184,27 +185,41 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--invocations", type=int, default=1000)
     parser.add_argument("--only", default="", help="comma-separated logical ids (default: every function)")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help="comma-separated, of: functions, list (default: both); bench/results.md keeps the others as they were",
+    )
     args = parser.parse_args()
+    sections = set(filter(None, args.sections.split(",")))
+    if not sections or sections - set(SECTIONS):
+        parser.error(f"--sections: choose from {', '.join(SECTIONS)}")
     started = time.monotonic()
 
     def progress(what: str) -> None:
         print(f"  {what} ({time.monotonic() - started:.0f} s in)", file=sys.stderr, flush=True)
 
-    layer_rows = layers()
+    layer_rows = layers() if "functions" in sections else []
     # Deployed code carries .pyc (make build); measure the same even under PYTHONDONTWRITEBYTECODE.
     for source in (ROOT / "layers" / "common", ROOT / "functions"):
         compile_bytecode(source, invalidation="timestamp")
     progress("layers built")
     moto, endpoint = start_moto()
+    rows: list[Row] = []
+    scale: list[list_scale.Measured] = []
     try:
         env = provision(endpoint)
-        rows, jobs = seed(args.cold_runs + 2, set(filter(None, args.only.split(","))))
-        progress(f"examples for {len(jobs)} of {len(rows)} functions seeded")
-        with ThreadPoolExecutor(max_workers=2) as pool:  # two loops at a time: they use no emulator
-            jobs = [job for job in pool.map(lambda job: measure_warm(job, args, env), jobs) if job]
-        progress(f"{len(jobs)} warm loops, two at a time")
-        measure_cold(jobs, args, env)
-        progress(f"cold starts of {len(jobs)} functions")
+        if "list" in sections:
+            scale = list_scale.measure()
+            progress("door B's list at 100 and 10,000 documents")
+        if "functions" in sections:
+            rows, jobs = seed(args.cold_runs + 2, set(filter(None, args.only.split(","))))
+            progress(f"examples for {len(jobs)} of {len(rows)} functions seeded")
+            with ThreadPoolExecutor(max_workers=2) as pool:  # two loops at a time: they use no emulator
+                jobs = [job for job in pool.map(lambda job: measure_warm(job, args, env), jobs) if job]
+            progress(f"{len(jobs)} warm loops, two at a time")
+            measure_cold(jobs, args, env)
+            progress(f"cold starts of {len(jobs)} functions")
     finally:
         moto.terminate()
         try:
@@ -212,19 +227,48 @@ def main() -> None:
         except subprocess.TimeoutExpired:  # a loaded machine: the measurements are done, do not lose them
             moto.kill()
             moto.wait()
-    header = [
-        "# make bench — results",
-        "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs · cold: {args.cold_runs} processes per function against a moto server, as many floor "
-        f"and {min(LIBS_RUNS, args.cold_runs)} libs processes per set of clients · warm: {args.invocations} "
-        f"invocations after {WARMUP} warm-up ones, replaying AWS answers recorded from moto · took "
-        f"{time.monotonic() - started:.0f} s · columns and method: [docs/performance.md](../docs/performance.md)",
-    ]
-    progress("image processing")
-    report = render(rows, layer_rows, header, images.table())
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC at load average {os.getloadavg()[0]:.0f}"
+    report = RESULTS.read_text() if RESULTS.exists() else "# make bench — results\n"
+    if "functions" in sections:
+        header = [
+            "# make bench — results",
+            "",
+            f"{when} · Python {platform.python_version()} on {platform.machine()}, "
+            f"{os.cpu_count()} CPUs · cold: {args.cold_runs} processes per function against a moto server, as many "
+            f"floor and {min(LIBS_RUNS, args.cold_runs)} libs processes per set of clients · warm: {args.invocations} "
+            f"invocations after {WARMUP} warm-up ones, replaying AWS answers recorded from moto · took "
+            f"{time.monotonic() - started:.0f} s · columns and method: [docs/performance.md](../docs/performance.md)",
+        ]
+        progress("image processing")
+        report = with_section(render(rows, layer_rows, header, images.table()), "list", section_of(report, "list"))
+    if "list" in sections:
+        text = f"## Door B's list at scale\n\n{when} (`--sections list`; method: bench/list_scale.py)\n\n"
+        report = with_section(report, "list", text + list_scale.table(scale) + "\n")
     RESULTS.write_text(report)
     print(report)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- section {name}: written by make bench -->", f"<!-- end of section {name} -->"
+
+
+def section_of(report: str, name: str) -> str | None:
+    """The section ``name`` of a results file, without its markers (None when it has none)."""
+    first, last = _markers(name)
+    if first not in report or last not in report:
+        return None
+    return report[report.index(first) + len(first) : report.index(last)].strip("\n") + "\n"
+
+
+def with_section(report: str, name: str, text: str | None) -> str:
+    """``report`` with its section ``name`` replaced by ``text`` (added at the end when missing; None: left as is)."""
+    if text is None:
+        return report
+    first, last = _markers(name)
+    block = f"{first}\n{text.rstrip()}\n{last}\n"
+    if first in report and last in report:
+        return report[: report.index(first)] + block + report[report.index(last) + len(last) :].lstrip("\n")
+    return report.rstrip("\n") + "\n\n" + block
 
 
 if __name__ == "__main__":

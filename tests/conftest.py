@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,14 +157,21 @@ def clock(monkeypatch):
 
     class Clock(datetime):
         offset = timedelta(0)
+        frozen: datetime | None = None
 
         @classmethod
         def now(cls, tz=None):
-            return datetime.now(tz) + cls.offset
+            base = datetime.now(tz) if cls.frozen is None else cls.frozen.astimezone(tz)
+            return base + cls.offset
 
         @classmethod
         def advance(cls, seconds):
             cls.offset += timedelta(seconds=seconds)
+
+        @classmethod
+        def freeze(cls):
+            """Stop the clock where it is (it moves by ``advance`` only): for a test a slow second could break."""
+            cls.frozen = datetime.now(UTC)
 
     monkeypatch.setattr(timestamps, "datetime", Clock)
     return Clock

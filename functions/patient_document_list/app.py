@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from patient_docs.auth import caller_from_event
 from patient_docs.errors import InvalidField
 from patient_docs.http import patient_documents
+from patient_docs.logic.read_documents import thumbnail_urls
 from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_documents
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
@@ -69,9 +70,14 @@ def list_patient_documents(
         sort_by=sort_by,
         cursor=cursor,
     )
-    result = search_documents(caller_from_event(app.current_event), id, query)
+    caller = caller_from_event(app.current_event)
+    result = search_documents(caller, id, query)
     settings = get_settings()
-    views = [PatientDocumentOut.of(doc, settings.bucket_name, settings.region) for doc in result.documents]
+    thumbnails = thumbnail_urls(caller, result.documents)
+    views = [
+        PatientDocumentOut.of(doc, settings.bucket_name, settings.region, thumbnails.get(doc.id))
+        for doc in result.documents
+    ]
     page_out = PatientDocumentPage(
         documents=views,
         page=result.page,

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patient_docs.auth import caller_from_event
 from patient_docs.http import patient_documents
+from patient_docs.logic.read_documents import thumbnail_urls
 from patient_docs.logic.update_document import update_document
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.ids import MAX_ID
@@ -28,10 +29,14 @@ def update_patient_document(
     id: Annotated[int, Path(ge=1, le=MAX_ID, description="The document's id")],
     request: UpdateDocumentRequest,
 ) -> Envelope[PatientDocumentOut]:
-    doc = update_document(caller_from_event(app.current_event), id, request)
+    caller = caller_from_event(app.current_event)
+    doc = update_document(caller, id, request)
     settings = get_settings()
     logger.info("document updated", extra={"document_id": doc.id, "fields": sorted(request.model_fields_set)})
-    return Envelope[PatientDocumentOut](data=PatientDocumentOut.of(doc, settings.bucket_name, settings.region))
+    thumbnail = thumbnail_urls(caller, [doc]).get(doc.id)
+    return Envelope[PatientDocumentOut](
+        data=PatientDocumentOut.of(doc, settings.bucket_name, settings.region, thumbnail)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_HTTP)

@@ -19,6 +19,7 @@ def warm(_: int) -> None:
     """Import the heavy modules once per process, before the timed part."""
     importlib.import_module("functions.file_requests_create.app")
     importlib.import_module("functions.uploaded_file_register.app")
+    importlib.import_module("functions.notification_send.app")
 
 
 # How long an invocation may run before Powertools' idempotency treats it as timed out and lets a

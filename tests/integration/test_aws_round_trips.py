@@ -21,21 +21,27 @@ from tests.integration.page_helpers import (
 )
 from tests.utils import STAFF_12, call, png_bytes
 
+# The function that sends what a request queued (the local queues deliver it before the request returns).
+SENDER = "NotificationSendFunction"
+
 
 @contextmanager
-def aws_calls(function: str) -> Iterator[list[str]]:
-    """The operations the service's own clients send while the block runs, in order, all by ``function``."""
+def aws_calls(function: str, *, sender: list[str] | None = None) -> Iterator[list[str]]:
+    """The operations ``function``'s clients send while the block runs, in order. The only other function
+    that may call AWS meanwhile is the notification sender, whose calls go to ``sender`` when given."""
     from local.iam_check import current_function
     from patient_docs.adapters import aws as clients
 
     calls: list[str] = []
+    sent: list[str] = [] if sender is None else sender
     callers: set[str | None] = set()
 
     def record(model, **_):  # only calls sent to AWS (a presigned POST is signed locally, and never sent)
-        calls.append(model.name)
-        callers.add(current_function())
+        caller = current_function()
+        callers.add(caller)
+        (sent if caller == SENDER else calls).append(model.name)
 
-    factories = (clients.dynamodb, clients.s3, clients.sns, clients.events)
+    factories = (clients.dynamodb, clients.s3, clients.sns, clients.events, clients.sqs, clients.ses, clients.scheduler)
     for factory in factories:
         factory().meta.events.register("before-call", record, unique_id="round-trips")
     try:
@@ -43,22 +49,28 @@ def aws_calls(function: str) -> Iterator[list[str]]:
     finally:
         for factory in factories:
             factory().meta.events.unregister("before-call", unique_id="round-trips")
-    assert callers <= {function}, f"calls made by {sorted(map(str, callers))}, not only {function}"
+    assert callers <= {function, SENDER}, f"calls made by {sorted(map(str, callers))}, not only {function}"
 
 
-SMS = ["CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]
+QUEUED = ["CreateSchedule", "SendMessage"]
+# The sender: the request, its claim on the notice, patient and settings, the mobile item, then the SMS and
+# what it did.
+SEND = ["Query", "UpdateItem", "BatchGetItem", "GetItem", "CheckIfPhoneNumberIsOptedOut", "Publish", "UpdateItem"]
 # The audit trail (docs/audit.md): the chain's tail (Query), then the event with the use case's write
 # in one TransactWriteItems, or alone (PutItem) where the use case only reads.
 TAIL = "Query"
 
 
 def test_a_request_reads_staff_patient_and_settings_at_once(api, aws):
-    with aws_calls("FileRequestsCreateFunction") as new_patient:
+    sent: list[str] = []
+    with aws_calls("FileRequestsCreateFunction", sender=sent) as new_patient:
         create_request(api)
     with aws_calls("FileRequestsCreateFunction") as known_patient:
         create_request(api, prompt="Another photo")
-    assert new_patient == ["BatchGetItem", TAIL, "TransactWriteItems", *SMS]
+    # the reminder's schedule and the notice's message: the SMS goes from the sender, off the request path
+    assert new_patient == ["BatchGetItem", TAIL, "TransactWriteItems", *QUEUED]
     assert known_patient == new_patient
+    assert sent == SEND
 
 
 def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
@@ -67,18 +79,20 @@ def test_an_idempotent_create_adds_only_its_claim_and_its_result(api, aws):
     with aws_calls("FileRequestsCreateFunction") as calls:
         reply = call(api, "POST", "/v1/file-requests", SEED_REQUEST, STAFF_12, headers={"Idempotency-Key": "k-1"})
     assert reply.status == 201, reply.body
-    assert calls == ["PutItem", "BatchGetItem", TAIL, "TransactWriteItems", *SMS, "UpdateItem"]
+    assert calls == ["PutItem", "BatchGetItem", TAIL, "TransactWriteItems", *QUEUED, "UpdateItem"]
 
 
 def test_a_resend_claims_reads_and_notifies(api, aws, clock):
     created = create_request(api)
     clock.advance(61)
-    with aws_calls("FileRequestsResendFunction") as calls:
+    sent: list[str] = []
+    with aws_calls("FileRequestsResendFunction", sender=sent) as calls:
         reply = call(api, "POST", f"/v1/file-requests/{created['id']}/resend", {}, STAFF_12)
     assert reply.status == 200, reply.body
     # the request and its files, patient number item + settings, the mobile item (device), then the claim
-    # with its audit event
-    assert calls == ["Query", "BatchGetItem", "GetItem", TAIL, "TransactWriteItems", *SMS]
+    # with its audit event, and the notice queued
+    assert calls == ["Query", "BatchGetItem", "GetItem", TAIL, "TransactWriteItems", "SendMessage"]
+    assert sent == SEND
 
 
 def test_the_page_opens_with_one_read_and_one_conditional_write(api, aws):
@@ -118,8 +132,11 @@ def test_registering_moves_the_request_once(api, aws):
         assert register(messages[:1]) == {"batchItemFailures": []}
     with aws_calls("UploadedFileRegisterFunction") as second_photo:
         assert register(messages[1:]) == {"batchItemFailures": []}
-    # (GetItem: a malware scan result that came before the photo was recorded, applied now)
-    assert first_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "UpdateItem", "GetItem", "PutEvents"]
+    # (GetItem: a malware scan result that came before the photo was recorded, applied now; DeleteSchedule:
+    # the answered request's reminder, once)
+    assert first_photo == [
+        *["Query", "GetObject", TAIL, "TransactWriteItems", "UpdateItem", "DeleteSchedule", "GetItem", "PutEvents"]
+    ]
     assert second_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "GetItem", "PutEvents"]
 
 

@@ -17,10 +17,10 @@ import requests
 
 from local import tokens
 from local.events import http_event
-from local.local_aws import REGION, provision
+from local.local_aws import REGION, function_environment, provision
 from local.queues import sqs_event
 from local.template import load_template
-from tests.conftest import NAMES, ORIGINS
+from tests.conftest import NAMES, ORIGINS, PARAMETERS
 from tests.integration import concurrency_worker
 from tests.integration.page_helpers import (
     SEED_REQUEST,
@@ -97,11 +97,39 @@ class Containers:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
 
     def queued_notices(self) -> int:
-        """Notices waiting for the notification sender (one SMS each: tests/integration/test_notifications.py)."""
+        """Notices waiting for the notification sender."""
         sqs = self.client("sqs")
         url = sqs.get_queue_url(QueueName=NAMES["NotificationsQueue"])["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    def send_notifications(self) -> None:
+        """What the notifications queue's event source mapping does: hand the waiting notices, in batches,
+        to NotificationSendFunction running in the containers at once, and delete what it handled."""
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=NAMES["NotificationsQueue"])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        while True:
+            batches: list[list[dict[str, Any]]] = []
+            for _ in range(WORKERS):
+                received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, AttributeNames=["All"])
+                if received.get("Messages"):
+                    batches.append(received["Messages"])
+            if not batches:
+                return
+            events = [sqs_event(batch, arn) for batch in batches]
+            for batch, result in zip(batches, self.invoke("functions.notification_send.app", events), strict=True):
+                assert result == {"batchItemFailures": []}, result
+                entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+                sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+    @staticmethod
+    def sms() -> list[tuple[str, str]]:
+        """Every SMS the server's SNS has sent: (number, text). The server runs in this process."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        return list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
 
 
 @pytest.fixture
@@ -113,8 +141,10 @@ def containers() -> Iterator[Containers]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     provision(load_template(), NAMES, lambda s: boto3.client(s, endpoint_url=endpoint, region_name=REGION), ORIGINS)
-    # Twenty photos for one request, so that twenty parallel uploads are all allowed.
-    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "PHOTO_MAX_FILES": "20"}
+    # The functions' environment resolved against this server (queue URLs included, so the notification
+    # sender runs here too); twenty photos for one request, so that twenty parallel uploads are all allowed.
+    resolved = function_environment(load_template(), NAMES, PARAMETERS, endpoint)
+    env = {**os.environ, **resolved, "AWS_ENDPOINT_URL": endpoint, "PHOTO_MAX_FILES": "20"}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         WORKERS, mp_context=context, initializer=concurrency_worker.start, initargs=(env,)
@@ -148,13 +178,18 @@ def test_the_same_idempotency_key_sent_concurrently_gives_one_request_and_one_sm
     event = _staff_event(
         "POST", "/v1/file-requests", "POST /v1/file-requests", SEED_REQUEST, {"idempotency-key": "k-1"}
     )
-    # When it runs in four containers at once
+    containers.send_notifications()  # (what earlier tests on this server left)
+    sms_before = len(containers.sms())
+    # When it runs in four containers at once, and the notification sender runs on what they queued
     results = containers.invoke("functions.file_requests_create.app", [event] * WORKERS)
+    assert containers.queued_notices() == 1
+    containers.send_notifications()
     # Then every answer is the one request (or "still being processed"), one SMS went, one request is stored
     created = [json.loads(r["body"]) for r in results if r["statusCode"] == 201]
     assert created and all(c["id"] == created[0]["id"] for c in created)
     assert {r["statusCode"] for r in results} <= {201, 409}  # 409: "still being processed, retry"
-    assert containers.queued_notices() == 1  # one notice: one SMS
+    ((number, text),) = containers.sms()[sms_before:]
+    assert number == SEED_REQUEST["patientMobile"] and f"/r/{created[0]['short_link_id']}" in text
     items = containers.client("dynamodb").scan(TableName=NAMES["DocumentsTable"])["Items"]
     assert len([i for i in items if i.get("SK", {}).get("S") == "REQUEST"]) == 1
 
@@ -189,13 +224,17 @@ def test_four_concurrent_creates_at_quota_minus_one_send_one_sms(containers):
         return len([item for item in items if item.get("SK", {}).get("S") == "REQUEST"])
 
     requests_before = stored_requests()
-    queued_before = containers.queued_notices()
+    containers.send_notifications()  # (what earlier tests on this server left)
+    sms_before = len(containers.sms())
     results = containers.invoke("functions.file_requests_create.app", events)
+    containers.send_notifications()
     # Then one is created and sent, the other three are 429s naming the quota, with nothing of theirs stored or sent
     assert sorted(r["statusCode"] for r in results) == [201, 429, 429, 429]
     refusals = [json.loads(r["body"])["error"] for r in results if r["statusCode"] == 429]
     assert all(e["field"] == "smsDailyQuota" and f"daily SMS quota ({sent + 1} " in e["message"] for e in refusals)
-    assert containers.queued_notices() == queued_before + 1  # one notice: one SMS
+    (created,) = [json.loads(r["body"]) for r in results if r["statusCode"] == 201]
+    ((_, text),) = containers.sms()[sms_before:]  # one SMS, the created request's
+    assert f"/r/{created['short_link_id']}" in text
     assert dynamodb.get_item(TableName=NAMES["DocumentsTable"], Key=today)["Item"]["sent"]["N"] == str(sent + 1)
     assert stored_requests() == requests_before + 1
     # (the account's default quota again, for the tests that share the server)

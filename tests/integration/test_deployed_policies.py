@@ -99,6 +99,7 @@ def test_roles_without_the_tables_key_are_refused_on_every_table_call(api, aws):
     refused = {v.function for v in found if v.resource == DATA_KEY and TABLE_KEY in v.why}
     assert refused == {
         "FileRequestsCreateFunction",
+        "NotificationSendFunction",  # the SMS, sent from the queue
         "PatientPageOpenFunction",
         "PatientPageVerifyFunction",
         "PatientPageUploadFunction",

@@ -205,3 +205,77 @@ def test_with_scanning_switched_off_the_upload_event_starts_processing(api, aws,
         assert_clean_upright_jpeg(fetch(reply.json["doc"]["download_url"]), (32, 64))
     finally:
         get_settings.cache_clear()
+
+
+# ------------------------------------------------------------------ door B's thumbnail_url
+DOOR_B = "/apis/v1/patient-document"
+
+
+def actions(aws: Any) -> list[str]:
+    from tests.integration.test_audit_trail import audit_events
+
+    return [event["action"] for event in audit_events(aws)]
+
+
+def door_b_list(api: Any) -> dict[int, dict[str, Any]]:
+    reply = call(api, "GET", f"{DOOR_B}/{PATIENT}", caller=STAFF_12)
+    assert reply.status == 200, reply.body
+    return {doc["id"]: doc for doc in reply.json["data"]["documents"]}
+
+
+def test_door_b_answers_carry_a_served_thumbnail_once_the_image_is_scanned_and_processed(api, aws):
+    from tests.integration.probe_helpers import save_body, upload_unsigned
+    from tests.utils import pdf_bytes
+
+    # Given door B saves a sideways JPEG without a thumbnail_url, a PDF, and an image whose client gave its own
+    photo_url = upload_unsigned(api, aws, "rash.jpg", rotated_jpeg(64, 32), "image/jpeg")["file_url"]
+    saved = call(api, "POST", DOOR_B, save_body(aws, photo_url, "Rash"), STAFF_12)
+    pdf_url = upload_unsigned(api, aws, "letter.pdf", pdf_bytes(), "application/pdf")["file_url"]
+    pdf = call(api, "POST", DOOR_B, save_body(aws, pdf_url, "Letter"), STAFF_12).json["data"]
+    own_url = upload_unsigned(api, aws, "card.png")["file_url"]
+    own_body = {**save_body(aws, own_url, "Card"), "thumbnail_url": "https://thumbs.example.com/card.png"}
+    own = call(api, "POST", DOOR_B, own_body, STAFF_12).json["data"]
+    # Then before the scan, nothing of the image is served: the answers' thumbnail_url is null (a string or null)
+    assert saved.status == 200 and saved.json["data"]["thumbnail_url"] is None, saved.body
+    photo = saved.json["data"]
+    assert door_b_list(api)[photo["id"]]["thumbnail_url"] is None
+    assert "document.downloaded" not in actions(aws)
+
+    # When the scanner finds them clean (which starts the image processor)
+    scanning.scan_all(aws)
+    listed = door_b_list(api)
+    # Then the list carries a short-lived URL of the image's thumbnail: an upright JPEG of at most 256 px
+    thumbnail_url = listed[photo["id"]]["thumbnail_url"]
+    assert isinstance(thumbnail_url, str) and "X-Amz-Expires=" in thumbnail_url
+    thumbnail = fetch(thumbnail_url)
+    assert_clean_upright_jpeg(thumbnail, (32, 64))
+    # And the client's own URL is kept; a PDF has none
+    assert listed[own["id"]]["thumbnail_url"] == "https://thumbs.example.com/card.png"
+    assert listed[pdf["id"]]["thumbnail_url"] is None
+    # And the read is audited, by ids, for the document whose thumbnail was handed out only
+    from tests.integration.test_audit_trail import audit_events
+
+    downloaded = [e for e in audit_events(aws) if e["action"] == "document.downloaded"]
+    assert [(e["patient_id"], e["document_id"], e["actor_role"]) for e in downloaded] == [
+        (PATIENT, photo["id"], "staff")
+    ]
+
+    # When the document is updated, Then its answer carries a thumbnail URL too, and the read is audited again
+    updated = call(api, "POST", f"{DOOR_B}/{photo['id']}", {"notes": "Left hand"}, STAFF_12)
+    assert updated.status == 200, updated.body
+    assert fetch(updated.json["data"]["thumbnail_url"]) == thumbnail
+    assert actions(aws).count("document.downloaded") == 2
+
+
+def test_door_b_shows_no_thumbnail_of_an_infected_image(api, aws):
+    from tests.integration.probe_helpers import save_body, upload_unsigned
+
+    photo_url = upload_unsigned(api, aws, "rash.jpg", rotated_jpeg(64, 32), "image/jpeg")["file_url"]
+    photo = call(api, "POST", DOOR_B, save_body(aws, photo_url, "Rash"), STAFF_12).json["data"]
+    # Given its scan found a threat (nothing is processed, nothing served)
+    (key,) = scanning.unscanned_keys(aws)
+    assert scanning.deliver(scanning.result_event(aws, key, "THREATS_FOUND"))
+    # Then door B lists it without a thumbnail, and hands out nothing
+    listed = door_b_list(api)[photo["id"]]
+    assert (listed["scan_status"], listed["thumbnail_url"]) == ("infected", None)
+    assert "document.downloaded" not in actions(aws)

@@ -136,3 +136,106 @@ def test_an_opted_out_patient_with_an_email_is_reminded_by_email(api, aws, clock
     _first, reminder = aws.emails()
     assert reminder.subject.startswith("Reminder: ") and "John" not in reminder.body
     assert aws.sms_messages() == []
+
+
+# ------------------------------------------------------------------ the daily SMS quota
+
+
+def sms_counted(aws: Any) -> int:
+    """Account 12's notifications counted against its daily SMS quota (all days)."""
+    items = [i for i in aws.all_items() if i["PK"]["S"] == "ACCOUNT#12" and i["SK"]["S"].startswith("SMS#")]
+    return sum(int(i["sent"]["N"]) for i in items)
+
+
+def stored_request(request_id: str) -> Any:
+    from patient_docs.adapters import file_requests_table
+
+    return file_requests_table.get_file_request(request_id)
+
+
+def audit_events(aws: Any) -> list[dict[str, Any]]:
+    from patient_docs.adapters.audit_log import decode
+
+    items = aws.client("dynamodb").scan(TableName=NAMES["AuditTable"])["Items"]
+    return sorted((decode(item) for item in items), key=lambda e: (e["chain"], e["seq"]))
+
+
+def test_a_reminder_counts_against_the_daily_sms_quota_and_past_it_is_skipped_not_sent(api, aws, clock):
+    # Given the clock just past midnight UTC, so creates and reminders fall on one day, and a quota of 3
+    now = datetime.now(UTC) + clock.offset
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    clock.advance((midnight - now).total_seconds() + 60)
+    body = {"smsSenderId": "Clinic12", "linkLifetimeHours": 12, "reminderLeadHours": 6, "smsDailyQuota": 3}
+    assert call(api, "PUT", "/v1/account-settings", body, ADMIN_12).status == 200
+    # And two requests, whose first notices took 2 of the 3
+    first = create(api)
+    second = create(api, patientMobile="+447777123457")
+    assert sms_counted(aws) == 2 and len(aws.sms_messages()) == 2
+    before = {r: stored_request(r) for r in (first["id"], second["id"])}
+    # When both reminders fall due the same day
+    clock.advance(6 * HOUR + 1)
+    api.send_queued_notifications()
+    # Then one takes the last unit and is sent; the other is skipped, not sent, and says why
+    after = {r: stored_request(r) for r in before}
+    assert sorted(r.reminder_status for r in after.values()) == ["sent", "skipped"]
+    (skipped,) = [r for r in after.values() if r.reminder_status == "skipped"]
+    (sent,) = [r for r in after.values() if r.reminder_status == "sent"]
+    assert skipped.reminder_skipped_reason == "sms_quota" and skipped.reminder_sent_at is None
+    (reminder,) = reminders_sent(aws)
+    assert f"/r/{sent.short_link_id}" in reminder and f"/r/{skipped.short_link_id}" not in reminder
+    assert sms_counted(aws) == 3 and schedules(aws) == []
+    # And nothing else of the skipped request changed: its status, notice and counters are as they were
+    keep = {"status", "notification_status", "notification_channel", "resend_count", "notification_attempts"}
+    assert skipped.model_dump(include=keep) == before[skipped.id].model_dump(include=keep)
+    # And each reminder is audited by ids only: the sent one a success, the skipped one denied
+    reminded = [e for e in audit_events(aws) if e["action"] == "file_request.reminded"]
+    outcomes = {e["file_request_id"]: e["outcome"] for e in reminded}
+    assert outcomes == {sent.id: "success", skipped.id: "denied"}
+    assert {(e["actor_role"], e["actor_sub"]) for e in reminded} == {("system", "notification-send")}
+    text = json.dumps(reminded, default=str)
+    assert "John" not in text and "+4477" not in text and "rash" not in text and skipped.short_link_id not in text
+    # And the skipped reminder stays skipped: its message handed over again sends nothing
+    aws.client("sqs").send_message(
+        QueueUrl=aws.client("sqs").get_queue_url(QueueName=NAMES["NotificationsQueue"])["QueueUrl"],
+        MessageBody=json.dumps({"file_request_id": skipped.id, "kind": "reminder"}),
+    )
+    clock.advance(24 * HOUR)  # a new day, a new quota: still never a reminder after the skip
+    api.send_queued_notifications()
+    assert len(reminders_sent(aws)) == 1 and stored_request(skipped.id).reminder_status == "skipped"
+
+
+def test_a_throttled_reminder_is_counted_once_and_sent_once(aws, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from local.server import LocalApi
+    from patient_docs.adapters import aws as clients
+    from tests.conftest import BASE_URL
+    from tests.integration.test_notifications import receive, send
+
+    # Given a request whose first notice went (one unit counted)
+    queued_api = LocalApi(BASE_URL, quiet=True)
+    created = create(queued_api)
+    assert send(receive(aws)) == {"batchItemFailures": []}
+    assert sms_counted(aws) == 1
+    # And its reminder on the queue, as its schedule puts it, and SNS throttling the first try
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=NAMES["NotificationsQueue"])["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"file_request_id": created["id"], "kind": "reminder"}))
+    messages = receive(aws)
+    publish = clients.sns().publish
+    throttled: list[Any] = []
+
+    def slow_down(**kwargs: Any) -> Any:
+        if not throttled:
+            throttled.append(kwargs)
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")
+        return publish(**kwargs)
+
+    monkeypatch.setattr(clients.sns(), "publish", slow_down)
+    # When the sender tries: the reminder comes back later, counted once
+    assert len(send(messages)["batchItemFailures"]) == 1
+    assert stored_request(created["id"]).reminder_status == "queued" and sms_counted(aws) == 2
+    # When it comes back, Then it is sent once, and not counted again
+    assert send(messages, receive_count=2) == {"batchItemFailures": []}
+    assert len(reminders_sent(aws)) == 1 and sms_counted(aws) == 2
+    assert stored_request(created["id"]).reminder_status == "sent"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -151,6 +151,29 @@ def variable_conflicts(paths: Iterable[str]) -> dict[str, set[str]]:
 def test_the_document_is_valid_openapi_3_1():
     assert DOCUMENT["openapi"].startswith("3.1.")
     validate(DOCUMENT, cls=OpenAPIV31SpecValidator)
+
+
+# Pydantic's names for constraints: in a JSON Schema they are unknown keywords, which validators and
+# generated clients ignore, so a bound written this way is enforced but not documented.
+PYDANTIC_ONLY_KEYWORDS = {"ge", "gt", "le", "lt", "min_length", "max_length", "multiple_of", "strict"}
+
+
+def _keywords_outside_properties(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not path.endswith("/properties"):
+                yield path, key
+            yield from _keywords_outside_properties(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _keywords_outside_properties(value, f"{path}/{index}")
+
+
+def test_bounds_are_written_as_json_schema_keywords():
+    found = [f"{path}: {key}" for path, key in _keywords_outside_properties(DOCUMENT) if key in PYDANTIC_ONLY_KEYWORDS]
+    assert found == []
+    bounded = DOCUMENT["components"]["schemas"]["UpdateDocumentRequest"]["properties"]["eligible_visit_count"]
+    assert {"minimum": 0, "maximum": 100000}.items() <= bounded["anyOf"][0].items()
 
 
 def test_every_operation_has_its_short_stable_operation_id():

@@ -11,7 +11,7 @@ import pytest
 
 from patient_docs.messages import catalogue, text
 from patient_docs.rules.emails import email_notice
-from patient_docs.rules.file_requests import notification_text
+from patient_docs.rules.file_requests import new_short_link_id, notification_text, short_link_url
 from patient_docs.rules.languages import LANGUAGES, page_language, preferred_ranges
 from patient_docs.web.render import Practice, message_page, request_page
 
@@ -121,27 +121,81 @@ def test_the_sms_is_written_in_the_accounts_language(language, words, until):
             assert text(other, "sms.photo", link="").strip() not in message
 
 
-def _gsm7(message: str) -> bool:
-    basic = (
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-    )
-    return all(ch in basic for ch in message)
+# GSM 03.38: the basic set (one septet each) and its extension table (two: an escape, then the character).
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = "\f^{}\\[~]|€"
+# The longest origin the SMS budget is worded for: PublicBaseUrl of 40 characters (docs/api-file-requests.md).
+PUBLIC_BASE_URL_BUDGET = 40
+LONGEST_LINK = short_link_url(
+    "https://" + "p" * (PUBLIC_BASE_URL_BUDGET - len("https://.nhs.uk")) + ".nhs.uk", "a" * 12
+)
+# Every month: the expiry's month name is the one part of the text whose length varies.
+EXPIRIES = [datetime(2026, month, 22, 23, 59, tzinfo=UTC) for month in range(1, 13)]
+
+
+def sms_encoding(message: str) -> tuple[str, int]:
+    """The encoding an SMS goes in and its length in that encoding's units: GSM-7 septets (an extension
+    character takes two) when every character is GSM-7, else UCS-2 code units (one character outside GSM-7,
+    a Welsh ŵ or ŷ, a Spanish í, makes the whole message UCS-2)."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in message):
+        return "GSM-7", sum(2 if ch in GSM7_EXTENSION else 1 for ch in message)
+    return "UCS-2", len(message.encode("utf-16-le")) // 2
+
+
+def sms_segments(message: str) -> int:
+    """Segments an SMS takes: one of 160 septets or 70 UCS-2 units; longer, parts of 153 or 67 (each part
+    carries a concatenation header)."""
+    encoding, units = sms_encoding(message)
+    single, part = (160, 153) if encoding == "GSM-7" else (70, 67)
+    return 1 if units <= single else -(-units // part)
+
+
+def test_segments_are_counted_as_carriers_count_them():
+    assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2 and sms_segments("a" * 307) == 3
+    # An extension character costs two septets
+    assert sms_encoding("{link}") == ("GSM-7", 8) and sms_segments("€" * 80) == 1 and sms_segments("€" * 81) == 2
+    # One Welsh ŵ (or a Spanish í) makes the message UCS-2: 70 characters, then parts of 67
+    assert sms_encoding("Dŵr") == ("UCS-2", 3)
+    assert sms_segments("ŵ" + "a" * 69) == 1 and sms_segments("ŵ" + "a" * 70) == 2
+    assert sms_segments("í" + "a" * 134) == 3
+
+
+# The SMS carries no practice name (the sender ID, at most 11 characters, names the practice and is not part
+# of the text), no patient name and no prompt: only the words below, the link and the expiry. A resend
+# sends the first notice's text again; a reminder puts "Reminder: " (in the language) before it.
+KINDS = {"first notice": False, "resend": False, "reminder": True}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_sms_fits_the_segments_budget(language):
-    # An SMS is 160 GSM-7 characters, or 70 when any character is outside GSM-7 (UCS-2: an "í" or a "ŵ"
-    # would triple the cost). Every language's text is worded within GSM-7 and one segment.
-    message = notification_text("photo", LINK, NOW, language)
-    assert _gsm7(message) and len(message) <= 160, (language, len(message))
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_sms_is_one_gsm7_segment_in_every_language_with_the_longest_link(language, kind):
+    # Given the longest origin budgeted and each month's name in the expiry
+    for expires_at in EXPIRIES:
+        message = notification_text("photo", LONGEST_LINK, expires_at, language, reminder=KINDS[kind])
+        assert LONGEST_LINK in message
+        # Then it is GSM-7 (no ŵ, í or other character that would make it UCS-2) and one segment of 160
+        encoding, units = sms_encoding(message)
+        assert (encoding, sms_segments(message)) == ("GSM-7", 1), (language, kind, units, message)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_reminder_sms_fits_the_segments_budget_too(language):
+def test_the_reminder_sms_is_the_first_notice_after_the_reminder_word(language):
     message = notification_text("photo", LINK, NOW, language, reminder=True)
-    assert message.startswith(text(language, "sms.reminder"))
-    assert _gsm7(message) and len(message) <= 160, (language, len(message))
+    assert message == text(language, "sms.reminder") + notification_text("photo", LINK, NOW, language)
+
+
+def test_the_budget_has_room_to_spare_for_the_longest_text():
+    # The longest SMS of any language, month and kind, with the budgeted link: how many septets are left
+    longest = max(
+        sms_encoding(notification_text("photo", LONGEST_LINK, at, language, reminder=True))[1]
+        for language in LANGUAGES
+        for at in EXPIRIES
+    )
+    assert len(LONGEST_LINK) == PUBLIC_BASE_URL_BUDGET + len("/r/") + len(new_short_link_id())
+    assert longest <= 160, longest
 
 
 # ------------------------------------------------------------------ the email

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import secrets
+import sys
+import time
+import uuid
+
 import snapshot_restore_py
+from botocore.httpsession import URLLib3Session
 
 from patient_docs.adapters import aws
 
@@ -18,3 +25,47 @@ def test_the_before_snapshot_hook_is_registered_and_makes_every_client(monkeypat
     # Then each client exists, and the first request after a restore uses it as made
     assert [make.cache_info().currsize for make in (aws.dynamodb, aws.s3, aws.events, aws.sns)] == [1, 1, 1, 1]
     assert aws.dynamodb() is aws.dynamodb()
+
+
+def _routes(app):
+    return [*app._static_routes, *app._dynamic_routes]
+
+
+def _refuse(what):
+    def refused(*args, **kwargs):
+        raise AssertionError(f"{what} before the snapshot")
+
+    return refused
+
+
+def test_the_hook_builds_and_runs_validation_and_makes_nothing_unique(monkeypatch):
+    # Given functions as imported: an HTTP one whose routes validate on their first request, one that
+    # parses phone numbers, and one whose event is a model of its own (not behind HTTP)
+    import functions.file_requests_create.app as create
+    import functions.patient_document_list.app as door_b_list
+    import functions.scan_result_record.app  # noqa: F401 - registers its event's models
+    from patient_docs.schemas import scan_results
+
+    apps = (door_b_list.app, create.app)
+    for route in [route for app in apps for route in _routes(app)]:
+        route._dependant, route._body_field = None, None  # as a fresh process has them
+    calls = []
+    monkeypatch.setattr(scan_results.ScanResultEvent, "model_validate", lambda value: calls.append(value))
+    # and nothing unique can be made, nor AWS called: ids, tokens, random numbers, the time
+    for name in ("randbits", "randbelow", "token_bytes", "token_hex", "token_urlsafe", "choice"):
+        monkeypatch.setattr(secrets, name, _refuse(f"secrets.{name}"))
+    for name in ("uuid1", "uuid4"):
+        monkeypatch.setattr(uuid, name, _refuse(f"uuid.{name}"))
+    for name in ("time", "time_ns"):
+        monkeypatch.setattr(time, name, _refuse(f"time.{name}"))
+    monkeypatch.setattr(URLLib3Session, "send", _refuse("an AWS call"))
+    random_state = random.getstate()
+    # When the runtime runs the before-snapshot hook
+    aws.make_clients_before_snapshot()
+    # Then every route's validation is built (Powertools keeps it for the first request) and run once
+    for route in [route for app in apps for route in _routes(app)]:
+        assert route._dependant is not None, route.rule
+    assert calls == [{}]  # the event model refused an empty event: nothing kept
+    assert "phonenumbers" in sys.modules  # libphonenumber loaded, as the create's first request needs
+    # And the process holds no random state it would share with every restored copy
+    assert random.getstate() == random_state

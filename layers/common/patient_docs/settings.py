@@ -37,7 +37,7 @@ class Settings(BaseModel):
     # accounts that set a sender send email. Bounces and complaints come back through this configuration set.
     default_email_sender: str = ""
     email_configuration_set: str = ""
-    # Notifications (file request creates and resends) an account may send per UTC day.
+    # Notifications (file request creates, resends and reminders) an account may send per UTC day.
     default_sms_daily_quota: int = Field(default=1000, ge=1, le=1_000_000)
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""

@@ -15,6 +15,7 @@ import boto3
 from botocore.config import Config
 from snapshot_restore_py import register_before_snapshot
 
+from patient_docs import warmup
 from patient_docs.settings import get_settings
 
 if TYPE_CHECKING:
@@ -77,12 +78,14 @@ def scheduler() -> Any:  # no EventBridge Scheduler stubs are installed
 
 
 def make_clients_before_snapshot() -> None:
-    """SnapStart's before-snapshot hook (the Lambda runtime provides ``snapshot_restore_py``)."""
+    """SnapStart's before-snapshot hook (the Lambda runtime provides ``snapshot_restore_py``): the clients,
+    then a first validation of what the function validates (``patient_docs/warmup.py``)."""
     dynamodb()
     s3()
     events()
     sns()
     sqs()
+    warmup.run()
 
 
 register_before_snapshot(make_clients_before_snapshot)

@@ -218,25 +218,77 @@ def move_notification(file_request_id: str, from_status: str, to_status: str) ->
     )
 
 
-def claim_reminder(file_request_id: str, now: datetime) -> FileRequest:
-    """Claim the request's one reminder: only while it is open, unexpired and has had none.
-    RecordChanged otherwise (answered, cancelled, expired, or reminded already)."""
+_REMINDER_OPEN = f"attribute_exists(PK) AND #status IN ({_OPEN_LIST}) AND short_link_expires_at > :now"
+
+
+def claim_reminder(request: FileRequest, now: datetime, event: EventValues, sms_daily_quota: int) -> FileRequest:
+    """Claim the request's one reminder and count it against the account's daily SMS quota, with its audit
+    event, in one transaction: only while the request is open, unexpired and has had no reminder.
+
+    RecordChanged otherwise (answered, cancelled, expired, or reminded already); QuotaUsedUp when the
+    request allowed the reminder but the account's quota did not (nothing written).
+    """
+    claim = _update_write(
+        request.id,
+        "SET reminder_status = :sending",
+        f"{_REMINDER_OPEN} AND attribute_not_exists(reminder_status)",
+        {":sending": {"S": "sending"}, ":now": {"S": stored_time(now)}, **_open_status_values()},
+        {"#status": "status"},
+    )
+    try:
+        _with_event([claim, sms_quota.count_write(request.account_id, now, sms_daily_quota)], event)
+    except ClientError as exc:
+        if sms_quota.refused_by_quota(exc, 1):
+            raise QuotaUsedUp() from exc
+        raise
+    return request.model_copy(update={"reminder_status": "sending"})
+
+
+def reclaim_reminder(file_request_id: str, now: datetime) -> FileRequest:
+    """Claim again a reminder whose earlier try was throttled (``queued``: counted already, so not again).
+    RecordChanged when it is no longer queued, or the request closed or expired meanwhile."""
     return _update(
         file_request_id,
         "SET reminder_status = :sending",
-        (
-            f"attribute_exists(PK) AND #status IN ({_OPEN_LIST}) AND short_link_expires_at > :now"
-            " AND attribute_not_exists(reminder_status)"
-        ),
-        {":sending": {"S": "sending"}, ":now": {"S": stored_time(now)}, **_open_status_values()},
+        f"{_REMINDER_OPEN} AND reminder_status = :queued",
+        {
+            ":sending": {"S": "sending"},
+            ":queued": {"S": "queued"},
+            ":now": {"S": stored_time(now)},
+            **_open_status_values(),
+        },
         {"#status": "status"},
     )
 
 
+def skip_reminder(file_request_id: str, reason: str, now: datetime, event: EventValues) -> None:
+    """Record that the request's one reminder was not sent, and why, with its audit event; on the same
+    condition as the claim, so a reminder is skipped or sent, never both. RecordChanged otherwise."""
+    update = _update_write(
+        file_request_id,
+        "SET reminder_status = :skipped, reminder_skipped_reason = :reason, updated_at = :now",
+        f"{_REMINDER_OPEN} AND attribute_not_exists(reminder_status)",
+        {
+            ":skipped": {"S": "skipped"},
+            ":reason": {"S": reason},
+            ":now": {"S": stored_time(now)},
+            **_open_status_values(),
+        },
+        {"#status": "status"},
+    )
+    _with_event([update], event)
+
+
 def record_reminder(file_request_id: str, status: str | None, at: datetime) -> None:
-    """The reminder's outcome; None releases the claim (SNS throttled it: a later try may send it)."""
+    """The reminder's outcome; None puts it back (``queued``) when SNS throttled it: a later try may send
+    it, and does not count it against the quota again."""
     if status is None:
-        _update(file_request_id, "REMOVE reminder_status", "reminder_status = :sending", {":sending": {"S": "sending"}})
+        _update(
+            file_request_id,
+            "SET reminder_status = :queued",
+            "reminder_status = :sending",
+            {":sending": {"S": "sending"}, ":queued": {"S": "queued"}},
+        )
         return
     _update(
         file_request_id,

@@ -1,6 +1,6 @@
 """Each account's notifications per UTC day, against its daily SMS quota: ``ACCOUNT#<account> / SMS#<day>``.
 
-The count is one conditional write inside the transaction that records the create or resend it is for:
+The count is one conditional write inside the transaction that records the create, resend or reminder it is for:
 two creates at quota - 1 cannot both pass (one transaction's condition fails and nothing of it is written),
 and a refused create or resend counts nothing. One item per account and day: no key is shared between
 accounts. The table's TTL removes a day's item two days later.

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -28,6 +27,9 @@ from patient_docs.rules.content_types import media_type
 from patient_docs.rules.fhir import FHIR_JSON
 from patient_docs.schemas.errors import GatewayErrorResponse
 from patient_docs.schemas.fhir import REFUSED_ELEMENTS, DocumentReferenceIn, OperationOutcome, fhir_json
+
+if TYPE_CHECKING:  # loaded when the document is asked for, as in http/resolver.py
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 from patient_docs.settings import get_settings
 
 JSON = "application/json"
@@ -96,6 +98,8 @@ class FhirResolver(DocumentedResolver):
         return super().resolve(event, context)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI  # see TYPE_CHECKING above
+
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
         for path_item in document.get("paths", {}).values():
             for operation in path_item.values():

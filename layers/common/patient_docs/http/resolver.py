@@ -7,7 +7,7 @@ import re
 import traceback
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -20,12 +20,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from patient_docs import request_context
+from patient_docs import request_context, warmup
 from patient_docs.errors import (
     Conflict,
     FileNotScanned,
@@ -49,6 +48,9 @@ from patient_docs.http.json_bodies import parse_body
 from patient_docs.observability import logger
 from patient_docs.rules.content_types import canonical_media_type, is_json_media_type, media_type
 from patient_docs.schemas.errors import GatewayErrorResponse
+
+if TYPE_CHECKING:  # the OpenAPI document's models take longer to build than a request needs: loaded when asked for
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 # (status, code, message, field) -> response body
 Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
@@ -201,6 +203,8 @@ class DocumentedResolver(APIGatewayHttpResolver):
         return super().resolve(event, context)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI  # see TYPE_CHECKING above
+
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
         return OpenAPI.model_validate(without_unsent_responses(document))
 
@@ -330,6 +334,7 @@ def new_resolver(
     app.exception_handler(UnicodeDecodeError)(_undecodable_body)
     app.exception_handler(ValueError)(_value_error)
     app.exception_handler(Exception)(_unexpected)
+    warmup.routes(app)  # its routes' validation, built before a SnapStart snapshot
     return app
 
 

@@ -94,6 +94,14 @@ def view_urls(doc: Document) -> tuple[str | None, str | None]:
     )
 
 
+def thumbnail_key(doc: Document) -> str | None:
+    """The key of a clean image's thumbnail (None for anything else, or an image not processed yet)."""
+    image = doc.image
+    if image is None or image.status != "clean":
+        return None
+    return image.thumbnail_key
+
+
 def rendition_keys(doc: Document) -> list[str]:
     """The objects made from the document's file (removed with it)."""
     image = doc.image

@@ -9,6 +9,11 @@ A try that stopped between its claim and its outcome cannot know whether SNS sen
 recorded ``failed`` (staff may resend), never sent again. SNS throttling releases the claim and the
 message comes back later, each time after a longer wait (rules/file_requests.py); the last try
 records ``failed``. Whatever happens at SNS, the request stays stored and records the outcome.
+
+A reminder counts against the account's daily SMS quota like a create or a resend, in the transaction
+that claims it. It is no request anyone waits on, so past the quota there is no 429: the reminder is
+not sent and the request records it ``skipped`` (``reminder_skipped_reason: sms_quota``), audited
+(``file_request.reminded``, ``denied``) by ids only.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from typing import NamedTuple
 
 from patient_docs.adapters import email as email_adapter
 from patient_docs.adapters import file_requests_table, notification_queue, notifications, patients_table, reminders
-from patient_docs.errors import NotificationFailed, NotificationThrottled, RecordChanged
-from patient_docs.logic.account_settings import with_defaults
+from patient_docs.errors import NotificationFailed, NotificationThrottled, QuotaUsedUp, RecordChanged
+from patient_docs.logic import audit_trail
+from patient_docs.logic.account_settings import sms_daily_quota, with_defaults
 from patient_docs.models.account_settings import AccountSettings
+from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest, NotificationChannel, NotificationStatus
 from patient_docs.models.people import Patient
 from patient_docs.observability import logger
@@ -35,6 +42,9 @@ from patient_docs.rules.file_requests import (
     short_link_url,
 )
 from patient_docs.settings import get_settings
+
+# Why a reminder was not sent (``reminder_skipped_reason``): the account's daily SMS quota was used up.
+REMINDER_SKIPPED_QUOTA = "sms_quota"
 
 
 def queue_notification(request: FileRequest, now: datetime) -> FileRequest:
@@ -208,18 +218,63 @@ def drop_reminder(file_request_id: str) -> None:
         logger.warning("reminder not deleted", extra={"file_request_id": file_request_id, "reason": exc.reason})
 
 
+REMINDER_ACTOR = "notification-send"
+
+
+def _claim_reminder(request: FileRequest, settings: AccountSettings, now: datetime) -> FileRequest | None:
+    """The request claimed for its reminder, counted against the account's daily SMS quota (a push or an
+    email included, as for create and resend); None when there is nothing to send: closed, expired,
+    reminded already, or the quota used up (then the reminder is recorded ``skipped``, and audited)."""
+    if request.reminder_status == "queued":  # an earlier try was throttled: counted then, not again
+        try:
+            return file_requests_table.reclaim_reminder(request.id, now)
+        except RecordChanged:
+            return None
+    if request.reminder_status is not None:
+        return None
+    target = Target(patient_id=request.patient_number, file_request_id=request.id)
+    actor = audit_trail.system_actor(request.account_id, REMINDER_ACTOR)
+    try:
+        return file_requests_table.claim_reminder(
+            request,
+            now,
+            audit_trail.pending("file_request.reminded", actor, target, at=now),
+            sms_daily_quota(settings),
+        )
+    except RecordChanged:
+        return None
+    except QuotaUsedUp:
+        pass
+    # Not a request anyone waits on, so no 429: the reminder is not sent, and the request says why.
+    try:
+        file_requests_table.skip_reminder(
+            request.id,
+            REMINDER_SKIPPED_QUOTA,
+            now,
+            audit_trail.pending("file_request.reminded", actor, target, "denied", now),
+        )
+    except RecordChanged:
+        return None
+    logger.warning("reminder skipped", extra={"file_request_id": request.id, "reason": REMINDER_SKIPPED_QUOTA})
+    return None
+
+
 def send_reminder(file_request_id: str, attempt: int, receipt_handle: str, now: datetime) -> str:
     """Send the request's one reminder, the way its first notice went (push, SMS, or email when SMS cannot
-    reach the patient). Never two, never after an answer, a cancel or the expiry: a conditional claim."""
-    try:
-        request = file_requests_table.claim_reminder(file_request_id, now)
-    except RecordChanged:
+    reach the patient). Never two, never after an answer, a cancel or the expiry: a conditional claim,
+    which also counts the reminder against the account's daily SMS quota; past the quota it is skipped."""
+    request = file_requests_table.get_file_request(file_request_id)
+    if request is None:
         return "skipped"
     patient, stored_settings = patients_table.read_for_resend(request.account_id, request.patient_number)
+    settings = with_defaults(request.account_id, stored_settings)
+    claimed = _claim_reminder(request, settings, now)
+    if claimed is None:
+        return "skipped"
+    request = claimed.model_copy(update={"files": request.files})
     if patient is None:
         file_requests_table.record_reminder(request.id, "failed", now)
         return "failed"
-    settings = with_defaults(request.account_id, stored_settings)
     try:
         _, status = _deliver(request, patient, settings.sms_sender_id, email_settings(settings), reminder=True)
     except NotificationThrottled as exc:

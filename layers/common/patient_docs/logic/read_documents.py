@@ -5,6 +5,7 @@ returned (``get_document`` alone records nothing: the use cases that read throug
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from patient_docs.adapters import documents_table, object_store
@@ -14,7 +15,7 @@ from patient_docs.errors import InvalidField, NotFound
 from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
-from patient_docs.permissions import Action, document_target, patient_target, require
+from patient_docs.permissions import Action, Decision, decide, document_target, patient_target, require
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
@@ -64,6 +65,42 @@ def download_link(caller: Caller, doc: Document) -> tuple[Document, str, datetim
     served = clean_images.served_file(doc)  # an image's clean rendition, never its original
     url = object_store.presign_download(served.key, served.file_name, served.mime_type)
     return doc, url, utc_now() + timedelta(seconds=get_settings().download_ttl_seconds)
+
+
+def thumbnail_urls(caller: Caller, docs: Sequence[Document]) -> dict[int, str]:
+    """Door B's ``thumbnail_url`` where the client gave none: a short-lived URL of each image document's
+    thumbnail, once its file may be served (its malware scan allows it) and its image is processed, to a
+    caller who may download the document (the permissions table; one who may not gets none, no refusal).
+
+    A thumbnail shows the patient's image, so each URL is a read, recorded as door A get and door C's files
+    record theirs (``document.downloaded``): the events are stored, one transaction per patient, before any
+    URL is signed (AuditUnavailable, a 503, otherwise). Documents are taken as read: no scan result is
+    applied here (one not yet on the document means no thumbnail until the next read)."""
+    shown = [
+        doc
+        for doc in docs
+        if doc.thumbnail_url is None
+        and file_safety.servable(doc)
+        and clean_images.thumbnail_key(doc) is not None
+        and decide(caller, Action.DOWNLOAD_DOCUMENT, document_target(doc)) is Decision.ALLOW
+    ]
+    if not shown:
+        return {}
+    actor = audit_trail.actor_of(caller)
+    now = utc_now()
+    for patient_id in sorted({doc.patient_id for doc in shown}):
+        events = [
+            audit_trail.pending("document.downloaded", actor, Target(patient_id=patient_id, document_id=doc.id), at=now)
+            for doc in shown
+            if doc.patient_id == patient_id
+        ]
+        audit_trail.record_all(events)
+    urls: dict[int, str] = {}
+    for doc in shown:
+        key = clean_images.thumbnail_key(doc)
+        if key is not None:
+            urls[doc.id] = object_store.presign_view(key, "image/jpeg")
+    return urls
 
 
 def image_views(doc: Document) -> tuple[str | None, str | None]:

@@ -28,6 +28,7 @@ AuditAction = Literal[
     "file_request.listed",
     "file_request.cancelled",
     "file_request.resent",
+    "file_request.reminded",
     "patient_page.opened",
     "patient_page.verified",
     "patient_page.verify_failed",

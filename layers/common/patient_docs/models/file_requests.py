@@ -70,8 +70,11 @@ class FileRequest(BaseModel):
     last_notification_at: datetime | None = None
     notification_attempts: int = 0
     resend_count: int = 0
-    # The one reminder: None (not sent), "sending" (claimed), then "sent", "failed" or "opted_out".
+    # The one reminder: None (not sent), "sending" (claimed and counted), "queued" (SNS throttled it; tried
+    # again without counting again), then "sent", "failed", "opted_out", or "skipped" (not sent, because of
+    # reminder_skipped_reason: "sms_quota", the account's daily SMS quota was used up).
     reminder_status: str | None = None
+    reminder_skipped_reason: str | None = None
     reminder_sent_at: datetime | None = None
     # SES feedback on the email notice: "bounce" or "complaint", and when it came.
     email_feedback: str | None = None

@@ -59,7 +59,7 @@ OptionalDisplayName = Annotated[DisplayName | None, BeforeValidator(_blank_as_no
 OptionalNotes = Annotated[Notes | None, BeforeValidator(_blank_as_none)]
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     """JSON has one number type, and JSON Schema counts ``309.0`` as an integer: so do we.
 
     Strings and booleans stay refused (``"309"``, ``true``): the field is a number.
@@ -70,8 +70,14 @@ def _whole_number(value: Any) -> Any:
 
 
 # A JSON integer in a request body: 309 or 309.0, never "309", true or 309.5.
-JsonInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
-PatientNumber = Annotated[JsonInt, Field(ge=1, le=MAX_ID)]
+JsonInt = Annotated[StrictInt, BeforeValidator(whole_number)]
+
+
+# A bounded JsonInt takes its bounds on the integer, before the validator. Put on the field
+# (``x: JsonInt | None = Field(ge=…)``), pydantic enforces them but writes ``ge``/``le`` into the JSON
+# Schema, which no client or validator reads as bounds.
+PatientNumber = Annotated[StrictInt, Field(ge=1, le=MAX_ID), BeforeValidator(whole_number)]
+VisitCount = Annotated[StrictInt, Field(ge=0, le=100000), BeforeValidator(whole_number)]
 DoorBDatetime = Annotated[
     str, Field(max_length=40, json_schema_extra={"pattern": DATETIME_PATTERN}), AfterValidator(parse_door_b_datetime)
 ]

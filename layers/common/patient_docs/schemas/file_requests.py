@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 from pydantic.alias_generators import to_camel
 
 from patient_docs.models.account_settings import AccountSettings
@@ -31,7 +31,7 @@ from patient_docs.rules.patients import check_date_of_birth
 from patient_docs.rules.phone_numbers import normalise_mobile, normalise_practice_phone
 from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
-from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned
+from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned, whole_number
 
 MAX_PROMPT_LENGTH = 1000
 MAX_PERSON_NAME_LENGTH = 200
@@ -302,6 +302,9 @@ class DeviceOut(BaseModel):
 # --- account settings ------------------------------------------------------------------
 
 
+SmsDailyQuota = Annotated[StrictInt, Field(ge=1, le=SMS_DAILY_QUOTA_MAX), BeforeValidator(whole_number)]
+
+
 class AccountSettingsBody(_CamelBody):
     # The rule is checked by check_sender_id (for its message) and stated in the schema for clients.
     sms_sender_id: Annotated[str, AfterValidator(check_sender_id)] = Field(
@@ -321,10 +324,8 @@ class AccountSettingsBody(_CamelBody):
     reminder_lead_hours: JsonInt = Field(
         default=24, ge=1, le=LINK_LIFETIME_HOURS_MAX, description="How long before the link expires the reminder goes"
     )
-    sms_daily_quota: JsonInt | None = Field(
+    sms_daily_quota: SmsDailyQuota | None = Field(
         default=None,
-        ge=1,
-        le=SMS_DAILY_QUOTA_MAX,
         description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
     )
     # How the practice appears on the patient page, and in which language its patients are written to.

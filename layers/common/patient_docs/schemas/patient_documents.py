@@ -15,12 +15,12 @@ from patient_docs.schemas.common import (
     DisplayName,
     DoorBDatetime,
     FileName,
-    JsonInt,
     NaiveUtcTimestamp,
     OptionalDisplayName,
     OptionalNotes,
     PatientNumber,
     PublicHttpsUrl,
+    VisitCount,
     refuse_server_owned,
 )
 
@@ -87,7 +87,7 @@ class _DocumentFields(BaseModel):
     document_category: DocumentCategory | None = None
     thumbnail_url: PublicHttpsUrl | None = None
     spry_case_id: OptionalDisplayName = None
-    eligible_visit_count: JsonInt | None = Field(default=None, ge=0, le=100000)
+    eligible_visit_count: VisitCount | None = None
     notes: OptionalNotes = None
     document_expiration_date: DoorBDatetime | None = None
     receipt_date: DoorBDatetime | None = None
@@ -130,7 +130,12 @@ class PatientDocumentOut(BaseModel):
     uploaded_by: int
     document_url: str
     unsigned_document_url: str
-    thumbnail_url: str | None
+    thumbnail_url: str | None = Field(
+        description=(
+            "The client's own thumbnail URL; when it gave none, an image document's thumbnail (JPEG, at most"
+            " 256 px) as a short-lived presigned GET URL once the image is scanned and processed; else null"
+        )
+    )
     bucket_name: str
     document_type: str | None
     document_category: str | None
@@ -151,7 +156,8 @@ class PatientDocumentOut(BaseModel):
     scanned_at: NaiveUtcTimestamp | None = Field(description="When the scan's result came; null while pending")
 
     @classmethod
-    def of(cls, doc: Document, bucket_name: str, region: str) -> PatientDocumentOut:
+    def of(cls, doc: Document, bucket_name: str, region: str, thumbnail_url: str | None = None) -> PatientDocumentOut:
+        """``thumbnail_url``: the served thumbnail's URL, for a document whose client gave none."""
         document_url = object_url(bucket_name, region, doc.object_key)
         return cls(
             id=doc.id,
@@ -160,7 +166,7 @@ class PatientDocumentOut(BaseModel):
             uploaded_by=doc.uploaded_by,
             document_url=document_url,
             unsigned_document_url=document_url,
-            thumbnail_url=doc.thumbnail_url,
+            thumbnail_url=doc.thumbnail_url or thumbnail_url,
             bucket_name=bucket_name,
             document_type=doc.document_type,
             document_category=doc.document_category or DEFAULT_CATEGORY,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
+from patient_docs import warmup
+
 
 class _Detail(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
@@ -63,3 +65,6 @@ class ObjectCreatedEvent(EventBridgeModel):
     starts image processing when no malware scan will (docs/images.md)."""
 
     detail: ObjectCreatedDetail  # type: ignore[assignment]
+
+
+warmup.models(ScanResultEvent, ObjectCreatedEvent)  # before a SnapStart snapshot (patient_docs/warmup.py)

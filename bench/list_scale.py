@@ -1,0 +1,152 @@
+"""Door B's list at 100 and 10,000 documents: time and DynamoDB items read per request.
+
+Part of ``make bench`` (``python -m bench.run --sections list`` runs it alone). Against the same moto
+server as the rest of the bench, a patient with 100 documents and one with 10,000 (written straight to
+the table as the adapter stores them, with the patient's maintained count: saving 10,000 through the
+handlers would take the run's whole budget); then the real PatientDocumentListFunction handler, in
+this process, serves each query ``RUNS`` times after one warm-up request. Items read are what DynamoDB
+answered to the request's reads (a Query's ``ScannedCount``, one per item a GetItem or BatchGetItem
+found): the page's Query, the patient's count and the audit trail's tail. Method: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.examples import CLAIMS, Seeder
+from local.events import LambdaContext
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.adapters.documents_table import count_change, document_item
+from patient_docs.models.documents import Document
+from patient_docs.settings import get_settings
+
+SIZES = (100, 10_000)
+RUNS = 5
+FIRST_PATIENT = 1_000_100  # patients of their own: no other example reads or writes them
+FIRST_ID = 7_000_000_000  # document ids no handler makes (they are 53-bit time-ordered)
+START = datetime(2025, 1, 1, tzinfo=UTC)
+# (what, query string): the default sort (newest first), and a start/end range in the middle of the documents.
+QUERIES = (
+    ("default sort, page 1 of 20", "page=1&size=20"),
+    ("start/end range, page 1 of 20", "page=1&size=20&start={start}&end={end}"),
+)
+
+
+@dataclass
+class Measured:
+    documents: int
+    query: str
+    status: int
+    median_ms: float
+    items_read: int
+    calls: list[str]
+
+
+class ItemsRead:
+    """Counts the items DynamoDB reports read for each call of the client's."""
+
+    def __init__(self, client: Any) -> None:
+        self.items, self.calls = 0, list[str]()
+        client.meta.events.register("after-call.dynamodb", self._done)
+
+    def reset(self) -> None:
+        self.items, self.calls = 0, []
+
+    def _done(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        self.calls.append(model.name)
+        if "ScannedCount" in parsed:
+            self.items += int(parsed["ScannedCount"])
+        elif model.name == "GetItem":
+            self.items += 1 if parsed.get("Item") else 0
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(found) for found in parsed.get("Responses", {}).values())
+
+
+def _document(patient: int, number: int) -> Document:
+    created = START + timedelta(minutes=number)
+    return Document(
+        id=FIRST_ID + patient % 1000 * 100_000 + number,
+        account_id=str(CLAIMS["account_id"]),
+        patient_id=patient,
+        name=f"scan {number}",
+        original_file_name=f"scan-{number}.pdf",
+        mime_type="application/pdf",
+        extension="pdf",
+        size_bytes=100_000,
+        object_key=f"bench/{patient}/{number}.pdf",
+        source="upload",
+        uploaded_by=int(str(CLAIMS["user_id"])),
+        uploaded_by_name=str(CLAIMS["name"]),
+        created_at=created,
+        updated_at=created,
+        document_type="Lab",
+        document_category="DIAGNOSTIC_TESTS",
+        author_role="staff",
+        author_subject=str(CLAIMS["sub"]),
+    )
+
+
+def seed(patient: int, count: int) -> None:
+    """``count`` documents and the patient's count, as the adapter writes them (BatchWriteItem, 25 at a time)."""
+    table, client = get_settings().table_name, dynamodb()
+    items = [document_item(_document(patient, number)) for number in range(count)]
+    for first in range(0, len(items), 25):
+        batch: list[Any] = [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]
+        while batch:
+            unprocessed = client.batch_write_item(RequestItems={table: batch}).get("UnprocessedItems", {})
+            batch = unprocessed.get(table, [])
+    client.update_item(**count_change(str(CLAIMS["account_id"]), patient, count)["Update"])
+
+
+def measure() -> list[Measured]:
+    seeder, counter = Seeder(), ItemsRead(dynamodb())
+    function = seeder.functions["PatientDocumentListFunction"]
+    handler = getattr(importlib.import_module(function.module), function.handler_name)
+    found: list[Measured] = []
+    for index, count in enumerate(SIZES):
+        patient = FIRST_PATIENT + index
+        seed(patient, count)
+        # The range holds the middle half of the patient's documents (one a minute from START).
+        start = (START + timedelta(minutes=count // 4)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = (START + timedelta(minutes=3 * count // 4)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for what, query in QUERIES:
+            event = seeder.event(
+                "PatientDocumentListFunction", (patient,), query=query.format(start=start, end=end).replace(":", "%3A")
+            )
+            handler(event, LambdaContext())  # warm: clients made, route validation built
+            times: list[float] = []
+            for _ in range(RUNS):
+                counter.reset()
+                began = time.perf_counter()
+                result = handler(event, LambdaContext())
+                times.append((time.perf_counter() - began) * 1000)
+            found.append(
+                Measured(
+                    count, what, int(result["statusCode"]), statistics.median(times), counter.items, list(counter.calls)
+                )
+            )
+    return found
+
+
+def table(found: list[Measured]) -> str:
+    lines = [
+        "| documents | query | status | median ms | DynamoDB items read | calls |",
+        "|--:|---|--:|--:|--:|---|",
+    ]
+    lines += [
+        f"| {m.documents:,} | {m.query} | {m.status} | {m.median_ms:.1f} | {m.items_read} | {'+'.join(m.calls)} |"
+        for m in found
+    ]
+    for what, _ in QUERIES:
+        small, large = (next(m for m in found if m.query == what and m.documents == size) for size in SIZES)
+        lines.append("")
+        lines.append(
+            f"{what}: {SIZES[-1]:,} documents take {large.median_ms / small.median_ms:.2f}× the time of {SIZES[0]} "
+            f"(target ≤ 2×) and read {large.items_read} items against {small.items_read}."
+        )
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""bench/results.md in sections: a run of one section rewrites it and keeps the other as it was."""
+
+from __future__ import annotations
+
+from bench.list_scale import Measured, table
+from bench.run import section_of, with_section
+
+
+def test_a_section_is_added_then_replaced_and_the_rest_kept() -> None:
+    # Given a results file from a run of the functions section, with no list section yet
+    report = "# make bench — results\n\n| function | cold ms |\n|---|--:|\n| A | 1 |\n"
+    # When the list section is written, then written again
+    once = with_section(report, "list", "## Door B's list at scale\n\nfirst\n")
+    twice = with_section(once, "list", "## Door B's list at scale\n\nsecond\n")
+    # Then the functions' table is untouched, and only the newest list section is there
+    assert twice.startswith(report.rstrip("\n"))
+    assert section_of(twice, "list") == "## Door B's list at scale\n\nsecond\n"
+    assert "first" not in twice
+    # And a functions run that keeps the list section carries it over; with none, nothing is added
+    assert section_of(with_section("# new table\n", "list", section_of(twice, "list")), "list") == section_of(
+        twice, "list"
+    )
+    assert with_section("# new table\n", "list", section_of(report, "list")) == "# new table\n"
+
+
+def test_the_list_table_compares_the_largest_patient_with_the_smallest() -> None:
+    # Given both sizes measured for each query
+    found = [
+        Measured(100, "default sort, page 1 of 20", 200, 20.0, 23, ["Query", "GetItem", "Query", "PutItem"]),
+        Measured(10_000, "default sort, page 1 of 20", 200, 30.0, 23, ["Query", "GetItem", "Query", "PutItem"]),
+        Measured(100, "start/end range, page 1 of 20", 200, 25.0, 73, ["Query", "Query", "Query", "PutItem"]),
+        Measured(10_000, "start/end range, page 1 of 20", 200, 60.0, 5023, ["Query", "Query", "Query", "PutItem"]),
+    ]
+    # When the section's table is written
+    text = table(found)
+    # Then each query says how much slower 10,000 documents are, against the 2x target
+    assert "default sort, page 1 of 20: 10,000 documents take 1.50× the time of 100" in text
+    assert "start/end range, page 1 of 20: 10,000 documents take 2.40× the time of 100" in text
+    assert "| 10,000 | start/end range, page 1 of 20 | 200 | 60.0 | 5023 | Query+Query+Query+PutItem |" in text
