@@ -27,6 +27,7 @@ from local.local_aws import LocalAws
 from local.server import local_parameters
 from local.sms import SmsLog
 from local.template import ROOT, Function, functions
+from local.webhooks import WebhookLog
 
 
 class InvokeError(Exception):
@@ -58,6 +59,7 @@ def local_aws() -> Iterator[None]:
     directory = state.state_dir()
     SmsLog(directory / state.SMS_LOG).attach()  # SMS sent here show in make run's /_local/sms too
     EmailLog(directory / state.EMAIL_LOG).attach()  # and emails in its /_local/email
+    WebhookLog(directory / state.WEBHOOK_LOG).attach()  # and webhook tries in its /_local/webhooks
     port = state.api_port()
     base_url = f"http://127.0.0.1:{port}"
     external = os.environ.get("AWS_ENDPOINT_URL")

@@ -29,6 +29,7 @@ from local.scanner import LocalScanner, delay_seconds
 from local.schedules import LocalClock, fire_due
 from local.sms import SmsLog
 from local.template import Route, http_routes
+from local.webhooks import WebhookLog, enable_local_targets
 from patient_docs.rules.timestamps import utc_now
 
 # Lambda's synchronous request limit; HTTP API refuses bodies over 10 MB before that.
@@ -56,10 +57,12 @@ class LocalApi:
         sms_log: SmsLog | None = None,
         deliver_queued: bool = False,
         email_log: EmailLog | None = None,
+        webhook_log: WebhookLog | None = None,
     ) -> None:
         self.base_url = base_url
         self.quiet = quiet
         self.email_log = email_log or EmailLog(quiet=quiet).attach()
+        self.webhook_log = webhook_log or WebhookLog(quiet=quiet).attach()
         # Without the server's queue pollers (tests): after each request, queued notifications are sent.
         self.deliver_queued = deliver_queued
         self._queue_client: Any = None
@@ -209,6 +212,8 @@ class LocalApi:
             return json.dumps(self.sms()).encode()
         if path == "/_local/email":
             return json.dumps(self.email_log.messages()).encode()
+        if path == "/_local/webhooks":
+            return json.dumps(self.webhook_log.attempts()).encode()
         if path == "/openapi.json":
             return self.openapi()
         return None
@@ -302,6 +307,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         SmsLog(directory / state.SMS_LOG, quiet).attach(),
         deliver_queued=True,
         email_log=EmailLog(directory / state.EMAIL_LOG, quiet).attach(),
+        webhook_log=WebhookLog(directory / state.WEBHOOK_LOG, quiet).attach(),
     )
     try:
         server = _Server(("127.0.0.1", port), api, activate=False)
@@ -328,6 +334,7 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
     try:
         origins = [base_url, base_url.replace("127.0.0.1", "localhost")]
         aws.configure_environment(local_parameters(base_url))
+        enable_local_targets()  # this server only: webhooks may call a receiver on http://127.0.0.1:<port>
         iam_check.enable_from_environment()  # PATIENT_DOCS_IAM_CHECK: report calls the deployed roles refuse
         api.clock = LocalClock()  # POST /_local/clock moves it
         if aws.recording_file is not None and aws.recording_file.exists() and not quiet:
@@ -404,6 +411,6 @@ def _banner(api: LocalApi, aws: LocalAws, restored: Restored | None, seconds: fl
     print(f"  {len(api.routes)} routes from template.yaml", flush=True)
     print(f"  malware scanning (local stand-in): each new file after {delay_seconds():g} s", flush=True)
     print(f"  OpenAPI: {base_url}/openapi.json   SMS sent: {base_url}/_local/sms", flush=True)
-    print(f"  email sent: {base_url}/_local/email", flush=True)
+    print(f"  email sent: {base_url}/_local/email   webhook tries: {base_url}/_local/webhooks", flush=True)
     print("  staff token (account 12):", flush=True)
     print(tokens.issue("staff", "12"), flush=True)

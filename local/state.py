@@ -33,6 +33,7 @@ from local.template import ROOT
 RECORDING = "aws-requests.jsonl"
 SMS_LOG = "sms.jsonl"
 EMAIL_LOG = "email.jsonl"
+WEBHOOK_LOG = "webhooks.jsonl"
 SERVER_FILE = "server.json"
 LOCK_FILE = "lock"
 SIGNING_KEY = "jwt-signing-key.pem"

@@ -177,6 +177,29 @@ PATTERNS: dict[str, Access] = {
         2,
     ),
     "EmailFeedbackRecordFunction": Access("UpdateItem request (bounce or complaint)", 0, 1),
+    "WebhooksCreateFunction": Access(
+        _AUDIT + "Query endpoints; TransactWriteItems(endpoint, event)", 1, 4, account_key=_ACCOUNT_CHAIN
+    ),
+    "WebhooksListFunction": Access("Query endpoints", 1, 0),
+    "WebhooksDeleteFunction": Access(
+        _AUDIT + "GetItem endpoint; TransactWriteItems(delete, event)", 1, 4, account_key=_ACCOUNT_CHAIN
+    ),
+    "WebhooksRotateSecretFunction": Access(
+        _AUDIT + "GetItem endpoint; TransactWriteItems(secret, event)", 1, 4, account_key=_ACCOUNT_CHAIN
+    ),
+    "WebhookDeliveriesListFunction": Access("Query deliveries (a page; more with filters)", 10, 0),
+    "WebhookDeliveriesRedeliverFunction": Access(
+        _AUDIT + "GetItem delivery; TransactWriteItems(reopen, event); SQS SendMessage",
+        1,
+        4,
+        account_key=_ACCOUNT_CHAIN,
+    ),
+    "WebhookDeliverFunction": Access(
+        "event: Query endpoints, PutItem + SQS SendMessage per delivery; delivery: UpdateItem claim, "
+        "GetItem endpoint, HTTPS POST, UpdateItem outcome",
+        2,
+        4,
+    ),
     "ScanResultRecordFunction": Access(
         _AUDIT + "UpdateItem scan entry; Query; TransactWriteItems(document, event)", 3, 5, patient_key=_CHAIN
     ),

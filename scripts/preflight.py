@@ -98,7 +98,7 @@ def check_concurrency(clients: Clients, parameters: dict[str, str], reserved: di
             "for a higher quota (if this stack is deployed already, its own reservations count as used here)"
         )
         findings.append(Finding("missing", "concurrency", text))
-    for parameter in ("UploadConsumerConcurrency", "NotificationConsumerConcurrency"):
+    for parameter in ("UploadConsumerConcurrency", "NotificationConsumerConcurrency", "WebhookConsumerConcurrency"):
         consumers = int(parameters.get(parameter, "2"))
         if consumers > limit:
             text = f"{parameter} {consumers} is above the account's concurrency quota {limit}"

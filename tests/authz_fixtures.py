@@ -64,6 +64,7 @@ class Names(Enum):
     PATIENT = "a patient of the caller's account, by number (path, body or file_path)"
     ACCOUNT = "the caller's own account"
     BODY_ACCOUNT = "an account named in the body (door C's accountId)"
+    WEBHOOK = "a webhook (or a webhook delivery) of an account, by its id"
     SELF = "the caller's own patient (the token's)"
 
 
@@ -420,6 +421,69 @@ def _access_log(world: World) -> Request:
     return Request("GET", "/v1/me/access-log", secrets=[str(doc["id"])])
 
 
+# ------------------------------------------------------------------ webhooks (admin)
+WEBHOOK_BODY = {"url": "https://hooks.clinic.example.com/in", "eventTypes": ["document.created"]}
+
+
+def webhook(world: World) -> dict[str, Any]:
+    """The target endpoint, registered by an admin of its account."""
+    admin = {"role": "admin", "account": world.account, "sub": f"admin-{world.account}"}
+    reply = call(world.api, "POST", "/v1/webhooks", WEBHOOK_BODY, admin)
+    assert reply.status == 201, reply.body
+    return dict(reply.json)
+
+
+def _webhooks_create(world: World) -> Request:
+    return Request("POST", "/v1/webhooks", json=WEBHOOK_BODY)
+
+
+def _webhooks_list(world: World) -> Request:
+    made = webhook(world)
+    return Request("GET", "/v1/webhooks", secrets=[made["id"], made["secret"]])
+
+
+def _webhooks_delete(world: World) -> Request:
+    made = webhook(world)
+    return Request("DELETE", f"/v1/webhooks/{made['id']}", secrets=[made["secret"]])
+
+
+def _webhooks_rotate(world: World) -> Request:
+    made = webhook(world)
+    return Request("POST", f"/v1/webhooks/{made['id']}/rotate-secret", secrets=[made["secret"]])
+
+
+def _webhook_deliveries(world: World) -> Request:
+    made = _webhook_redeliver(world)
+    return Request("GET", "/v1/webhook-deliveries", secrets=[*made.secrets, made.path.split("/")[3]])
+
+
+def _webhook_redeliver(world: World) -> Request:
+    """A failed delivery of the target account's endpoint (its tries are the deliver function's)."""
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.logic.webhooks import delivery_id
+    from patient_docs.models.webhooks import WebhookDelivery, WebhookEvent
+    from patient_docs.rules.timestamps import utc_now
+
+    made = webhook(world)
+    event = WebhookEvent(
+        id="evt_" + uuid.uuid4().hex[:28],
+        type="document.created",
+        created_at=utc_now(),
+        account_id=world.account,
+        data={"document_id": 1},
+    )
+    delivery = WebhookDelivery(
+        id=delivery_id(event, made["id"]),
+        account_id=world.account,
+        webhook_id=made["id"],
+        event=event,
+        status="failed",
+        created_at=utc_now(),
+    )
+    assert webhooks_table.put_delivery(delivery)
+    return Request("POST", f"/v1/webhook-deliveries/{delivery.id}/redeliver", secrets=[made["id"]])
+
+
 # ------------------------------------------------------------------ the rows
 _SAVE_ELSEWHERE = {
     # The URL names account 13's object while the body names the caller's own patient: door B's rule
@@ -474,6 +538,14 @@ ROWS: dict[str, tuple[Row, ...]] = {
     "PUT /v1/account-settings": (Row((Action.CHANGE_SETTINGS,), Names.ACCOUNT, _settings_put),),
     "GET /v1/audit-events": (Row((Action.READ_AUDIT_EVENTS,), Names.ACCOUNT, _audit_events),),
     "GET /v1/me/access-log": (Row((Action.READ_ACCESS_LOG,), Names.SELF, _access_log),),
+    "POST /v1/webhooks": (Row((Action.MANAGE_WEBHOOKS,), Names.ACCOUNT, _webhooks_create, 201),),
+    "GET /v1/webhooks": (Row((Action.MANAGE_WEBHOOKS,), Names.ACCOUNT, _webhooks_list),),
+    "DELETE /v1/webhooks/{webhookId}": (Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhooks_delete, 204),),
+    "POST /v1/webhooks/{webhookId}/rotate-secret": (Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhooks_rotate),),
+    "GET /v1/webhook-deliveries": (Row((Action.MANAGE_WEBHOOKS,), Names.ACCOUNT, _webhook_deliveries),),
+    "POST /v1/webhook-deliveries/{deliveryId}/redeliver": (
+        Row((Action.MANAGE_WEBHOOKS,), Names.WEBHOOK, _webhook_redeliver, 202),
+    ),
     # Door D. The capability statement is every caller's: no action, no target.
     "GET /fhir/R4/metadata": (Row((), Names.ACCOUNT, _fhir_metadata),),
     "GET /fhir/R4/DocumentReference": (Row((Action.LIST_DOCUMENTS,), Names.PATIENT, _fhir_search),),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -10,8 +11,10 @@ import requests
 
 from local.template import http_routes
 from tests.e2e.server import RunningServer, local_server, when_served
+from tests.e2e.test_local_persistence import FILE_REQUEST, upload_photo_from_the_patient_page
 from tests.images import same_pixels
 from tests.utils import pdf_bytes, png_bytes
+from tests.webhook_receiver import receiver, recipe
 
 pytestmark = pytest.mark.server
 PATIENT = 1172416
@@ -103,6 +106,31 @@ def test_openapi_documents_every_template_route_and_sms_log_starts_empty(server)
     for route in http_routes():
         assert route.method.lower() in spec["paths"][route.path], route.route_key
     assert requests.get(f"{server.base_url}/_local/sms", timeout=30).json() == []
+
+
+def test_a_registered_webhook_receives_a_signed_file_request_responded_that_the_recipe_verifies(server, staff):
+    # Given a receiver on 127.0.0.1 (which only the local server may target), registered by an admin
+    admin = {"Authorization": f"Bearer {server.token('--role', 'admin', '--account', '12')}"}
+    with receiver() as hook:
+        body = {"url": hook.url, "eventTypes": ["file_request.responded"]}
+        registered = requests.post(f"{server.base_url}/v1/webhooks", json=body, headers=admin, timeout=30)
+        assert registered.status_code == 201, registered.text
+        secret = registered.json()["secret"]
+        # When a patient answers a request from the patient page
+        reply = requests.post(f"{server.base_url}/v1/file-requests", json=FILE_REQUEST, headers=staff, timeout=30)
+        assert reply.status_code == 201, reply.text
+        upload_photo_from_the_patient_page(server, reply.json()["short_link_id"])
+        # Then the receiver gets one POST (the upload queue, the register function, the webhooks queue)
+        assert hook.arrived.wait(timeout=30), server.output[-3000:]
+    (got,) = hook.received
+    event = json.loads(got.body)
+    assert event["type"] == "file_request.responded" and event["data"]["file_request_id"] == reply.json()["id"]
+    # And the documented recipe verifies it with the secret shown at registration
+    assert recipe()(secret, got.headers, got.body)
+    # And /_local/webhooks lists the try: URL, headers, body and status
+    (tried,) = requests.get(f"{server.base_url}/_local/webhooks", timeout=30).json()
+    assert (tried["url"], tried["status"], tried["body"]) == (hook.url, 204, got.body.decode())
+    assert tried["headers"]["Webhook-Signature"] == got.headers["webhook-signature"]
 
 
 def test_the_clock_fires_one_reminder_for_an_open_request_and_none_for_a_cancelled_one(server, staff):

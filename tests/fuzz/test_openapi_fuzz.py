@@ -116,7 +116,7 @@ headers = {{ Authorization = "Bearer {token}" }}
 """
     admin = tokens.issue("admin", "12")
     known = f"""
-# Only an admin reads the audit trail or changes settings (staff get a 403 there, by design).
+# Only an admin reads the audit trail, changes settings or manages webhooks (staff get a 403 there, by design).
 [[operations]]
 include-name = "GET /v1/audit-events"
 headers = {{ Authorization = "Bearer {admin}" }}
@@ -128,6 +128,35 @@ include-name = "PUT /v1/account-settings"
 headers = {{ Authorization = "Bearer {admin}" }}
 # practicePhone must be a number libphonenumber finds valid for its country: no pattern can say which.
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404"]
+
+# Webhooks are the admin's (staff get a 403 there, by design).
+[[operations]]
+include-name = "POST /v1/webhooks"
+headers = {{ Authorization = "Bearer {admin}" }}
+# url must be https to a public host (every spelling of a private address refused): no pattern can say it.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404"]
+
+[[operations]]
+include-name = "GET /v1/webhooks"
+headers = {{ Authorization = "Bearer {admin}" }}
+
+[[operations]]
+include-name = "DELETE /v1/webhooks/{{webhookId}}"
+headers = {{ Authorization = "Bearer {admin}" }}
+
+[[operations]]
+include-name = "POST /v1/webhooks/{{webhookId}}/rotate-secret"
+headers = {{ Authorization = "Bearer {admin}" }}
+
+[[operations]]
+include-name = "GET /v1/webhook-deliveries"
+headers = {{ Authorization = "Bearer {admin}" }}
+# cursor is opaque: only a next_cursor this API returned is one; any other is a 400.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "404"]
+
+[[operations]]
+include-name = "POST /v1/webhook-deliveries/{{deliveryId}}/redeliver"
+headers = {{ Authorization = "Bearer {admin}" }}
 
 [dictionaries.patients]
 values = [{PATIENT}]

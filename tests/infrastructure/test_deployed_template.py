@@ -293,7 +293,12 @@ def test_the_largest_reservation_the_template_accepts_fits_the_standard_quota():
 
 def test_the_queue_consumer_reserves_what_its_queue_may_use():
     # Given reservations switched on
-    chosen = {"FunctionConcurrency": 5, "UploadConsumerConcurrency": 3, "NotificationConsumerConcurrency": 4}
+    chosen = {
+        "FunctionConcurrency": 5,
+        "UploadConsumerConcurrency": 3,
+        "NotificationConsumerConcurrency": 4,
+        "WebhookConsumerConcurrency": 6,
+    }
     reserved = reserved_concurrency(DEPLOYED, chosen)
     resolver = Resolver(DEPLOYED, parameters=chosen)
     caps = {
@@ -303,7 +308,7 @@ def test_the_queue_consumer_reserves_what_its_queue_may_use():
         for mapping in _resources(DEPLOYED, "AWS::Lambda::EventSourceMapping").values()
     }
     # Then each queue consumer reserves exactly its mapping's cap: never throttled into the dead-letter queue
-    assert caps == {"UploadedFileRegisterFunction": 3, "NotificationSendFunction": 4}
+    assert caps == {"UploadedFileRegisterFunction": 3, "NotificationSendFunction": 4, "WebhookDeliverFunction": 6}
     assert {k: reserved[k] for k in caps} == caps
     assert {v for k, v in reserved.items() if k not in caps} == {5}
 

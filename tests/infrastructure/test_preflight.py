@@ -94,14 +94,14 @@ def test_a_new_account_is_told_what_it_lacks(account):
 def test_reserving_more_than_the_account_leaves_unreserved_is_missing(account):
     # Given an account with 300 of its 1000 still unreserved (another stage reserves the rest)
     account.concurrency({"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 300}).sms(False, "10")
-    # When every function reserves 10 (the register and notification send functions their queues' 2)
+    # When every function reserves 10 (the register, notification send and webhook deliver functions their queues' 2)
     findings = preflight.run(account.clients, _parameters(FunctionConcurrency="10"), ["GB"])
-    # Then 10 per function (the two queue consumers' 2 each) cannot be reserved with 100 kept back
+    # Then 10 per function (the three queue consumers' 2 each) cannot be reserved with 100 kept back
     count = len(functions())
     (missing,) = [f for f in findings if f.status == "missing"]
     assert missing.topic == "concurrency"
     expected = (
-        f"{count} functions reserve {10 * (count - 2) + 2 * 2}, but only 200 of the account's 1000 can be reserved"
+        f"{count} functions reserve {10 * (count - 3) + 2 * 3}, but only 200 of the account's 1000 can be reserved"
     )
     assert missing.text.startswith(expected)
 

@@ -33,6 +33,7 @@ FROM_RESOURCES = {
     "audit_table_name",
     "notifications_queue_url",
     "notifications_queue_arn",
+    "webhook_queue_url",
     "reminder_schedule_group",
     "reminder_role_arn",
     "email_configuration_set",

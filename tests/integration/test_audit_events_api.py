@@ -59,6 +59,8 @@ def test_an_admin_reads_the_accounts_events_newest_first_in_the_documented_shape
         "document_id": second["id"],
         "file_request_id": None,
         "file_id": None,
+        "webhook_id": None,
+        "webhook_delivery_id": None,
     }
     assert newest["outcome"] == "success" and newest["request_id"]
     times = [e["at"] for e in page["events"]]

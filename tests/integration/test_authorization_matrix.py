@@ -141,7 +141,7 @@ def _effective_target(row: Row, world: World, caller: Caller) -> Target:
         return Target(made.account_id, "file request")
     if row.names is Names.PATIENT:  # the account is the token's: a number names the caller's own patient
         return Target(caller.account_id, "patient", made.patient_id, caller.role)
-    if row.names is Names.BODY_ACCOUNT:
+    if row.names in (Names.BODY_ACCOUNT, Names.WEBHOOK):
         return Target(made.account_id, "account")
     if row.names is Names.SELF:
         return Target(caller.account_id, "patient", caller.patient_id)

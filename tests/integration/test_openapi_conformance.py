@@ -36,11 +36,17 @@ def _operation(document: dict[str, Any], route: Route) -> dict[str, Any]:
 
 
 # The owner's role where staff may not call the route: only admins change settings and read the audit
-# trail; only a patient reads its own access log.
+# trail and manage webhooks; only a patient reads its own access log.
 _ROLE_OF: dict[str, Role] = {
     "PUT /v1/account-settings": "admin",
     "GET /v1/audit-events": "admin",
     "GET /v1/me/access-log": "patient",
+    "POST /v1/webhooks": "admin",
+    "GET /v1/webhooks": "admin",
+    "DELETE /v1/webhooks/{webhookId}": "admin",
+    "POST /v1/webhooks/{webhookId}/rotate-secret": "admin",
+    "GET /v1/webhook-deliveries": "admin",
+    "POST /v1/webhook-deliveries/{deliveryId}/redeliver": "admin",
 }
 
 

@@ -61,6 +61,12 @@ OPERATION_IDS = {
     "GET /r/{short_link_id}": "openPatientPage",
     "POST /r/{short_link_id}/verify": "verifyPatient",
     "POST /r/{short_link_id}/uploads": "presignPhotoUpload",
+    "POST /v1/webhooks": "createWebhook",
+    "GET /v1/webhooks": "listWebhooks",
+    "DELETE /v1/webhooks/{webhookId}": "deleteWebhook",
+    "POST /v1/webhooks/{webhookId}/rotate-secret": "rotateWebhookSecret",
+    "POST /v1/webhook-deliveries/{deliveryId}/redeliver": "redeliverWebhook",
+    "GET /v1/webhook-deliveries": "listWebhookDeliveries",
 }
 
 # The refusals each operation's handler answers, read from the code (logic/ and http/resolver.py):
@@ -97,6 +103,13 @@ HANDLER_STATUSES = {
     "GET /r/{short_link_id}": {400, 404, 410, 423, 500, 503},
     "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500, 503},
     "POST /r/{short_link_id}/uploads": {400, 404, 409, 410, 413, 415, 423, 500, 503},
+    # Webhooks: the admin's (403 for staff); 409 where the webhook or delivery changed meanwhile.
+    "POST /v1/webhooks": {400, 401, 403, 404, 415, 500, 503},
+    "GET /v1/webhooks": {400, 401, 403, 404, 500},
+    "DELETE /v1/webhooks/{webhookId}": {400, 401, 403, 404, 500, 503},
+    "POST /v1/webhooks/{webhookId}/rotate-secret": {400, 401, 403, 404, 409, 500, 503},
+    "POST /v1/webhook-deliveries/{deliveryId}/redeliver": {400, 401, 403, 404, 409, 500, 503},
+    "GET /v1/webhook-deliveries": {400, 401, 403, 404, 500},
 }
 
 

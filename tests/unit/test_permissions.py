@@ -31,6 +31,7 @@ DOCUMENTED = {
     Action.CHANGE_SETTINGS: "change account settings",
     Action.READ_AUDIT_EVENTS: "read audit events",
     Action.READ_ACCESS_LOG: "own access log",
+    Action.MANAGE_WEBHOOKS: "manage webhooks",
 }
 CELL = {Grant.ALLOWED: "yes", Grant.AUTHORED: "authored", Grant.FORBIDDEN: "403", Grant.HIDDEN: "404"}
 

@@ -30,6 +30,7 @@ Two questions, in this order:
    change account settings    403      yes      404
    read audit events          403      yes      404
    read own access log        404      404      yes (itself)
+   manage webhooks            403      yes      404
    ========================== ======== ======== ================
 
    *yes*: allowed. *authored*: allowed on documents the patient added itself (door A, door B, or
@@ -50,7 +51,8 @@ Decisions behind the table:
   (door C photos excepted: their ``source`` says the patient sent them).
 - File requests, account settings and audit events are staff matters: a patient token gets 404
   for them, as if they did not exist. Staff read settings; only ``admin`` changes them or reads
-  the audit trail (403 for staff: they belong to the account but lack the right).
+  the audit trail (403 for staff: they belong to the account but lack the right). Webhooks, their
+  secrets and their deliveries are the admin's alone too (staff 403, a patient token 404).
 - Device registration and the access log concern the caller's own patient: a staff token has
   none (404).
 - The public patient page is outside this table: its link is the capability.
@@ -94,6 +96,7 @@ class Action(Enum):
     CHANGE_SETTINGS = "change account settings"
     READ_AUDIT_EVENTS = "read audit events"
     READ_ACCESS_LOG = "read the access log"
+    MANAGE_WEBHOOKS = "manage webhooks"
 
 
 class Grant(Enum):
@@ -134,6 +137,7 @@ TABLE: dict[Action, dict[Role, Grant]] = {
     Action.CHANGE_SETTINGS: _row(_403, _YES, _404),
     Action.READ_AUDIT_EVENTS: _row(_403, _YES, _404),
     Action.READ_ACCESS_LOG: _row(_404, _404, _YES),
+    Action.MANAGE_WEBHOOKS: _row(_403, _YES, _404),
 }
 
 

@@ -65,6 +65,11 @@ class Settings(BaseModel):
     # A custom S3 endpoint (the local server's embedded AWS): presigned URLs use path-style addressing
     # there; on AWS they name the bucket's regional virtual host.
     s3_endpoint_url: str = ""
+    # Where services announce events for the accounts' webhooks (WebhookDeliverFunction delivers them).
+    webhook_queue_url: str = ""
+    # Only the local server sets this (LOCAL_WEBHOOK_TARGETS=127.0.0.1): webhooks may then also call
+    # http://127.0.0.1:<port>. Never a template parameter, never deployed.
+    local_webhook_targets: bool = False
 
 
 class ClaimNames(BaseModel):
@@ -99,6 +104,7 @@ ENVIRONMENT = {
     "event_bus_name": "EVENT_BUS_NAME",
     "notifications_queue_url": "NOTIFICATIONS_QUEUE_URL",
     "notifications_queue_arn": "NOTIFICATIONS_QUEUE_ARN",
+    "webhook_queue_url": "WEBHOOK_QUEUE_URL",
     "reminder_schedule_group": "REMINDER_SCHEDULE_GROUP",
     "reminder_role_arn": "REMINDER_ROLE_ARN",
     "audit_table_name": "AUDIT_TABLE_NAME",
@@ -106,6 +112,8 @@ ENVIRONMENT = {
     "malware_scanning": "MALWARE_SCANNING",
     "unscanned_file_policy": "UNSCANNED_FILE_POLICY",
 }
+# Set by the local server only (local/server.py): webhooks may call http://127.0.0.1:<port>.
+LOCAL_WEBHOOK_TARGETS = "LOCAL_WEBHOOK_TARGETS"
 CLAIM_ENVIRONMENT = {
     "account": "JWT_CLAIM_ACCOUNT",
     "role": "JWT_CLAIM_ROLE",
@@ -131,6 +139,7 @@ def get_settings() -> Settings:
     if region:
         values["region"] = region
     values["s3_endpoint_url"] = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or ""
+    values["local_webhook_targets"] = env.get(LOCAL_WEBHOOK_TARGETS) == "127.0.0.1"  # type: ignore[assignment]
     return Settings.model_validate(values)
 
 

@@ -52,3 +52,16 @@ SETTINGS_ERRORS = error_responses(
 DEVICE_ERRORS = error_responses(
     ErrorResponse, {**_BODY, 503: "Push notifications are not configured in this deployment"}
 )
+# Webhooks (docs/webhooks.md): the admin's alone.
+_WEBHOOKS = {
+    **_AUDITED,
+    403: "Only the admin role manages webhooks (a patient token: 404)",
+    404: "No such webhook or delivery in the caller's account",
+}
+WEBHOOK_LIST_ERRORS = error_responses(ErrorResponse, {**_ANY, 403: _WEBHOOKS[403]})
+WEBHOOK_CREATE_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 415: _BODY[415]})
+WEBHOOK_DELETE_ERRORS = error_responses(ErrorResponse, _WEBHOOKS)
+WEBHOOK_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 409: "The webhook changed meanwhile; try again"})
+REDELIVER_ERRORS = error_responses(
+    ErrorResponse, {**_WEBHOOKS, 409: "The delivery is still being tried (pending or sending)"}
+)

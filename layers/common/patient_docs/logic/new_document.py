@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from patient_docs.adapters import documents_table, object_store
 from patient_docs.errors import DocumentIdTaken
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, file_safety, webhooks
 from patient_docs.models.audit import Actor, Target
 from patient_docs.models.documents import Document
 from patient_docs.rules.ids import new_document_id
@@ -33,5 +33,6 @@ def record_new_document(build: Callable[[int], Document], actor: Actor, uploaded
         if uploaded_key:
             object_store.delete_object(uploaded_key)
         raise
+    webhooks.announce("document.created", doc.account_id, {"document_id": doc.id, "patient_id": doc.patient_id})
     # Its file's malware scan may have finished already (a door B upload is saved later).
     return file_safety.settled(doc)

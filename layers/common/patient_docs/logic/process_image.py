@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from patient_docs.adapters import object_store, scan_results_table
-from patient_docs.logic import audit_trail, clean_images, file_safety
+from patient_docs.logic import audit_trail, clean_images, file_safety, webhooks
 from patient_docs.logic.image_renditions import ImageRefused, render
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import ImageRenditions
@@ -111,6 +111,7 @@ def _contain(object_key: str, entry: scan_results_table.ScanEntry, account_id: s
     )
     # Recorded before the move: a move that fails is retried, and the event is already there.
     audit_trail.record("file.quarantined", audit_trail.system_actor(account_id, clean_images.ACTOR), target)
+    webhooks.announce_quarantined(account_id, target)
     object_store.quarantine(object_key, quarantine_key(object_key))
 
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 from patient_docs.adapters import events, file_requests_table, object_store, scan_results_table
 from patient_docs.adapters.scan_results_table import ScanEntry
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, webhooks
 from patient_docs.logic.file_safety import ACTOR, apply_entry
 from patient_docs.models.audit import Target
 from patient_docs.observability import logger
@@ -76,6 +76,7 @@ def _contain(object_key: str, entry: ScanEntry, ids: ObjectIds, applied: bool) -
         return False
     # Recorded before the move: a move that fails is retried, and the event is already there.
     audit_trail.record("file.quarantined", audit_trail.system_actor(ids.account_id, ACTOR), target)
+    webhooks.announce_quarantined(ids.account_id, target)
     object_store.quarantine(object_key, quarantine_key(object_key))
     logger.warning("infected file quarantined")
     return True

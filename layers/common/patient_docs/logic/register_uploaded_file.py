@@ -13,7 +13,7 @@ from typing import Literal
 
 from patient_docs.adapters import documents_table, events, file_requests_table, object_store
 from patient_docs.adapters.object_store import StoredObject
-from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic import audit_trail, file_safety, webhooks
 from patient_docs.logic.notify_patient import drop_reminder
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
@@ -44,6 +44,7 @@ def _quarantine(key: str, reason: str, request: FileRequest | None = None, file_
         # Recorded before the move: a move that fails is retried, and the event is already there.
         actor = audit_trail.system_actor(request.account_id, ACTOR)
         audit_trail.record("file.quarantined", actor, _target(request, file_id))
+        webhooks.announce_quarantined(request.account_id, _target(request, file_id))
     object_store.quarantine(key, quarantine_key(key))
     logger.warning("upload quarantined", extra={"reason": reason})
     return "quarantined"
@@ -149,5 +150,8 @@ def _record(
         }
         logger.info("file recorded", extra=ids)
         events.publish("FileRequestResponded", ids)
+        webhooks.announce("file_request.responded", request.account_id, {**ids, "account_id": None})
+        created = {"document_id": document.id, "patient_id": document.patient_id, "file_request_id": request.id}
+        webhooks.announce("document.created", request.account_id, created)
         return "recorded"
     raise RuntimeError("could not allocate a document id")

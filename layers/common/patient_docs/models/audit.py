@@ -42,6 +42,10 @@ AuditAction = Literal[
     "account_settings.changed",
     "audit_events.read",
     "access_log.read",
+    "webhook.created",
+    "webhook.deleted",
+    "webhook.secret_rotated",
+    "webhook_delivery.redelivered",
 ]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 
@@ -68,6 +72,8 @@ class Target(BaseModel):
     document_id: int | None = None
     file_request_id: str | None = None
     file_id: str | None = None
+    webhook_id: str | None = None
+    webhook_delivery_id: str | None = None
 
 
 class AuditEvent(BaseModel):

@@ -28,6 +28,8 @@ class AuditTargetOut(BaseModel):
     document_id: int | None = None
     file_request_id: str | None = None
     file_id: str | None = None
+    webhook_id: str | None = None
+    webhook_delivery_id: str | None = None
 
 
 class AuditEventOut(BaseModel):

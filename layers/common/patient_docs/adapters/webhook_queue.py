@@ -1,0 +1,40 @@
+"""The webhooks queue: services announce events on it, the deliver function fans them out to the account's
+endpoints (one message per delivery) and sends each. Messages carry ids only."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from patient_docs.adapters.aws import sqs
+from patient_docs.errors import NotificationFailed
+from patient_docs.settings import get_settings
+
+
+def _send(body: dict[str, Any]) -> None:
+    try:
+        sqs().send_message(QueueUrl=get_settings().webhook_queue_url, MessageBody=json.dumps(body))
+    except ClientError as exc:
+        raise NotificationFailed(str(exc.response.get("Error", {}).get("Code") or "ClientError")) from exc
+    except BotoCoreError as exc:
+        raise NotificationFailed(type(exc).__name__) from exc
+
+
+def announce(event: dict[str, Any]) -> None:
+    """An event (``id``, ``type``, ``created_at``, ``account_id``, ``data``) for the account's endpoints."""
+    _send({"kind": "event", "event": event})
+
+
+def deliver(account_id: str, delivery_id: str) -> None:
+    _send({"kind": "delivery", "account_id": account_id, "delivery_id": delivery_id})
+
+
+def delay(receipt_handle: str, seconds: int) -> None:
+    """The message's next try waits ``seconds`` (backoff); if this fails, the queue's own timeout applies."""
+    with contextlib.suppress(ClientError, BotoCoreError):
+        sqs().change_message_visibility(
+            QueueUrl=get_settings().webhook_queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )

@@ -1,0 +1,262 @@
+"""Webhook endpoints and their deliveries, in the one table, under their account.
+
+Layout:
+  ACCOUNT#<account> / WEBHOOK#<id>             an endpoint: URL, event types, signing secret(s)
+  ACCOUNT#<account> / WEBHOOK_DELIVERY#<id>    one event for one endpoint: status and its tries
+
+Delivery ids begin with their event's time, so an account's deliveries read newest first by key.
+A delivery is claimed (``pending`` -> ``sending``) before its POST, so two copies of its queue message
+never send at once; a claim older than the deliver function's timeout is taken over. Deliveries expire
+(TTL) 30 days after they were made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from patient_docs.adapters import audit_log
+from patient_docs.adapters.audit_log import EventValues
+from patient_docs.adapters.aws import dynamodb
+from patient_docs.adapters.table import Key, decode, encode, is_conditional_failure, stored_time, table_name
+from patient_docs.errors import RecordChanged, RecordTaken
+from patient_docs.models.webhooks import DeliveryAttempt, Webhook, WebhookDelivery
+
+DELIVERY_DAYS = 30
+_WEBHOOK = "WEBHOOK#"
+_DELIVERY = "WEBHOOK_DELIVERY#"
+
+
+def webhook_key(account_id: str, webhook_id: str) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_WEBHOOK}{webhook_id}"}
+
+
+def delivery_key(account_id: str, delivery_id: str) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_DELIVERY}{delivery_id}"}
+
+
+def _typed(key: Key) -> dict[str, Any]:
+    return {name: {"S": value} for name, value in key.items()}
+
+
+def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
+    """Times as stored_time (sortable strings), nested values as maps, no None."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return stored_time(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return {name: plain(value) for name, value in model.model_dump().items() if value is not None}
+
+
+# ------------------------------------------------------------------ endpoints
+def put_webhook(webhook: Webhook, event: EventValues) -> None:
+    item = encode({**_values(webhook), **webhook_key(webhook.account_id, webhook.id), "entity": "webhook"})
+    put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+    try:
+        audit_log.append(event, [{"Put": put}])
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise RecordTaken("webhook id in use") from exc
+        raise
+
+
+def list_webhooks(account_id: str) -> list[Webhook]:
+    """Every endpoint of the account (at most a few: rules/webhooks.MAX_ENDPOINTS_PER_ACCOUNT), oldest first."""
+    response = dynamodb().query(
+        TableName=table_name(),
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account_id}"}, ":prefix": {"S": _WEBHOOK}},
+        ConsistentRead=True,
+    )
+    found = [Webhook.model_validate(decode(item)) for item in response.get("Items", [])]
+    return sorted(found, key=lambda webhook: webhook.created_at)
+
+
+def get_webhook(account_id: str, webhook_id: str) -> Webhook | None:
+    response = dynamodb().get_item(
+        TableName=table_name(), Key=_typed(webhook_key(account_id, webhook_id)), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return Webhook.model_validate(decode(item)) if item else None
+
+
+def delete_webhook(account_id: str, webhook_id: str, event: EventValues) -> None:
+    delete = {
+        "TableName": table_name(),
+        "Key": _typed(webhook_key(account_id, webhook_id)),
+        "ConditionExpression": "attribute_exists(PK)",
+    }
+    try:
+        audit_log.append(event, [{"Delete": delete}])
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise RecordChanged("webhook gone") from exc
+        raise
+
+
+def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: datetime, event: EventValues) -> None:
+    """The new secret signs from now on; the one it replaces still signs beside it until ``keep_until``."""
+    update = {
+        "TableName": table_name(),
+        "Key": _typed(webhook_key(webhook.account_id, webhook.id)),
+        "UpdateExpression": "SET secret = :new, previous_secret = :old, previous_secret_until = :until,"
+        " secret_rotated_at = :now",
+        "ConditionExpression": "secret = :old",
+        "ExpressionAttributeValues": encode(
+            {":new": secret, ":old": webhook.secret, ":until": stored_time(keep_until), ":now": stored_time(now)}
+        ),
+    }
+    try:
+        audit_log.append(event, [{"Update": update}])
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise RecordChanged("webhook changed or gone") from exc
+        raise
+
+
+# ------------------------------------------------------------------ deliveries
+def _delivery_of(item: dict[str, Any]) -> WebhookDelivery:
+    values = decode(item)
+    values.pop("ttl", None)
+    return WebhookDelivery.model_validate(values)
+
+
+def put_delivery(delivery: WebhookDelivery) -> bool:
+    """Store a new delivery; False when it exists already (its event was fanned out before)."""
+    expires = int((delivery.created_at + timedelta(days=DELIVERY_DAYS)).timestamp())
+    item = encode(
+        {
+            **_values(delivery),
+            **delivery_key(delivery.account_id, delivery.id),
+            "entity": "webhook_delivery",
+            "ttl": expires,
+        }
+    )
+    try:
+        dynamodb().put_item(TableName=table_name(), Item=item, ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def get_delivery(account_id: str, delivery_id: str) -> WebhookDelivery | None:
+    response = dynamodb().get_item(
+        TableName=table_name(), Key=_typed(delivery_key(account_id, delivery_id)), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return _delivery_of(item) if item else None
+
+
+def list_deliveries(
+    account_id: str, limit: int, after: Key | None, webhook_id: str | None, status: str | None
+) -> tuple[list[WebhookDelivery], Key | None]:
+    """The account's deliveries, newest first, from after ``after``; the position to go on from, if any.
+    Filters apply after DynamoDB's ``Limit``, so a filtered page may be short (or empty) with more to come."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {":pk": f"ACCOUNT#{account_id}", ":prefix": _DELIVERY}
+    filters = []
+    if webhook_id is not None:
+        filters.append("webhook_id = :webhook")
+        values[":webhook"] = webhook_id
+    if status is not None:
+        filters.append("#status = :status")
+        names["#status"] = "status"
+        values[":status"] = status
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": encode(values),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if after is not None:
+        request["ExclusiveStartKey"] = _typed(after)
+    response = dynamodb().query(**request)
+    last = response.get("LastEvaluatedKey")
+    position = {"PK": last["PK"]["S"], "SK": last["SK"]["S"]} if last else None
+    return [_delivery_of(item) for item in response.get("Items", [])], position
+
+
+def claim_delivery(account_id: str, delivery_id: str, now: datetime, stale_before: datetime) -> WebhookDelivery:
+    """``pending`` (or a ``sending`` claim older than ``stale_before``) -> ``sending``; RecordChanged otherwise."""
+    try:
+        response = dynamodb().update_item(
+            TableName=table_name(),
+            Key=_typed(delivery_key(account_id, delivery_id)),
+            UpdateExpression="SET #status = :sending, claimed_at = :now",
+            ConditionExpression="#status = :pending OR (#status = :sending AND claimed_at < :stale)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=encode(
+                {
+                    ":sending": "sending",
+                    ":pending": "pending",
+                    ":now": stored_time(now),
+                    ":stale": stored_time(stale_before),
+                }
+            ),
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise RecordChanged("delivery not pending") from exc
+        raise
+    return _delivery_of(response["Attributes"])
+
+
+def record_attempt(account_id: str, delivery_id: str, attempt: DeliveryAttempt | None, status: str) -> None:
+    """The try's outcome (if it made one) and the delivery's status after it."""
+    values: dict[str, Any] = {":status": status}
+    expression = "SET #status = :status REMOVE claimed_at"
+    if attempt is not None:
+        values[":attempt"] = [_values_of_attempt(attempt)]
+        values[":none"] = []
+        expression = "SET #status = :status, attempts = list_append(if_not_exists(attempts, :none), :attempt)"
+        expression += " REMOVE claimed_at"
+    dynamodb().update_item(
+        TableName=table_name(),
+        Key=_typed(delivery_key(account_id, delivery_id)),
+        UpdateExpression=expression,
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues=encode(values),
+    )
+
+
+def _values_of_attempt(attempt: DeliveryAttempt) -> dict[str, Any]:
+    values = attempt.model_dump()
+    values["at"] = stored_time(attempt.at)
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def reopen_delivery(account_id: str, delivery_id: str, event: EventValues) -> None:
+    """A delivered or failed delivery goes again (``pending``), with its audit event; RecordChanged while it
+    is still being tried."""
+    update = {
+        "TableName": table_name(),
+        "Key": _typed(delivery_key(account_id, delivery_id)),
+        "UpdateExpression": "SET #status = :pending",
+        "ConditionExpression": "#status IN (:delivered, :failed, :skipped)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": encode(
+            {":pending": "pending", ":delivered": "delivered", ":failed": "failed", ":skipped": "skipped"}
+        ),
+    }
+    try:
+        audit_log.append(event, [{"Update": update}])
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise RecordChanged("delivery in progress") from exc
+        raise

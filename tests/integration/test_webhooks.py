@@ -1,0 +1,354 @@
+"""Signed webhooks through the real handlers against moto: an admin registers an endpoint (its secret
+shown once), events reach it signed so that the documented recipe verifies them, failed tries back off
+and end in the dead-letter queue, a delivery can be sent again, and no target outside the internet is
+ever called."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import pytest
+
+from local.events import LambdaContext
+from local.queues import deliver_now, sqs_event
+from tests.conftest import NAMES
+from tests.integration.page_helpers import create_request, queued_events, register, session_for, upload
+from tests.utils import STAFF_12, b64, call, pdf_bytes, png_bytes
+from tests.webhook_receiver import receiver, recipe
+
+ADMIN_12 = {"role": "admin", "account": "12", "sub": "admin-12"}
+WEBHOOKS = "/v1/webhooks"
+PHI = ("John", "Smith", "1980", "06-17", "+447777", "rash", "Rachel", "Williams", "IMG_", ".png")
+
+
+@pytest.fixture
+def local_targets(monkeypatch):
+    """What the local server sets (and only it): http://127.0.0.1:<port> targets are allowed."""
+    from patient_docs.settings import get_settings
+
+    monkeypatch.setenv("LOCAL_WEBHOOK_TARGETS", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def hook(local_targets):
+    with receiver() as running:
+        yield running
+
+
+def add_webhook(api: Any, url: str, *types: str) -> dict[str, Any]:
+    reply = call(api, "POST", WEBHOOKS, {"url": url, "eventTypes": list(types)}, ADMIN_12)
+    assert reply.status == 201, reply.body
+    return dict(reply.json)
+
+
+def deliver(aws: Any) -> int:
+    """What the webhooks queue's event source mapping does: every message waiting goes to the function."""
+    return deliver_now(lambda service: aws.client(service), NAMES, "WebhookQueue")
+
+
+def queue_url(aws: Any, logical_id: str) -> str:
+    return str(aws.client("sqs").get_queue_url(QueueName=NAMES[logical_id])["QueueUrl"])
+
+
+def responded(api: Any, aws: Any) -> dict[str, Any]:
+    """A door C request the patient answers with one photo, registered as the upload queue would."""
+    created = create_request(api)
+    link = created["short_link_id"]
+    upload(api, link, session_for(api, link), png_bytes(), "IMG_0292.png", "image/png")
+    assert register(queued_events(aws)) == {"batchItemFailures": []}
+    return created
+
+
+def deliveries(aws: Any) -> list[dict[str, Any]]:
+    from patient_docs.adapters.table import decode
+
+    items = aws.all_items()
+    return [decode(item) for item in items if item.get("entity", {}).get("S") == "webhook_delivery"]
+
+
+# ------------------------------------------------------------------ registering
+def test_an_admin_registers_an_endpoint_and_sees_its_secret_only_once(api, aws):
+    # When an admin registers an https endpoint
+    created = add_webhook(api, "https://Hooks.Clinic.example.com./in", "file_request.responded")
+    # Then the answer holds the secret, and the URL in its one spelling
+    assert created["secret"].startswith("whsec_") and created["url"] == "https://hooks.clinic.example.com/in"
+    assert created["event_types"] == ["file_request.responded"]
+    # And no later answer holds it: the list, nor a rotation's (which shows the new one only)
+    listed = call(api, "GET", WEBHOOKS, caller=ADMIN_12)
+    assert listed.status == 200 and [w["id"] for w in listed.json["webhooks"]] == [created["id"]]
+    assert created["secret"] not in listed.body.decode() and "secret" not in listed.json["webhooks"][0]
+    rotated = call(api, "POST", f"{WEBHOOKS}/{created['id']}/rotate-secret", caller=ADMIN_12)
+    assert rotated.status == 200 and rotated.json["secret"] not in (created["secret"], None)
+    assert created["secret"] not in rotated.body.decode()
+    assert call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"][0]["previous_secret_expires_at"]
+    # And each change is in the audit trail, by id
+    events = call(api, "GET", "/v1/audit-events?action=webhook.secret_rotated", caller=ADMIN_12).json["events"]
+    assert [e["target"]["webhook_id"] for e in events] == [created["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "http://hooks.example.com/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://2130706433/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://0x7f.1/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://[::ffff:127.0.0.1]/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://169.254.169.254/latest/meta-data/", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://user@hooks.example.com/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://10.0.0.8./in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "http://127.0.0.1:8123/in", "eventTypes": ["document.created"]}, "url"),  # not without the setting
+        ({"url": "https://hooks.example.com/in", "eventTypes": ["document.deleted"]}, "eventTypes"),
+        ({"url": "https://hooks.example.com/in", "eventTypes": []}, "eventTypes"),
+        ({"url": "https://hooks.example.com/in"}, "eventTypes"),
+        ({"eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://hooks.example.com/in", "eventTypes": ["document.created"], "secret": "mine"}, "secret"),
+    ],
+)
+def test_a_bad_target_or_event_type_is_a_400_naming_the_field_and_nothing_is_stored(api, aws, body, field):
+    reply = call(api, "POST", WEBHOOKS, body, ADMIN_12)
+    assert reply.status == 400, reply.body
+    assert field in json.dumps(reply.json["error"])
+    assert aws.all_items() == []
+    assert call(api, "GET", WEBHOOKS, caller=ADMIN_12).json == {"webhooks": []}
+
+
+def test_staff_may_not_manage_webhooks(api, aws):
+    reply = call(
+        api, "POST", WEBHOOKS, {"url": "https://hooks.example.com/in", "eventTypes": ["document.created"]}, STAFF_12
+    )
+    assert reply.status == 403 and aws.all_items() == []
+
+
+# ------------------------------------------------------------------ delivering
+def test_a_responded_request_reaches_the_endpoint_signed_with_ids_only_and_the_recipe_verifies_it(api, aws, hook):
+    # Given an endpoint for answered requests (and another for new documents only)
+    webhook = add_webhook(api, hook.url, "file_request.responded")
+    with receiver() as other:
+        add_webhook(api, other.url, "file.quarantined")
+        # When the patient answers a request with a photo
+        created = responded(api, aws)
+        deliver(aws)
+        assert other.received == []
+    # Then the endpoint got one POST
+    (got,) = hook.received
+    assert got.path == "/hooks/patient-docs" and got.headers["content-type"] == "application/json"
+    body = json.loads(got.body)
+    assert body["type"] == "file_request.responded" and body["account_id"] == "12"
+    assert body["data"]["file_request_id"] == created["id"]
+    assert set(body["data"]) == {"file_request_id", "file_id", "document_id"}
+    assert got.headers["webhook-id"] == body["id"] and got.headers["webhook-delivery-id"].startswith("whd_")
+    # And it carries nothing personal
+    for personal in PHI:
+        assert personal not in got.body.decode() and personal not in json.dumps(got.headers)
+    # And the documented recipe verifies it with the secret shown at registration, and nothing else
+    verify = recipe()
+    assert verify(webhook["secret"], got.headers, got.body)
+    assert not verify(webhook["secret"], got.headers, got.body.replace(b'"12"', b'"13"'))
+    assert not verify("whsec_another", got.headers, got.body)
+    stale = {**got.headers, "webhook-timestamp": str(int(got.headers["webhook-timestamp"]) - 3600)}
+    assert not verify(webhook["secret"], stale, got.body)
+    # And the delivery is recorded delivered, with its try
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "delivered" and delivery["attempts"][0]["status_code"] == 204
+
+
+def test_after_a_rotation_both_secrets_verify_a_delivery(api, aws, hook):
+    webhook = add_webhook(api, hook.url, "document.created")
+    rotated = call(api, "POST", f"{WEBHOOKS}/{webhook['id']}/rotate-secret", caller=ADMIN_12).json
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    reply = call(
+        api, "POST", "/api/v2/patients/1172416/documents", {"doc": {**doc, "record_type": "Test Result"}}, STAFF_12
+    )
+    assert reply.status == 201
+    deliver(aws)
+    (got,) = hook.received
+    assert json.loads(got.body)["data"] == {"document_id": reply.json["doc"]["id"], "patient_id": 1172416}
+    assert len(got.headers["webhook-signature"].split()) == 2
+    verify = recipe()
+    assert verify(rotated["secret"], got.headers, got.body) and verify(webhook["secret"], got.headers, got.body)
+
+
+def test_failed_tries_back_off_then_go_to_the_dead_letter_queue_and_an_admin_redelivers(api, aws, hook):
+    from functions.webhook_deliver.app import lambda_handler
+    from patient_docs.rules.webhooks import WEBHOOK_TRIES
+
+    # Given an endpoint that answers 500, then (for the redelivery) 204
+    add_webhook(api, hook.url, "file_request.responded")
+    hook.statuses = [500] * WEBHOOK_TRIES
+    responded(api, aws)
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+
+    def one_message() -> tuple[dict[str, Any], dict[str, Any]]:
+        """Receive one message and hand it to the function, as the event source mapping does."""
+        (message,) = sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+        event = sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:WebhookQueue")
+        return message, dict(lambda_handler(event, LambdaContext(function_name="WebhookDeliverFunction")))
+
+    # When the event is fanned out and its delivery tried: the first try fails, and its message waits (backoff)
+    for _ in ("file_request.responded", "document.created"):  # the two events the answer made
+        message, result = one_message()
+        assert result == {"batchItemFailures": []} and json.loads(message["Body"])["kind"] == "event"
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    message, result = one_message()
+    assert result["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}] and len(hook.received) == 1
+    waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (waiting["ApproximateNumberOfMessages"], waiting["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "pending" and delivery["attempts"][0]["status_code"] == 500
+    # And each later try comes when its wait is over (here: at once), up to the last
+    for _ in range(WEBHOOK_TRIES - 1):
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+        message, result = one_message()
+        assert result["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
+    assert len(hook.received) == WEBHOOK_TRIES
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "failed" and len(delivery["attempts"]) == WEBHOOK_TRIES
+    # Then the message moves to the dead-letter queue at its next receive
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    dead = sqs.receive_message(QueueUrl=queue_url(aws, "WebhookDeadLetterQueue")).get("Messages", [])
+    assert [json.loads(m["Body"])["delivery_id"] for m in dead] == [delivery["id"]]
+    # When an admin redelivers it by id
+    reply = call(api, "POST", f"/v1/webhook-deliveries/{delivery['id']}/redeliver", caller=ADMIN_12)
+    assert reply.status == 202, reply.body
+    assert (reply.json["status"], len(reply.json["attempts"])) == ("pending", WEBHOOK_TRIES)
+    # (redelivering what is still being tried is refused)
+    again = call(api, "POST", f"/v1/webhook-deliveries/{delivery['id']}/redeliver", caller=ADMIN_12)
+    assert again.status == 409
+    deliver(aws)
+    # Then the same event arrives again, with the same Webhook-Id, and is delivered
+    first, last = hook.received[0], hook.received[-1]
+    assert len(hook.received) == WEBHOOK_TRIES + 1 and last.body == first.body
+    assert last.headers["webhook-id"] == first.headers["webhook-id"]
+    assert deliveries(aws)[0]["status"] == "delivered"
+    redelivered = call(api, "GET", "/v1/audit-events?action=webhook_delivery.redelivered", caller=ADMIN_12)
+    assert [e["target"]["webhook_delivery_id"] for e in redelivered.json["events"]] == [delivery["id"]]
+
+
+def test_an_admin_lists_the_deliveries_and_their_tries_newest_first_with_filters_and_a_cursor(api, aws, hook):
+    webhook = add_webhook(api, hook.url, "document.created")
+    hook.statuses = [503]
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    for _ in range(3):
+        body = {"doc": {**doc, "record_type": "Test Result"}}
+        assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    # The first try of the first delivery failed (503); the other two were delivered
+    listed = call(api, "GET", "/v1/webhook-deliveries", caller=ADMIN_12)
+    assert listed.status == 200, listed.body
+    found = listed.json["deliveries"]
+    assert [d["status"] for d in found] == ["delivered", "delivered", "pending"]  # newest first
+    assert found[-1]["attempts"][0]["status_code"] == 503 and found[-1]["attempts"][0]["excerpt"] == "ok"
+    assert {d["webhook_id"] for d in found} == {webhook["id"]} and listed.json["next_cursor"] is None
+    assert webhook["secret"] not in listed.body.decode()
+    pending = call(api, "GET", "/v1/webhook-deliveries?status=pending", caller=ADMIN_12).json["deliveries"]
+    assert [d["id"] for d in pending] == [found[-1]["id"]]
+    # Paging: one at a time, the cursor goes on where the page ended
+    first = call(api, "GET", "/v1/webhook-deliveries?limit=2", caller=ADMIN_12).json
+    rest = call(api, "GET", f"/v1/webhook-deliveries?limit=2&cursor={first['next_cursor']}", caller=ADMIN_12).json
+    assert [d["id"] for d in first["deliveries"] + rest["deliveries"]] == [d["id"] for d in found]
+    # A cursor of another list, or nonsense, is a 400 naming it; staff get 403
+    other = call(
+        api, "GET", f"/v1/webhook-deliveries?cursor={first['next_cursor']}", caller={"role": "admin", "account": "13"}
+    )
+    assert other.status == 400 and other.json["error"]["field"] == "cursor"
+    assert call(api, "GET", "/v1/webhook-deliveries", caller=STAFF_12).status == 403
+
+
+def test_a_name_that_resolves_to_a_private_address_is_never_called(api, aws, monkeypatch):
+    from patient_docs.adapters import webhook_http
+
+    # Given an endpoint whose public-looking name resolves, at delivery time, to an internal address too
+    add_webhook(api, "https://hooks.clinic.example.com/in", "file_request.responded")
+    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443)) for address in ("8.8.8.8", "10.0.0.7")]
+    monkeypatch.setattr(webhook_http.socket, "getaddrinfo", lambda *args, **kwargs: answers)
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no connection may be made")
+
+    monkeypatch.setattr(webhook_http.socket, "create_connection", connect)
+    responded(api, aws)
+    # When its delivery is tried
+    deliver(aws)
+    # Then no connection was made, and the try says why
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "pending"
+    assert delivery["attempts"][0]["error"] == "the target resolves to a non-public address"
+    assert "status_code" not in delivery["attempts"][0]
+
+
+def test_a_deleted_endpoint_gets_nothing_more(api, aws, hook):
+    webhook = add_webhook(api, hook.url, "file_request.responded")
+    assert call(api, "DELETE", f"{WEBHOOKS}/{webhook['id']}", caller=ADMIN_12).status == 204
+    assert call(api, "DELETE", f"{WEBHOOKS}/{webhook['id']}", caller=ADMIN_12).status == 404
+    responded(api, aws)
+    deliver(aws)
+    assert hook.received == [] and deliveries(aws) == []
+
+
+def test_an_endpoint_of_the_local_server_is_refused_where_the_setting_is_not_set(api, aws):
+    # A stored http://127.0.0.1 target (the local server's) is not called by a function without the setting
+    with receiver() as local:
+        from patient_docs.adapters import webhooks_table
+        from patient_docs.logic.webhooks import fan_out
+        from patient_docs.models.webhooks import Webhook, WebhookEvent
+        from patient_docs.rules.timestamps import utc_now
+
+        now = utc_now()
+        webhooks_table.put_webhook(
+            Webhook(
+                id="wh_" + "0" * 24,
+                account_id="12",
+                url=local.url,
+                event_types=["document.created"],
+                created_at=now,
+                secret="whsec_x",
+            ),
+            {
+                "chain": "12#S#0",
+                "id": "e",
+                "at": now.isoformat(),
+                "account_id": "12",
+                "action": "webhook.created",
+                "outcome": "success",
+                "actor_role": "system",
+            },
+        )
+        fan_out(
+            WebhookEvent(id="evt_1", type="document.created", created_at=now, account_id="12", data={"document_id": 1})
+        )
+        deliver(aws)
+        assert local.received == []
+    (delivery,) = deliveries(aws)
+    assert delivery["attempts"][0]["error"] == "the target is not allowed"
+
+
+def test_a_delivery_being_tried_is_not_sent_again_until_its_claim_is_stale(api, aws, hook, clock):
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.logic.webhooks import handle_message, send_delivery
+    from patient_docs.rules.timestamps import utc_now
+
+    # Given a delivery whose try was claimed just now (another copy of its message is being handled)
+    add_webhook(api, hook.url, "document.created")
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    assert (
+        call(
+            api, "POST", "/api/v2/patients/1172416/documents", {"doc": {**doc, "record_type": "Test Result"}}, STAFF_12
+        ).status
+        == 201
+    )
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    (event,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    handle_message(json.loads(event["Body"]), 1, event["ReceiptHandle"])  # the fan-out: one delivery, queued
+    (delivery,) = deliveries(aws)
+    webhooks_table.claim_delivery("12", delivery["id"], utc_now(), utc_now())
+    # When a second copy comes meanwhile, it sends nothing
+    assert send_delivery("12", delivery["id"], 1, "handle", utc_now()) == "skipped" and hook.received == []
+    # Then once the claim is older than two function timeouts, a try takes it over and sends
+    clock.advance(121)
+    assert send_delivery("12", delivery["id"], 2, "handle", utc_now()) == "delivered" and len(hook.received) == 1
+    assert send_delivery("12", delivery["id"], 3, "handle", utc_now()) == "skipped" and len(hook.received) == 1
