@@ -7,6 +7,7 @@ then are uploads wired to their queue and recording switched on.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -118,6 +119,7 @@ def provision(
     notifications: bool = True,
 ) -> None:
     """Create the template's tables, queues, topics and buckets (idempotent)."""
+    client = functools.cache(client)  # one client per service: making one costs more than most calls here
     for logical, resource in resources_of_type("AWS::DynamoDB::Table", template).items():
         _create_table(client, names[logical], resource["Properties"])
     queues = resources_of_type("AWS::SQS::Queue", template)

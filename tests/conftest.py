@@ -6,6 +6,7 @@ JWT check and event building as ``make run`` — against moto.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -101,13 +102,22 @@ def _reset_cached_clients() -> None:
         factory.cache_clear()
 
 
+@functools.cache
+def _test_client(service: str) -> Any:
+    """The tests' own client of a service, made once per process: moto serves it in every test's fresh
+    ``mock_aws`` (its hook is on every client), and making a client costs more than provisioning the stack.
+    The service's clients (patient_docs.adapters.aws) stay per test: event hooks such as the local SMS log
+    attach to clients as they are made."""
+    return boto3.client(service, region_name=REGION)
+
+
 @dataclass
 class MockedAws:
     table: str
     bucket: str
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)
+        return _test_client(service)
 
     def all_items(self) -> list[dict[str, Any]]:
         return self.client("dynamodb").scan(TableName=self.table)["Items"]
@@ -136,8 +146,8 @@ def aws() -> Iterator[MockedAws]:
     from moto import mock_aws
 
     with mock_aws():
-        provision(_TEMPLATE, NAMES, lambda service: boto3.client(service, region_name=REGION), ORIGINS)
-        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=EMAIL_SENDER)
+        provision(_TEMPLATE, NAMES, _test_client, ORIGINS)
+        _test_client("ses").verify_email_identity(EmailAddress=EMAIL_SENDER)
         _reset_cached_clients()
         yield MockedAws(table=NAMES["DocumentsTable"], bucket=NAMES["DocumentsBucket"])
     _reset_cached_clients()
