@@ -26,7 +26,7 @@ from tests.utils import b64, png_bytes
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 REPORT = ROOT / "tests" / "artifacts" / "fuzz-report.txt"  # the whole run, kept for reading failures
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("FUZZ_SEED", "20261122")
 # Expects 405 for a method a path does not declare. API Gateway HTTP APIs answer 404
 # {"message": "Not Found"} there (no route matches), and so does the local server: the answer is

@@ -133,11 +133,20 @@ def test_registering_moves_the_request_once(api, aws):
     with aws_calls("UploadedFileRegisterFunction") as second_photo:
         assert register(messages[1:]) == {"batchItemFailures": []}
     # (GetItem: a malware scan result that came before the photo was recorded, applied now; DeleteSchedule:
-    # the answered request's reminder, once)
+    # the answered request's reminder, once; SendMessage: the webhook announcements, file_request.responded
+    # and document.created)
+    announced = ["PutEvents", "SendMessage", "SendMessage"]
     assert first_photo == [
-        *["Query", "GetObject", TAIL, "TransactWriteItems", "UpdateItem", "DeleteSchedule", "GetItem", "PutEvents"]
+        "Query",
+        "GetObject",
+        TAIL,
+        "TransactWriteItems",
+        "UpdateItem",
+        "DeleteSchedule",
+        "GetItem",
+        *announced,
     ]
-    assert second_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "GetItem", "PutEvents"]
+    assert second_photo == ["Query", "GetObject", TAIL, "TransactWriteItems", "GetItem", *announced]
 
 
 def test_a_download_url_costs_the_read_and_its_audit_event(api, aws):

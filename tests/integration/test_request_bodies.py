@@ -26,6 +26,8 @@ PATH_VALUES = {
     "id": "1",
     "fileRequestId": str(uuid.UUID(int=7)),
     "short_link_id": "a49ekq3jAAAA",
+    "webhookId": "wh_" + "0" * 24,
+    "deliveryId": "whd_" + "0" * 28,
 }
 
 NASTY_BODIES: dict[str, bytes] = {
