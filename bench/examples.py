@@ -232,8 +232,9 @@ def save(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "PatientDocumentListFunction",
-    3,
-    "one Query on GSI1 (filters and pages run in memory); audit: Query (tail), PutItem",
+    4,
+    "GetItem (the patient's document count, for total), one Query on GSI1 (a page's worth: key condition and"
+    " Limit); audit: Query (tail), PutItem",
 )
 def documents_list(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)
@@ -362,10 +363,10 @@ def _answered(s: Seeder, mobile: str, photos: int) -> tuple[dict[str, Any], list
 
 @example(
     "FileRequestsCreateFunction",
-    8,
+    7,
     "BatchGetItem (staff, patient by mobile, settings), the Idempotency-Key's claim (PutItem) and result (UpdateItem),"
-    " Query (audit tail), TransactWriteItems (request, short link, audit event), CheckIfPhoneNumberIsOptedOut and"
-    " Publish, UpdateItem (SMS outcome)",
+    " Query (audit tail), TransactWriteItems (request, short link, audit event), CreateSchedule (the reminder),"
+    " SendMessage (the notice: NotificationSendFunction sends the SMS, off the request path)",
 )
 def create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsCreateFunction", **_create(MOBILE["create"])) for _ in range(count)]
@@ -411,10 +412,10 @@ def cancel(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FileRequestsResendFunction",
-    8,
+    6,
     "Query (the request and its files), BatchGetItem (patient number, settings), GetItem (mobile item: the app"
-    " endpoint), Query (audit tail), TransactWriteItems (the conditional claim and its event),"
-    " CheckIfPhoneNumberIsOptedOut, Publish, UpdateItem",
+    " endpoint), Query (audit tail), TransactWriteItems (the conditional claim and its event), SendMessage (the"
+    " notice, sent by NotificationSendFunction)",
 )
 def resend(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Requests created and notified an hour ago (the seeding's clock set back: one resend a minute is allowed)."""
