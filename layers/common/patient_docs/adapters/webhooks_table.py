@@ -20,7 +20,16 @@ from botocore.exceptions import ClientError
 from patient_docs.adapters import audit_log
 from patient_docs.adapters.audit_log import EventValues
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.table import Key, decode, encode, is_conditional_failure, stored_time, table_name
+from patient_docs.adapters.table import (
+    Item,
+    Key,
+    decode,
+    encode,
+    is_conditional_failure,
+    stored_time,
+    table_name,
+    typed_key,
+)
 from patient_docs.errors import RecordChanged, RecordTaken
 from patient_docs.models.webhooks import DeliveryAttempt, Webhook, WebhookDelivery
 
@@ -35,10 +44,6 @@ def webhook_key(account_id: str, webhook_id: str) -> Key:
 
 def delivery_key(account_id: str, delivery_id: str) -> Key:
     return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_DELIVERY}{delivery_id}"}
-
-
-def _typed(key: Key) -> dict[str, Any]:
-    return {name: {"S": value} for name, value in key.items()}
 
 
 def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
@@ -56,16 +61,21 @@ def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
     return {name: plain(value) for name, value in model.model_dump().items() if value is not None}
 
 
+def _write_with_event(event: EventValues, write: Item, refused: RecordTaken | RecordChanged) -> None:
+    """One conditional write and its audit event, together; ``refused`` when the write's condition fails."""
+    try:
+        audit_log.append(event, [write])
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            raise refused from exc
+        raise
+
+
 # ------------------------------------------------------------------ endpoints
 def put_webhook(webhook: Webhook, event: EventValues) -> None:
     item = encode({**_values(webhook), **webhook_key(webhook.account_id, webhook.id), "entity": "webhook"})
     put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
-    try:
-        audit_log.append(event, [{"Put": put}])
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise RecordTaken("webhook id in use") from exc
-        raise
+    _write_with_event(event, {"Put": put}, RecordTaken("webhook id in use"))
 
 
 def list_webhooks(account_id: str) -> list[Webhook]:
@@ -82,7 +92,7 @@ def list_webhooks(account_id: str) -> list[Webhook]:
 
 def get_webhook(account_id: str, webhook_id: str) -> Webhook | None:
     response = dynamodb().get_item(
-        TableName=table_name(), Key=_typed(webhook_key(account_id, webhook_id)), ConsistentRead=True
+        TableName=table_name(), Key=typed_key(webhook_key(account_id, webhook_id)), ConsistentRead=True
     )
     item = response.get("Item")
     return Webhook.model_validate(decode(item)) if item else None
@@ -91,22 +101,17 @@ def get_webhook(account_id: str, webhook_id: str) -> Webhook | None:
 def delete_webhook(account_id: str, webhook_id: str, event: EventValues) -> None:
     delete = {
         "TableName": table_name(),
-        "Key": _typed(webhook_key(account_id, webhook_id)),
+        "Key": typed_key(webhook_key(account_id, webhook_id)),
         "ConditionExpression": "attribute_exists(PK)",
     }
-    try:
-        audit_log.append(event, [{"Delete": delete}])
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise RecordChanged("webhook gone") from exc
-        raise
+    _write_with_event(event, {"Delete": delete}, RecordChanged("webhook gone"))
 
 
 def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: datetime, event: EventValues) -> None:
     """The new secret signs from now on; the one it replaces still signs beside it until ``keep_until``."""
     update = {
         "TableName": table_name(),
-        "Key": _typed(webhook_key(webhook.account_id, webhook.id)),
+        "Key": typed_key(webhook_key(webhook.account_id, webhook.id)),
         "UpdateExpression": "SET secret = :new, previous_secret = :old, previous_secret_until = :until,"
         " secret_rotated_at = :now",
         "ConditionExpression": "secret = :old",
@@ -114,12 +119,7 @@ def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: date
             {":new": secret, ":old": webhook.secret, ":until": stored_time(keep_until), ":now": stored_time(now)}
         ),
     }
-    try:
-        audit_log.append(event, [{"Update": update}])
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise RecordChanged("webhook changed or gone") from exc
-        raise
+    _write_with_event(event, {"Update": update}, RecordChanged("webhook changed or gone"))
 
 
 # ------------------------------------------------------------------ deliveries
@@ -151,7 +151,7 @@ def put_delivery(delivery: WebhookDelivery) -> bool:
 
 def get_delivery(account_id: str, delivery_id: str) -> WebhookDelivery | None:
     response = dynamodb().get_item(
-        TableName=table_name(), Key=_typed(delivery_key(account_id, delivery_id)), ConsistentRead=True
+        TableName=table_name(), Key=typed_key(delivery_key(account_id, delivery_id)), ConsistentRead=True
     )
     item = response.get("Item")
     return _delivery_of(item) if item else None
@@ -184,7 +184,7 @@ def list_deliveries(
     if names:
         request["ExpressionAttributeNames"] = names
     if after is not None:
-        request["ExclusiveStartKey"] = _typed(after)
+        request["ExclusiveStartKey"] = typed_key(after)
     response = dynamodb().query(**request)
     last = response.get("LastEvaluatedKey")
     position = {"PK": last["PK"]["S"], "SK": last["SK"]["S"]} if last else None
@@ -196,7 +196,7 @@ def claim_delivery(account_id: str, delivery_id: str, now: datetime, stale_befor
     try:
         response = dynamodb().update_item(
             TableName=table_name(),
-            Key=_typed(delivery_key(account_id, delivery_id)),
+            Key=typed_key(delivery_key(account_id, delivery_id)),
             UpdateExpression="SET #status = :sending, claimed_at = :now",
             ConditionExpression="#status = :pending OR (#status = :sending AND claimed_at < :stale)",
             ExpressionAttributeNames={"#status": "status"},
@@ -228,7 +228,7 @@ def record_attempt(account_id: str, delivery_id: str, attempt: DeliveryAttempt |
         expression += " REMOVE claimed_at"
     dynamodb().update_item(
         TableName=table_name(),
-        Key=_typed(delivery_key(account_id, delivery_id)),
+        Key=typed_key(delivery_key(account_id, delivery_id)),
         UpdateExpression=expression,
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues=encode(values),
@@ -246,7 +246,7 @@ def reopen_delivery(account_id: str, delivery_id: str, event: EventValues) -> No
     is still being tried."""
     update = {
         "TableName": table_name(),
-        "Key": _typed(delivery_key(account_id, delivery_id)),
+        "Key": typed_key(delivery_key(account_id, delivery_id)),
         "UpdateExpression": "SET #status = :pending",
         "ConditionExpression": "#status IN (:delivered, :failed, :skipped)",
         "ExpressionAttributeNames": {"#status": "status"},
@@ -254,9 +254,4 @@ def reopen_delivery(account_id: str, delivery_id: str, event: EventValues) -> No
             {":pending": "pending", ":delivered": "delivered", ":failed": "failed", ":skipped": "skipped"}
         ),
     }
-    try:
-        audit_log.append(event, [{"Update": update}])
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            raise RecordChanged("delivery in progress") from exc
-        raise
+    _write_with_event(event, {"Update": update}, RecordChanged("delivery in progress"))
