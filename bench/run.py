@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import images, list_scale
@@ -50,7 +51,8 @@ class Job:
     services: list[str] = field(default_factory=list)
 
 
-def run_worker(mode: str, spec: dict[str, Any], name: str, env: dict[str, str]) -> dict[str, Any]:
+def run_worker(mode: str, spec: dict[str, Any], name: str, env: dict[str, str], cwd: Path = ROOT) -> dict[str, Any]:
+    """One measured process; ``cwd``: the checkout whose modules it imports (``PYTHONPATH`` is relative)."""
     spec_path, out_path = WORK / "specs" / f"{name}.json", WORK / "out" / f"{name}.json"
     for path in (spec_path, out_path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,7 @@ def run_worker(mode: str, spec: dict[str, Any], name: str, env: dict[str, str]) 
     out_path.unlink(missing_ok=True)
     # The function's log lines go where Lambda's would; they are not the bench's output.
     command = [sys.executable, str(ROOT / "bench" / "worker.py"), mode, str(spec_path), str(out_path)]
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False)  # noqa: S603
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)  # noqa: S603
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
         print(f"  {mode} worker for {name} failed:\n" + "\n".join(lines[-15:]), file=sys.stderr)

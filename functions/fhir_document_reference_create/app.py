@@ -9,7 +9,8 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import fhir
 from patient_docs.logic.create_document_reference import create_document_reference
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.schemas.fhir import DocumentReference, DocumentReferenceIn
+from patient_docs.schemas.fhir import DocumentReference
+from patient_docs.schemas.fhir_input import DocumentReferenceIn
 
 app = fhir.resolver(reads_resource=True)
 

@@ -9,7 +9,7 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import fhir
 from patient_docs.logic.search_document_references import MAX_COUNT
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.schemas.fhir import CapabilityStatement, capability_statement
+from patient_docs.schemas.fhir_capability import CapabilityStatement, capability_statement
 from patient_docs.settings import get_settings
 
 app = fhir.resolver()

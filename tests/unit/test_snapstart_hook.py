@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import secrets
+import subprocess
 import sys
 import time
 import uuid
@@ -12,6 +15,8 @@ import snapshot_restore_py
 from botocore.httpsession import URLLib3Session
 
 from patient_docs.adapters import aws
+from patient_docs.schemas import deferred
+from patient_docs.schemas.deferred import Schema
 
 
 def test_the_before_snapshot_hook_is_registered_and_makes_every_client(monkeypatch):
@@ -25,6 +30,9 @@ def test_the_before_snapshot_hook_is_registered_and_makes_every_client(monkeypat
     # Then each client exists, and the first request after a restore uses it as made
     assert [make.cache_info().currsize for make in (aws.dynamodb, aws.s3, aws.events, aws.sns)] == [1, 1, 1, 1]
     assert aws.dynamodb() is aws.dynamodb()
+
+
+_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "TABLE_NAME": "t", "BUCKET_NAME": "b"}
 
 
 def _routes(app):
@@ -67,5 +75,34 @@ def test_the_hook_builds_and_runs_validation_and_makes_nothing_unique(monkeypatc
         assert route._dependant is not None, route.rule
     assert calls == [{}]  # the event model refused an empty event: nothing kept
     assert "phonenumbers" in sys.modules  # libphonenumber loaded, as the create's first request needs
+    # and every HTTP model an import left unbuilt (another route's, an error body) is built
+    assert [model for model in deferred._subclasses(Schema) if not model.__pydantic_complete__] == []
     # And the process holds no random state it would share with every restored copy
     assert random.getstate() == random_state
+
+
+_FRESH_IMPORT = """
+import json, sys
+import functions.patient_document_list.app
+from patient_docs import warmup
+from patient_docs.schemas import deferred, errors, patient_documents as b
+built = lambda *models: [model.__pydantic_complete__ for model in models]
+route = built(b.Envelope[b.PatientDocumentPage], b.PatientDocumentPage, b.PatientDocumentOut)
+others = built(b.SaveDocumentRequest, b.UpdateDocumentRequest, b.PresignedUploadOut, errors.ErrorResponse)
+warmup.run()
+left = [model.__name__ for model in deferred._subclasses(deferred.Schema) if not model.__pydantic_complete__]
+json.dump({"route": route, "others": others, "left": left}, sys.stdout)
+"""
+
+
+def test_a_function_builds_its_routes_models_at_import_and_the_hook_builds_the_rest():
+    # Given a fresh process (this one has imported every function), as Lambda starts one
+    # When it imports door B's list and then runs the before-snapshot warm-up
+    done = subprocess.run([sys.executable, "-c", _FRESH_IMPORT], capture_output=True, text=True, check=True, env=_ENV)
+    seen = json.loads(done.stdout)
+    # Then the models its route validates and answers with were built at import, as its first request needs
+    assert seen["route"] == [True, True, True]
+    # and those of door B's other routes and the other doors' error bodies were not
+    assert seen["others"] == [False, False, False, False]
+    # and after the warm-up none is left to build after a restore
+    assert seen["left"] == []

@@ -4,8 +4,9 @@ Powertools builds a route's validation (its parameters' and body's pydantic adap
 first request, and a pydantic validator's first run does one-time work of its own. The before-snapshot
 hook (``adapters/aws.py``) calls :func:`run`, which does that work for what was registered here: every
 route of each door's resolver (``http/resolver.py`` registers it) and the event models of the functions
-that are not behind HTTP. Each validation is of an empty value, which models refuse: nothing is written,
-called, logged or kept, and no id, token, time or random state is made (``tests/unit/test_snapstart_hook.py``).
+that are not behind HTTP; then it builds every HTTP model still unbuilt (``schemas/deferred.py``). Each
+validation is of an empty value, which models refuse: nothing is written, called, logged or kept, and no
+id, token, time or random state is made (``tests/unit/test_snapstart_hook.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ def register(warm: Callable[[], None]) -> Callable[[], None]:
 
 
 def run() -> None:
+    from patient_docs.schemas.deferred import build_all  # this module stays free of the project's own
+
     for warm in _WARMERS:
         warm()
+    build_all()  # the HTTP models no route of this function builds at import (schemas/deferred.py)
 
 
 def routes(app: Any) -> None:

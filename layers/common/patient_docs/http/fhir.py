@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -26,7 +27,7 @@ from patient_docs.http.resolver import (
 from patient_docs.rules.content_types import media_type
 from patient_docs.rules.fhir import FHIR_JSON
 from patient_docs.schemas.errors import GatewayErrorResponse
-from patient_docs.schemas.fhir import REFUSED_ELEMENTS, DocumentReferenceIn, OperationOutcome, fhir_json
+from patient_docs.schemas.fhir import OperationOutcome, fhir_json
 
 if TYPE_CHECKING:  # loaded when the document is asked for, as in http/resolver.py
     from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
@@ -56,14 +57,21 @@ ISSUE_TYPES = {
     "unsupported_media_type": "not-supported",
     "internal_error": "exception",
 }
-_ELEMENTS = {field.alias or name for name, field in DocumentReferenceIn.model_fields.items()} | set(REFUSED_ELEMENTS)
+
+
+@cache
+def _elements() -> set[str]:
+    # Only a route that reads a DocumentReference (the create) asks: it has imported the model already.
+    from patient_docs.schemas.fhir_input import REFUSED_ELEMENTS, DocumentReferenceIn
+
+    return {field.alias or name for name, field in DocumentReferenceIn.model_fields.items()} | set(REFUSED_ELEMENTS)
 
 
 def expression(field: str, body: bool) -> str:
     """A FHIRPath for an element of the DocumentReference a create sends (``content.attachment.data``);
     other names (parameters, headers) as they are."""
     first = field.split(".", 1)[0].split("[", 1)[0]
-    return f"DocumentReference.{field}" if body and first in _ELEMENTS else field
+    return f"DocumentReference.{field}" if body and first in _elements() else field
 
 
 def renderer(body: bool) -> Renderer:

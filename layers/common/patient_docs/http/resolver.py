@@ -7,7 +7,7 @@ import re
 import traceback
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -47,6 +47,7 @@ from patient_docs.errors import (
 from patient_docs.http.json_bodies import parse_body
 from patient_docs.observability import logger
 from patient_docs.rules.content_types import canonical_media_type, is_json_media_type, media_type
+from patient_docs.schemas.deferred import build_reachable
 from patient_docs.schemas.errors import GatewayErrorResponse
 
 if TYPE_CHECKING:  # the OpenAPI document's models take longer to build than a request needs: loaded when asked for
@@ -239,7 +240,7 @@ class DocumentedResolver(APIGatewayHttpResolver):
                 code: {**entry, "content": {}} if code in _NO_BODY and "content" not in entry else entry
                 for code, entry in responses.items()
             }
-        return super().route(
+        register = super().route(
             rule,
             method,
             cors,
@@ -260,6 +261,14 @@ class DocumentedResolver(APIGatewayHttpResolver):
             status_code,
             middlewares,
         )
+
+        def registered(handler: Callable[..., Any]) -> Any:
+            # The models this route validates and answers with are built now, as the first request needs
+            # them; its door's other routes' models are not (schemas/deferred.py).
+            build_reachable(*get_type_hints(handler, include_extras=True).values())
+            return register(handler)
+
+        return registered
 
 
 def _json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from patient_docs.models.audit import AuditEvent
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import Timestamp
+from patient_docs.schemas.deferred import Schema
 
 
-class AuditActorOut(BaseModel):
+class AuditActorOut(Schema):
     sub: str | None = Field(description="The token's subject; null for the patient page and the service itself")
     role: str = Field(description="staff, admin, patient, link (the patient page) or system")
     account_id: str
@@ -23,7 +24,7 @@ class AuditActorOut(BaseModel):
     display_name: str | None = Field(default=None, description="Staff and admin: the token's name")
 
 
-class AuditTargetOut(BaseModel):
+class AuditTargetOut(Schema):
     patient_id: int | None = None
     document_id: int | None = None
     file_request_id: str | None = None
@@ -32,7 +33,7 @@ class AuditTargetOut(BaseModel):
     webhook_delivery_id: str | None = None
 
 
-class AuditEventOut(BaseModel):
+class AuditEventOut(Schema):
     id: str
     at: Timestamp = Field(description="When, to the microsecond (usable as from and to as it is)")
     actor: AuditActorOut
@@ -56,7 +57,7 @@ class AuditEventOut(BaseModel):
         )
 
 
-class AuditEventPage(BaseModel):
+class AuditEventPage(Schema):
     events: list[AuditEventOut] = Field(description="Newest first")
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null when nothing more matches. A page may hold"
@@ -64,12 +65,12 @@ class AuditEventPage(BaseModel):
     )
 
 
-class AccessActorOut(BaseModel):
+class AccessActorOut(Schema):
     role: str = Field(description="staff, admin, patient (the patient's own token), link or system")
     display_name: str | None = Field(description="Who, for staff and admin; null otherwise")
 
 
-class AccessLogEntryOut(BaseModel):
+class AccessLogEntryOut(Schema):
     at: Timestamp
     action: str
     actor: AccessActorOut
@@ -85,6 +86,6 @@ class AccessLogEntryOut(BaseModel):
         )
 
 
-class AccessLogPage(BaseModel):
+class AccessLogPage(Schema):
     entries: list[AccessLogEntryOut] = Field(description="Newest first")
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")

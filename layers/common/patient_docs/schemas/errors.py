@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
+from patient_docs.schemas.deferred import Schema
 
-class ErrorDetail(BaseModel):
+
+class ErrorDetail(Schema):
     status: int
     code: str
     message: str
     field: str | None = None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Schema):
     """Doors A and C: ``{"error": {"status", "code", "message", "field"}}``."""
 
     error: ErrorDetail
@@ -27,7 +29,7 @@ class VerifyErrorResponse(ErrorResponse):
     )
 
 
-class DoorBErrorResponse(BaseModel):
+class DoorBErrorResponse(Schema):
     """Door B: ``{"code": 4000, "message": "...", "data": null}``."""
 
     code: int
@@ -35,7 +37,7 @@ class DoorBErrorResponse(BaseModel):
     data: None = None
 
 
-class GatewayErrorResponse(BaseModel):
+class GatewayErrorResponse(Schema):
     """What API Gateway itself answers before or instead of the function: ``{"message": "Unauthorized"}``.
 
     The JWT authorizer (401), the payload limit (413), throttling (429) and a failed or timed-out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 from pydantic.alias_generators import to_camel
 
 from patient_docs.models.account_settings import AccountSettings
@@ -32,6 +32,7 @@ from patient_docs.rules.phone_numbers import normalise_mobile, normalise_practic
 from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import Day, JsonInt, Timestamp, refuse_server_owned, whole_number
+from patient_docs.schemas.deferred import Schema
 
 MAX_PROMPT_LENGTH = 1000
 MAX_PERSON_NAME_LENGTH = 200
@@ -111,7 +112,7 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
 
 
-class _CamelBody(BaseModel):
+class _CamelBody(Schema):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
@@ -142,7 +143,7 @@ class CreateFileRequestBody(_CamelBody):
         return refuse_server_owned(data, SERVER_OWNED)
 
 
-class FileOut(BaseModel):
+class FileOut(Schema):
     id: str
     created_at: Timestamp
     expires_at: Timestamp
@@ -195,7 +196,7 @@ def _iso(moment: datetime | None) -> str | None:
     return iso_with_offset(moment) if moment is not None else None
 
 
-class FileRequestOut(BaseModel):
+class FileRequestOut(Schema):
     """The seed's FileRequest, field for field, followed by this service's additions."""
 
     id: str
@@ -277,7 +278,7 @@ SERVER_OWNED = tuple(
 )
 
 
-class FileRequestPage(BaseModel):
+class FileRequestPage(Schema):
     file_requests: list[FileRequestOut] = Field(
         description="Newest first. Entries list no files: GET a request for its files and download links"
     )
@@ -293,7 +294,7 @@ class RegisterDeviceBody(_CamelBody):
     )
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(Schema):
     patient_id: str
     patient_number: int
     registered_at: Timestamp
@@ -341,7 +342,7 @@ class AccountSettingsBody(_CamelBody):
     )
 
 
-class AccountSettingsOut(BaseModel):
+class AccountSettingsOut(Schema):
     account_id: str
     sms_sender_id: str
     link_lifetime_hours: int

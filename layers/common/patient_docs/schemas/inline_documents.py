@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from patient_docs.models.documents import Document
 from patient_docs.rules.scanning import ScanStatus
 from patient_docs.rules.timestamps import iso_with_offset
 from patient_docs.schemas.common import FileName, Timestamp, refuse_server_owned
+from patient_docs.schemas.deferred import Schema
 
 RecordType = Literal["Behavioral", "Exam-Face2Face", "Patient Record", "Test Result", "Wellness Panel Results"]
 DEFAULT_RECORD_TYPE = "Patient Record"
 
 
-class InlineDocumentIn(BaseModel):
+class InlineDocumentIn(Schema):
     document_name: FileName = Field(description="Desired file name, with extension")
     # repr=False: Powertools formats the route arguments into a debug message on every request,
     # which would copy megabytes of base64 (and file content is PHI).
@@ -29,11 +30,11 @@ class InlineDocumentIn(BaseModel):
         return refuse_server_owned(data, ("id", "upload_by", "upload_date", "extension"))
 
 
-class CreateInlineDocumentRequest(BaseModel):
+class CreateInlineDocumentRequest(Schema):
     doc: InlineDocumentIn
 
 
-class InlineDocumentOut(BaseModel):
+class InlineDocumentOut(Schema):
     id: int
     mime_type: str
     record_type: str
@@ -71,15 +72,15 @@ class InlineDocumentWithUrlOut(InlineDocumentOut):
     )
 
 
-class InlineDocumentResponse(BaseModel):
+class InlineDocumentResponse(Schema):
     doc: InlineDocumentOut
 
 
-class InlineDocumentWithUrlResponse(BaseModel):
+class InlineDocumentWithUrlResponse(Schema):
     doc: InlineDocumentWithUrlOut
 
 
-class InlineDocumentListResponse(BaseModel):
+class InlineDocumentListResponse(Schema):
     docs: list[InlineDocumentOut]
     next_cursor: str | None = Field(
         default=None, description="Pass as `cursor` for the next page; null on the last page"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from patient_docs.models.documents import Document
@@ -23,6 +23,7 @@ from patient_docs.schemas.common import (
     VisitCount,
     refuse_server_owned,
 )
+from patient_docs.schemas.deferred import Schema
 
 DocumentCategory = Literal[
     "PERSONAL_DETAILS",
@@ -45,7 +46,7 @@ SERVER_OWNED = ("id", "uploaded_by", "created_at", "updated_at", "original_file_
 T = TypeVar("T")
 
 
-class Envelope(BaseModel, Generic[T]):
+class Envelope(Schema, Generic[T]):
     code: int = 2000
     data: T
     message: str = "Success"
@@ -54,21 +55,21 @@ class Envelope(BaseModel, Generic[T]):
 # --- Upload File -------------------------------------------------------------------
 
 
-class UploadedFileOut(BaseModel):
+class UploadedFileOut(Schema):
     file_url: str
     bucket_name: str
     file_name: str
     size_bytes: int
 
 
-class PresignUploadRequest(BaseModel):
+class PresignUploadRequest(Schema):
     patient_id: PatientNumber
     file_name: FileName
     content_type: str = Field(min_length=1, max_length=127)
     size_bytes: int = Field(ge=1, description="Exact size of the file; pinned in the upload policy")
 
 
-class PresignedUploadOut(BaseModel):
+class PresignedUploadOut(Schema):
     url: str = Field(description="POST the form here, fields first, then 'file'")
     fields: dict[str, str]
     file_url: str
@@ -82,7 +83,7 @@ class PresignedUploadOut(BaseModel):
 # --- Save / update / list -------------------------------------------------------------
 
 
-class _DocumentFields(BaseModel):
+class _DocumentFields(Schema):
     document_type: OptionalDisplayName = None
     document_category: DocumentCategory | None = None
     thumbnail_url: PublicHttpsUrl | None = None
@@ -123,7 +124,7 @@ class UpdateDocumentRequest(_DocumentFields):
         return data
 
 
-class PatientDocumentOut(BaseModel):
+class PatientDocumentOut(Schema):
     id: int
     name: str
     patient_id: int
@@ -187,7 +188,7 @@ class PatientDocumentOut(BaseModel):
         )
 
 
-class PatientDocumentPage(BaseModel):
+class PatientDocumentPage(Schema):
     documents: list[PatientDocumentOut]
     page: int
     size: int

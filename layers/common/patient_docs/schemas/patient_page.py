@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from patient_docs.schemas.common import Day, FileName, Timestamp
+from patient_docs.schemas.deferred import Schema
 
 
-class VerifyBody(BaseModel):
+class VerifyBody(Schema):
     date_of_birth: Day = Field(max_length=20, description="YYYY-MM-DD")
 
 
-class UploadSessionOut(BaseModel):
+class UploadSessionOut(Schema):
     upload_session: str = Field(description="Send as X-Upload-Session; kept in memory by the page, never in the URL")
     expires_at: Timestamp
     max_files: int
@@ -21,13 +22,13 @@ class UploadSessionOut(BaseModel):
     prompt: str = Field(description="What they ask for: shown only once the date of birth is right")
 
 
-class PhotoUploadBody(BaseModel):
+class PhotoUploadBody(Schema):
     file_name: FileName
     content_type: str = Field(min_length=1, max_length=127)
     size_bytes: int = Field(ge=1)
 
 
-class PhotoUploadOut(BaseModel):
+class PhotoUploadOut(Schema):
     url: str
     fields: dict[str, str]
     file_id: str

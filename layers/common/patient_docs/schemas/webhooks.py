@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from patient_docs.models.webhooks import DeliveryAttempt, Webhook, WebhookDelivery
 from patient_docs.rules.webhooks import MAX_URL_LENGTH, WebhookEventType
 from patient_docs.schemas.common import Timestamp
+from patient_docs.schemas.deferred import Schema
 
 WEBHOOK_ID_PATTERN = r"^wh_[0-9a-f]{24}$"
 DELIVERY_ID_PATTERN = r"^whd_[0-9a-f]{28}$"
@@ -22,7 +23,7 @@ def _time(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
 
-class WebhookBody(BaseModel):
+class WebhookBody(Schema):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, frozen=True, extra="forbid")
 
     url: str = Field(
@@ -32,7 +33,7 @@ class WebhookBody(BaseModel):
     event_types: list[WebhookEventType] = Field(min_length=1, max_length=3, description="The events to receive")
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Schema):
     id: str
     url: str
     event_types: list[str]
@@ -62,11 +63,11 @@ class WebhookWithSecret(WebhookOut):
         return cls(**WebhookOut.of(webhook).model_dump(), secret=webhook.secret)
 
 
-class WebhookList(BaseModel):
+class WebhookList(Schema):
     webhooks: list[WebhookOut] = Field(description="Oldest first; secrets are never listed")
 
 
-class DeliveryAttemptOut(BaseModel):
+class DeliveryAttemptOut(Schema):
     at: Timestamp
     status_code: int | None = Field(description="The receiver's HTTP status; null when it gave none")
     error: str | None = Field(default=None, description="Why there was no answer (timeout, refused target)")
@@ -78,7 +79,7 @@ class DeliveryAttemptOut(BaseModel):
         return cls(**{**attempt.model_dump(), "at": _time(attempt.at)})
 
 
-class WebhookDeliveryOut(BaseModel):
+class WebhookDeliveryOut(Schema):
     id: str
     webhook_id: str
     event_id: str
@@ -100,7 +101,7 @@ class WebhookDeliveryOut(BaseModel):
         )
 
 
-class WebhookDeliveryPage(BaseModel):
+class WebhookDeliveryPage(Schema):
     deliveries: list[WebhookDeliveryOut] = Field(description="Newest first")
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null when nothing more matches. With a filter a page"
