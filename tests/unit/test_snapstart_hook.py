@@ -83,26 +83,34 @@ def test_the_hook_builds_and_runs_validation_and_makes_nothing_unique(monkeypatc
 
 _FRESH_IMPORT = """
 import json, sys
+import functions.fhir_document_reference_read.app
 import functions.patient_document_list.app
+import functions.patient_page_verify.app
 from patient_docs import warmup
-from patient_docs.schemas import deferred, errors, patient_documents as b
+from patient_docs.schemas import deferred, errors, fhir, patient_documents as b, patient_page
 built = lambda *models: [model.__pydantic_complete__ for model in models]
 route = built(b.Envelope[b.PatientDocumentPage], b.PatientDocumentPage, b.PatientDocumentOut)
-others = built(b.SaveDocumentRequest, b.UpdateDocumentRequest, b.PresignedUploadOut, errors.ErrorResponse)
+answered = built(fhir.DocumentReference, fhir.Meta, patient_page.UploadSessionOut)
+others = built(b.SaveDocumentRequest, b.PresignedUploadOut, errors.ErrorResponse, fhir.Bundle, fhir.OperationOutcome)
+unread = [name for name in ("fhir_capability", "fhir_input") if "patient_docs.schemas." + name in sys.modules]
 warmup.run()
 left = [model.__name__ for model in deferred._subclasses(deferred.Schema) if not model.__pydantic_complete__]
-json.dump({"route": route, "others": others, "left": left}, sys.stdout)
+json.dump({"route": route, "answered": answered, "others": others, "unread": unread, "left": left}, sys.stdout)
 """
 
 
 def test_a_function_builds_its_routes_models_at_import_and_the_hook_builds_the_rest():
     # Given a fresh process (this one has imported every function), as Lambda starts one
-    # When it imports door B's list and then runs the before-snapshot warm-up
+    # When it imports door B's list, door D's read and the patient page's check, then runs the warm-up
     done = subprocess.run([sys.executable, "-c", _FRESH_IMPORT], capture_output=True, text=True, check=True, env=_ENV)
     seen = json.loads(done.stdout)
     # Then the models its route validates and answers with were built at import, as its first request needs
     assert seen["route"] == [True, True, True]
-    # and those of door B's other routes and the other doors' error bodies were not
-    assert seen["others"] == [False, False, False, False]
+    # and so were those a handler answers in a Response of its own, as its route documents them
+    assert seen["answered"] == [True, True, True]
+    # and those of their doors' other routes and the error bodies (a refusal builds its own) were not
+    assert seen["others"] == [False, False, False, False, False]
+    # and door D's capability statement and create models were not even imported
+    assert seen["unread"] == []
     # and after the warm-up none is left to build after a restore
     assert seen["left"] == []

@@ -262,10 +262,18 @@ class DocumentedResolver(APIGatewayHttpResolver):
             middlewares,
         )
 
+        # What a success answers, as documented: a handler that returns a Response builds it in its body.
+        answered = [
+            media.get("model")
+            for code, entry in (responses or {}).items()
+            if 200 <= int(code) < 300
+            for media in (entry.get("content") or {}).values()
+        ]
+
         def registered(handler: Callable[..., Any]) -> Any:
             # The models this route validates and answers with are built now, as the first request needs
             # them; its door's other routes' models are not (schemas/deferred.py).
-            build_reachable(*get_type_hints(handler, include_extras=True).values())
+            build_reachable(*get_type_hints(handler, include_extras=True).values(), *answered)
             return register(handler)
 
         return registered
