@@ -26,11 +26,14 @@ from patient_docs.permissions import Action, new_document_target, require
 from patient_docs.rules import fhir
 from patient_docs.rules.inline_files import PRESIGNED_HINT, decode_base64_file
 from patient_docs.rules.names import check_name
+from patient_docs.schemas.deferred import build_reachable
 from patient_docs.schemas.fhir_input import AttachmentIn, CodeableConceptIn, DocumentReferenceIn
 from patient_docs.schemas.inline_documents import InlineDocumentIn
 from patient_docs.schemas.patient_documents import SaveDocumentRequest
 from patient_docs.settings import get_settings
 
+# A create stores through door A's or door B's request: both are validated on the first request.
+build_reachable(InlineDocumentIn, SaveDocumentRequest)
 ATTACHMENT = "content[0].attachment"
 DEFAULT_TITLE = "document"
 # The doors' field names -> the element of the DocumentReference that carried them.

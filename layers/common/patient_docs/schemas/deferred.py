@@ -4,7 +4,9 @@ A schema module holds the models of every route of its door, and a function serv
 building every model at import (pydantic's schema and validator, 1-12 ms each) made a function pay
 for its neighbours' routes on every cold start. Models deriving from :class:`Schema` are declared
 with ``defer_build``; :func:`build_reachable` builds those a route reads or answers with, when the
-route is registered (``http/resolver.py``), so the function's first request finds them built as before.
+route is registered (``http/resolver.py``), so the function's first request finds them built as before;
+a module whose code validates a model no route names (door D's create makes door A's and B's requests)
+builds it at import the same way.
 A model no route of the function names (another route's body, a door's error body, used on a refusal)
 is built on first use. Before a SnapStart snapshot, :func:`build_all` builds every one of them
 (``warmup.py``), so a restored function builds none (docs/performance.md, "Own code at import").
@@ -33,6 +35,11 @@ def _models_in(annotation: Any, found: list[type[BaseModel]], seen: set[int]) ->
     if isinstance(annotation, type) and issubclass(annotation, Schema):
         for field in annotation.model_fields.values():
             _models_in(field.annotation, found, seen)
+        # A named base is a model of its own too (a handler may build the base, then the subclass from it);
+        # private ones (``_Answer``) are never validated alone.
+        for base in annotation.__mro__[1:]:
+            if issubclass(base, Schema) and base is not Schema and not base.__name__.startswith("_"):
+                _models_in(base, found, seen)
         found.append(annotation)
 
 
