@@ -1,7 +1,7 @@
 """One measured process of ``make bench``: ``python bench/worker.py MODE SPEC.json OUT.json``.
 
 A script, so that only the standard library is loaded before the clock starts; like the Lambda
-runtime, it reads the event before importing the function. Modes: cold, imports, deps, split, floor, libs, warm.
+runtime, it reads the event before importing the function. Modes: cold, imports, split, floor, libs, warm.
 """
 
 from __future__ import annotations
@@ -68,20 +68,6 @@ def imports(spec: dict[str, Any]) -> dict[str, Any]:
     total, cpu_ms = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
     libraries = [name for name in sys.modules if name not in loaded and name.split(".", 1)[0] not in OWN]
     return {"total_ms": total, "cpu_ms": cpu_ms, "libraries": libraries}
-
-
-def deps(spec: dict[str, Any]) -> dict[str, Any]:
-    """``libs``, then every library module the function's import loads (``spec["libraries"]``), and
-    nothing of this project: the import cost of what the function needs from outside it."""
-    cpu, start = time.process_time(), time.perf_counter()
-    floor({"services": []}, libs=True)
-    for name in spec["libraries"]:
-        if name not in sys.modules:
-            try:
-                importlib.import_module(name)
-            except ImportError:  # a module only its package can load (a C helper, a platform variant)
-                continue
-    return {"total_ms": (time.perf_counter() - start) * 1000, "cpu_ms": (time.process_time() - cpu) * 1000}
 
 
 def floor(spec: dict[str, Any], libs: bool = False) -> dict[str, Any]:
@@ -228,7 +214,6 @@ def split(spec: dict[str, Any]) -> dict[str, Any]:
 MODES = {
     "cold": cold,
     "imports": imports,
-    "deps": deps,
     "split": split,
     "floor": floor,
     "libs": lambda spec: floor(spec, libs=True),
