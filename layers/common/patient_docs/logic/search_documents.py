@@ -4,7 +4,9 @@ What a page reads (docs/api-patient-documents.md, "Reads per page"):
 - Sorted by creation time (the default), with or without ``start``/``end``: one Query of the patient's
   index range with ``Limit``, reading page x size + 1 items (a ``cursor`` from the previous page's
   ``next_cursor`` starts there instead: size + 1 items, whatever the page number). ``total`` is the
-  patient's maintained document count (one GetItem), or a COUNT of the ``start``/``end`` range.
+  patient's maintained document count (one GetItem); with ``start``/``end``, the sum of the counts kept
+  for the range's whole UTC days and hours plus a count of the documents of its two partial end hours
+  (rules/time_buckets.py): bounded by the days in the range, not by its documents.
 - Any other filter or sort order cannot use a key: the documents in the ``start``/``end`` range (all the
   patient's without them) are read, at most ``FILTER_READ_LIMIT``; a range holding more is a 400 naming
   ``start``, asking for a narrower range.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from patient_docs.adapters import documents_table
@@ -25,6 +27,7 @@ from patient_docs.logic import audit_trail
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, patient_target, require
+from patient_docs.rules import time_buckets
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 
 SortBy = Literal["created_at", "updated_at", "name", "receipt_date", "document_type", "document_category", "id"]
@@ -93,16 +96,11 @@ def _sort_key(doc: Document, sort_by: str) -> tuple[int, Any, int]:
     return (value is None, value if value is not None else 0, doc.id)
 
 
-def _second(moment: datetime) -> str:
-    """The index sort key's prefix for ``moment``'s whole second (GSI1SK starts with the ISO time in UTC)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def _key_range(query: DocumentQuery) -> tuple[str | None, str | None]:
     """GSI1SK bounds holding every document in start..end: whole seconds, so a stored time with or without
     a fraction sorts inside; what falls outside the exact bounds is dropped in memory."""
-    since = _second(query.start) if query.start else None
-    until = _second(query.end) + "~" if query.end else None
+    since = documents_table.index_second(query.start) if query.start else None
+    until = documents_table.index_second(query.end) + "~" if query.end else None
     return since, until
 
 
@@ -123,12 +121,21 @@ def _after(caller: Caller, patient_id: int, cursor: str | None) -> Key | None:
         raise InvalidField("cursor", str(exc)) from exc
 
 
-def _total(caller: Caller, patient_id: int, query: DocumentQuery, since: str | None, until: str | None) -> int:
-    if since is None and until is None:
-        counted = documents_table.count_patient_documents(caller.account_id, patient_id)
+def _total(caller: Caller, patient_id: int, query: DocumentQuery) -> int:
+    """The documents in the start/end range, exactly, from the patient's kept counts: its total without a
+    range; else the range's whole days and hours, and the documents of its partial end hours."""
+    account_id = caller.account_id
+    if query.start is None and query.end is None:
+        counted = documents_table.count_patient_documents(account_id, patient_id)
         if counted is not None:
             return counted
-    return documents_table.count_patient_documents_between(caller.account_id, patient_id, since, until)
+        return documents_table.count_patient_documents_between(account_id, patient_id, None, None)
+    parts = time_buckets.split_range(query.start, query.end)
+    total = documents_table.count_days(account_id, patient_id, *parts.days) if parts.days else 0
+    total += sum(documents_table.count_hours(account_id, patient_id, first, last) for first, last in parts.hours)
+    for since, until in parts.moments:
+        total += documents_table.count_patient_documents_in(account_id, patient_id, since, until)
+    return total
 
 
 def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
@@ -151,7 +158,7 @@ def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> Docume
     if more and page:
         last = documents_table.document_item(page[-1])
         next_cursor = encode_cursor({name: last[name]["S"] for name in INDEX_POSITION})
-    total = _total(caller, patient_id, query, since, until)
+    total = _total(caller, patient_id, query)
     return DocumentPage(page, query.page, query.size, total, next_cursor, read.items_read)
 
 
