@@ -142,16 +142,27 @@ def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> Docume
     since, until = _key_range(query)
     after = _after(caller, patient_id, query.cursor)
     skip = 0 if after is not None else (query.page - 1) * query.size
-    read = documents_table.read_patient_documents(
-        caller.account_id,
-        patient_id,
-        newest_first=query.descending,
-        wanted=skip + query.size + 1,
-        after=after,
-        since=since,
-        until=until,
-    )
-    found = read.documents if _exact_range(query) else [d for d in read.documents if _matches(d, query)]
+    wanted = skip + query.size + 1
+    exact = _exact_range(query)
+    found: list[Document] = []
+    items_read = 0
+    while True:
+        read = documents_table.read_patient_documents(
+            caller.account_id,
+            patient_id,
+            newest_first=query.descending,
+            wanted=wanted - len(found),
+            after=after,
+            since=since,
+            until=until,
+        )
+        items_read += read.items_read
+        found += read.documents if exact else [d for d in read.documents if _matches(d, query)]
+        # What the whole-second key range holds beyond the exact bounds (documents of the bounds' own
+        # seconds) was dropped: read on until the page is full or the range is done.
+        if len(found) >= wanted or read.position is None:
+            break
+        after = read.position
     page = found[skip : skip + query.size]
     more = len(found) > skip + query.size or (read.position is not None and len(found) == skip + query.size)
     next_cursor = None
@@ -159,7 +170,7 @@ def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> Docume
         last = documents_table.document_item(page[-1])
         next_cursor = encode_cursor({name: last[name]["S"] for name in INDEX_POSITION})
     total = _total(caller, patient_id, query)
-    return DocumentPage(page, query.page, query.size, total, next_cursor, read.items_read)
+    return DocumentPage(page, query.page, query.size, total, next_cursor, items_read)
 
 
 def _filtered_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
