@@ -19,7 +19,7 @@ item), so no record is left pointing at an object another record's delete remove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -280,6 +280,33 @@ def _sum_counts(account_id: str, patient_id: int, first: str, last: str) -> int:
         "ProjectionExpression": "documents",
     }
     return sum(int(item.get("documents", {}).get("N", 0)) for item in _query_all(request))
+
+
+def kept_counts(
+    account_id: str, patient_id: int, first: str, last: str, *, newest_first: bool, per_read: int = 100
+) -> Iterator[tuple[str, int]]:
+    """The patient's kept counts whose sort keys are ``first``..``last`` (``D#<day>`` or ``H#<hour>``), in
+    time order or newest first, as (day or hour, documents): read ``per_read`` at a time, as far as the caller
+    iterates (door B's deep pages stop at the day and hour their first document is in)."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+        "ExpressionAttributeValues": {
+            ":pk": _count_key(account_id, patient_id)["PK"],
+            ":first": {"S": first},
+            ":last": {"S": last},
+        },
+        "ProjectionExpression": "SK, documents",
+        "ScanIndexForward": not newest_first,
+        "Limit": per_read,
+    }
+    while True:
+        response = dynamodb().query(**request)
+        for item in response.get("Items", []):
+            yield item["SK"]["S"].partition("#")[2], int(item.get("documents", {}).get("N", 0))
+        if not response.get("LastEvaluatedKey"):
+            return
+        request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
 def count_days(account_id: str, patient_id: int, first: str | None, last: str | None) -> int:

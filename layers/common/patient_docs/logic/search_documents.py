@@ -3,7 +3,9 @@
 What a page reads (docs/api-patient-documents.md, "Reads per page"):
 - Sorted by creation time (the default), with or without ``start``/``end``: one Query of the patient's
   index range with ``Limit``, reading page x size + 1 items (a ``cursor`` from the previous page's
-  ``next_cursor`` starts there instead: size + 1 items, whatever the page number). ``total`` is the
+  ``next_cursor`` starts there instead: size + 1 items, whatever the page number). A page that skips
+  ``SEEK_FROM`` documents or more finds the hour its first document is in from the kept day and hour
+  counts (``_Seeker``) and reads from there: counts, at most an hour's documents, size + 1. ``total`` is the
   patient's maintained document count (one GetItem); with ``start``/``end``, the sum of the counts kept
   for the range's whole UTC days and hours plus a count of the documents of its two partial end hours
   (rules/time_buckets.py): bounded by the days in the range, not by its documents.
@@ -15,8 +17,9 @@ What a page reads (docs/api-patient-documents.md, "Reads per page"):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from patient_docs.adapters import documents_table
@@ -34,6 +37,9 @@ SortBy = Literal["created_at", "updated_at", "name", "receipt_date", "document_t
 SIGNED_STATUS = "COMPLETED"
 # Filters no key can serve read at most this many of the patient's documents in the start/end range.
 FILTER_READ_LIMIT = 2000
+# A page of the default order that skips at least this many documents finds where it starts from the
+# patient's kept day and hour counts instead of reading the documents before it.
+SEEK_FROM = 100
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,101 @@ def _total(caller: Caller, patient_id: int, query: DocumentQuery) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class _Start:
+    """Where a deep page starts reading: the key range narrowed to the hour its first document is in, and
+    how many of the range's documents are still to skip there (None: the page is past the last one)."""
+
+    since: str | None
+    until: str | None
+    skip: int | None
+
+
+class _Seeker:
+    """Finds the hour holding a range's ``skip``-th document (in the page's order) from the kept counts: the
+    range's partial end hours counted, whole hours and days summed (the day holding it opened into its
+    hours), so a deep page reads counts and at most an hour's documents before its own."""
+
+    def __init__(self, caller: Caller, patient_id: int, query: DocumentQuery, skip: int) -> None:
+        self.account_id, self.patient_id, self.query, self.skip = caller.account_id, patient_id, query, skip
+        self.since, self.until = _key_range(query)
+        self.passed = 0  # documents of the range before the span being looked at
+
+    def start(self) -> _Start:
+        newest_first = self.query.descending
+        for span in time_buckets.spans_in_order(
+            time_buckets.split_range(self.query.start, self.query.end), newest_first
+        ):
+            if span.kind == "moments" and span.since is not None and span.until is not None:
+                counted = documents_table.count_patient_documents_in(
+                    self.account_id, self.patient_id, span.since, span.until
+                )
+                found = self._found(span.since, span.until) if self.passed + counted > self.skip else None
+                self.passed += counted
+            elif span.kind == "hours" and span.first is not None and span.last is not None:
+                found = self._in_hours(span.first, span.last)
+            else:
+                found = self._in_days(f"D#{span.first or '0'}", f"D#{span.last or '~'}")
+            if found is not None:
+                return found
+        return _Start(self.since, self.until, None)
+
+    def _counts(self, first: str, last: str) -> Iterator[tuple[str, int]]:
+        return documents_table.kept_counts(
+            self.account_id, self.patient_id, first, last, newest_first=self.query.descending
+        )
+
+    def _in_days(self, first: str, last: str) -> _Start | None:
+        for day, documents in self._counts(first, last):
+            if self.passed + documents > self.skip:
+                # A day's hours add up to the day; should they not, the page reads its range from the top.
+                found = self._in_hours(f"{day}T00", f"{day}T23")
+                return found if found is not None else _Start(self.since, self.until, self.skip)
+            self.passed += documents
+        return None
+
+    def _in_hours(self, first: str, last: str) -> _Start | None:
+        for hour, documents in self._counts(f"H#{first}", f"H#{last}"):
+            if self.passed + documents > self.skip:
+                return self._found(*time_buckets.hour_span(hour))
+            self.passed += documents
+        return None
+
+    def _found(self, span_since: datetime, span_until: datetime) -> _Start:
+        """The range narrowed to what is not yet passed: up to the span's end (newest first), else from its
+        start; the range's own bound where the span ends there (it may lie within a second)."""
+        left = self.skip - self.passed
+        if self.query.descending:
+            if span_until == _high(self.query):
+                return _Start(self.since, self.until, left)
+            return _Start(self.since, _last_before(span_until), left)
+        if span_since == _low(self.query):
+            return _Start(self.since, self.until, left)
+        return _Start(documents_table.index_second(span_since), self.until, left)
+
+
+def _low(query: DocumentQuery) -> datetime | None:
+    return query.start.astimezone(UTC) if query.start is not None else None
+
+
+def _high(query: DocumentQuery) -> datetime | None:
+    return query.end.astimezone(UTC) + timedelta(microseconds=1) if query.end is not None else None
+
+
+def _last_before(moment: datetime) -> str:
+    """The GSI1SK upper bound of the documents created before ``moment``, a whole second."""
+    return documents_table.index_second(moment - timedelta(seconds=1)) + "~"
+
+
 def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
     since, until = _key_range(query)
     after = _after(caller, patient_id, query.cursor)
     skip = 0 if after is not None else (query.page - 1) * query.size
+    if skip >= SEEK_FROM:
+        start = _Seeker(caller, patient_id, query, skip).start()
+        if start.skip is None:  # past the last document: an empty page, nothing read
+            return DocumentPage([], query.page, query.size, _total(caller, patient_id, query), None, 0)
+        since, until, skip = start.since, start.until, start.skip
     wanted = skip + query.size + 1
     exact = _exact_range(query)
     found: list[Document] = []

@@ -88,3 +88,50 @@ def split_range(start: datetime | None, end: datetime | None) -> RangeParts:
         hours.append((hour_of(high_day), hour_of(high_hour - HOUR)))
     days = (day_of(low_day) if low_day is not None else None, day_of(high_day - DAY) if high_day is not None else None)
     return RangeParts(days=days, hours=hours, moments=moments)
+
+
+@dataclass(frozen=True)
+class Span:
+    """One part of a cut range, ``[since, until)`` in UTC (None: open), with how its documents are counted:
+    ``moments`` one by one, ``hours`` or ``days`` from the kept counts of ``first``..``last`` (their names)."""
+
+    kind: str  # "moments", "hours" or "days"
+    since: datetime | None
+    until: datetime | None
+    first: str | None = None
+    last: str | None = None
+
+
+def _hour_start(name: str) -> datetime:
+    return datetime.strptime(name, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+
+
+def _day_start(name: str) -> datetime:
+    return datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=UTC)
+
+
+def hour_span(name: str) -> tuple[datetime, datetime]:
+    """The instants of a kept hour count, ``[start, end)``."""
+    start = _hour_start(name)
+    return start, start + HOUR
+
+
+def spans_in_order(parts: RangeParts, newest_first: bool) -> list[Span]:
+    """The parts of a cut range as spans that tile it, in time order (or newest first): walking them and
+    summing their counts finds where the n-th document of the range lies without reading the documents."""
+    spans = [Span("moments", since, until) for since, until in parts.moments]
+    spans += [Span("hours", _hour_start(first), _hour_start(last) + HOUR, first, last) for first, last in parts.hours]
+    if parts.days is not None:
+        first_day, last_day = parts.days
+        spans.append(
+            Span(
+                "days",
+                _day_start(first_day) if first_day is not None else None,
+                _day_start(last_day) + DAY if last_day is not None else None,
+                first_day,
+                last_day,
+            )
+        )
+    earliest = datetime.min.replace(tzinfo=UTC)
+    spans.sort(key=lambda span: span.since or earliest, reverse=newest_first)
+    return spans
