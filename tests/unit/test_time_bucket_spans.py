@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +30,7 @@ def test_spans_tile_the_range_without_gap_or_overlap_in_either_order() -> None:
         oldest_first = spans_in_order(split_range(start, end), False)
         # Then consecutive spans meet, the first starts at the range's start and the last ends at its end
         assert oldest_first[0].since == low and oldest_first[-1].until == high, (start, end)
-        for before, after in zip(oldest_first, oldest_first[1:], strict=False):
+        for before, after in itertools.pairwise(oldest_first):
             assert before.until == after.since, (start, end)
         # And newest first is the same spans reversed
         assert spans_in_order(split_range(start, end), True) == oldest_first[::-1]
