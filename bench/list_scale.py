@@ -31,10 +31,12 @@ RUNS = 5
 FIRST_PATIENT = 1_000_100  # patients of their own: no other example reads or writes them
 FIRST_ID = 7_000_000_000  # document ids no handler makes (they are 53-bit time-ordered)
 START = datetime(2025, 1, 1, tzinfo=UTC)
-# (what, query string): the default sort (newest first), and a start/end range in the middle of the documents.
+# (what, query string): the default sort (newest first), a start/end range in the middle of the documents, and
+# the last page by page number (5 of 100 documents, read from the top; 500 of 10,000, found from the counts).
 QUERIES = (
     ("default sort, page 1 of 20", "page=1&size=20"),
     ("start/end range, page 1 of 20", "page=1&size=20&start={start}&end={end}"),
+    ("the last page of 20, by number", "page={last}&size=20"),
 )
 
 
@@ -122,7 +124,9 @@ def measure() -> list[Measured]:
         end = (START + timedelta(minutes=3 * count // 4)).strftime("%Y-%m-%dT%H:%M:%SZ")
         for what, query in QUERIES:
             event = seeder.event(
-                "PatientDocumentListFunction", (patient,), query=query.format(start=start, end=end).replace(":", "%3A")
+                "PatientDocumentListFunction",
+                (patient,),
+                query=query.format(start=start, end=end, last=-(-count // 20)).replace(":", "%3A"),
             )
             handler(event, LambdaContext())  # warm: clients made, route validation built
             times: list[float] = []
