@@ -262,8 +262,9 @@ def fhir_metadata(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FhirDocumentReferenceSearchFunction",
-    3,
-    "one Query on GSI1 (the patient's documents; filters and the page run in memory); audit: Query (tail), PutItem",
+    4,
+    "GetItem (the patient's document count, for total), one Query on GSI1 (a page's worth: key condition and"
+    " Limit); audit: Query (tail), PutItem",
 )
 def fhir_search(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)

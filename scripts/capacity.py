@@ -106,7 +106,8 @@ PATTERNS: dict[str, Access] = {
     ),
     "FhirMetadataFunction": Access("none", 0, 0),
     "FhirDocumentReferenceSearchFunction": Access(
-        _AUDIT + "Query GSI1 (all the patient's documents: reads grow with them); PutItem event",
+        _AUDIT + "Query GSI1 date range (page + 1; with category or type, the range, at most 2,000); GetItem "
+        "count, or for a date range the day and hour counts and a COUNT of its 2 partial hours; PutItem event",
         2,
         1,
         patient_key=_CHAIN,
