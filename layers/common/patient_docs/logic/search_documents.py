@@ -207,6 +207,11 @@ def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> D
     require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
     if query.cursor is not None and not query.keyed:
         raise InvalidField("cursor", "is only accepted with the default sort and no filter but start and end")
-    result = keyed_page(caller, patient_id, query) if query.keyed else _filtered_page(caller, patient_id, query)
+    if query.start is not None and query.end is not None and query.start > query.end:
+        result = DocumentPage([], query.page, query.size, 0)  # nothing is in it (and no key range is empty)
+    elif query.keyed:
+        result = keyed_page(caller, patient_id, query)
+    else:
+        result = _filtered_page(caller, patient_id, query)
     audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
     return result
