@@ -223,6 +223,29 @@ def test_a_photo_scanned_before_it_is_registered_is_recorded_with_its_result(api
     assert requests.get(photo["download_url"], timeout=30).content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.parametrize("scanned_first", [False, True], ids=["registered first", "scanned first"])
+def test_a_photo_gets_its_scan_result_exactly_once_whichever_comes_first(api, aws, scanned_first):
+    # Given a photo sent through the patient page
+    request = page_helpers.create_request(api)
+    link = request["short_link_id"]
+    key = page_helpers.upload(api, link, page_helpers.session_for(api, link), png_bytes(), "rash.png", "image/png")
+    event = scanning.result_event(aws, key)
+    # When its register step and GuardDuty's result come, in either order (the result twice)
+    if scanned_first:
+        assert deliver(event) == "kept"
+    assert page_helpers.register(page_helpers.queued_events(aws)) == {"batchItemFailures": []}
+    outcome = deliver(event)
+    assert outcome == "unchanged" if scanned_first else outcome == "recorded"
+    assert deliver(event) == "unchanged"
+    # Then door C shows the photo clean, served clean
+    (photo,) = call(api, "GET", f"/v1/file-requests/{request['id']}", caller=STAFF_12).json["files"]
+    assert photo["scan_status"] == "clean" and photo["download_url"], photo
+    # And its audit chain says it was scanned, once, before it was first downloaded
+    actions = audit_actions(aws, photo["document_id"])
+    assert actions.count("file.scanned") == 1, actions
+    assert actions.index("file.registered") < actions.index("file.scanned") < actions.index("document.downloaded")
+
+
 def test_a_photo_still_being_scanned_is_listed_without_a_download_url(api, aws):
     # Given a registered photo whose scan has not finished
     request = page_helpers.create_request(api)
