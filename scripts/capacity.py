@@ -77,9 +77,9 @@ PATTERNS: dict[str, Access] = {
         _AUDIT + "GetItem document; PutItem event; presign", 1.5, 1, patient_key=_CHAIN
     ),
     "InlineDocumentsDeleteFunction": Access(
-        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, count, event)",
+        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, count, scan entry, event)",
         1.5,
-        8,
+        10,
         patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
     ),
     "FileUploadUnsignedFunction": Access("S3 PutObject", 0, 0, s3_puts=1),

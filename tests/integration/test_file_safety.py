@@ -313,6 +313,48 @@ def test_a_result_recorded_under_its_object_but_not_on_the_document_is_applied_w
     assert audit_actions(aws, created["id"]) == ["document.created", "file.scanned", "document.downloaded"]
 
 
+def test_a_delete_removes_the_scan_entry_in_its_transaction_so_a_failure_leaves_every_record(api, aws):
+    from botocore.exceptions import ClientError as Failure
+
+    from patient_docs.adapters import aws as clients
+    from tests.integration.test_aws_round_trips import aws_calls
+
+    # Given a door A document, scanned: its object has a scan entry
+    created = create_pdf(api)
+    key = object_key(aws, created["id"])
+    scanning.scan_all(aws)
+    assert any(item["PK"]["S"] == f"SCAN#{key}" for item in aws.all_items())
+    before = aws.all_items()
+    path = f"{DOCS}/{created['id']}"
+
+    # When DynamoDB fails every write of the delete that is not part of its transaction, or the transaction
+    def fail(**_: Any) -> None:
+        raise Failure({"Error": {"Code": "InternalServerError", "Message": "down"}}, "DeleteItem")
+
+    events = clients.dynamodb().meta.events
+    events.register("before-call.dynamodb.DeleteItem", fail, unique_id="fail-delete-item")
+    events.register("before-call.dynamodb.TransactWriteItems", fail, unique_id="fail-transaction")
+    try:
+        refused = call(api, "DELETE", path, caller=STAFF_12)
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="fail-transaction")
+    # Then nothing of the records is half-done: the document, its claim, its count and its scan entry stay
+    assert refused.status >= 500 and aws.all_items() == before
+    assert "document.deleted" not in audit_actions(aws, created["id"])
+
+    # When it is retried (standalone deletes still failing)
+    try:
+        with aws_calls("InlineDocumentsDeleteFunction") as calls:
+            deleted = call(api, "DELETE", path, caller=STAFF_12)
+    finally:
+        events.unregister("before-call.dynamodb.DeleteItem", unique_id="fail-delete-item")
+    # Then the scan entry went with the document, in its one transaction: no DeleteItem of its own
+    assert deleted.status == 204, deleted.body
+    assert calls == ["GetItem", "DeleteObject", "Query", "TransactWriteItems"]
+    assert [item for item in aws.all_items() if key in str(item)] == []
+    assert audit_actions(aws, created["id"]).count("document.deleted") == 1
+
+
 def test_a_result_for_another_bucket_or_key_is_ignored(api, aws):
     # Given results naming an object of another bucket, and a key this service never issues
     created = create_pdf(api)
