@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
 from local.local_aws import LocalAws
 from local.server import LocalApi
@@ -54,6 +55,8 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Embedded]:
         _reset_cached_clients()
         yield Embedded(local, NAMES["DocumentsBucket"])
     finally:
+        # moto's backends are this process's: leave nothing for the next test's embedded AWS
+        requests.post(f"{local.endpoint_url}/moto-api/reset", timeout=30)
         local.stop()
         os.environ.clear()
         os.environ.update(saved)
