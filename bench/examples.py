@@ -192,10 +192,9 @@ def inline_get(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "InlineDocumentsDeleteFunction",
-    5,
+    4,
     "GetItem (who added it decides), DeleteObject (first: a failure later is retried), Query (audit tail),"
-    " TransactWriteItems (delete and audit event), DeleteItem (its object's scan entry, so none is stranded; it"
-    " could join the transaction)",
+    " TransactWriteItems (the document, its claim, count and scan entry, and the audit event)",
 )
 def inline_delete(s: Seeder, count: int) -> list[dict[str, Any]]:
     ids = [_document(s, PATIENT_DELETE) for _ in range(count)]

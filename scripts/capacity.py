@@ -79,9 +79,9 @@ PATTERNS: dict[str, Access] = {
         _AUDIT + "GetItem document; PutItem event; presign", 1.5, 1, patient_key=_CHAIN
     ),
     "InlineDocumentsDeleteFunction": Access(
-        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, 3 counts, event)",
+        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, 3 counts, scan entry, event)",
         1.5,
-        12,
+        14,
         patient_key=_COUNTS,
     ),
     "FileUploadUnsignedFunction": Access("S3 PutObject", 0, 0, s3_puts=1),
