@@ -79,9 +79,9 @@ PATTERNS: dict[str, Access] = {
         _AUDIT + "GetItem document; PutItem event; presign", 1.5, 1, patient_key=_CHAIN
     ),
     "InlineDocumentsDeleteFunction": Access(
-        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, 3 counts, event)",
+        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, 3 counts, scan entry, event)",
         1.5,
-        12,
+        14,
         patient_key=_COUNTS,
     ),
     "FileUploadUnsignedFunction": Access("S3 PutObject", 0, 0, s3_puts=1),
@@ -106,7 +106,8 @@ PATTERNS: dict[str, Access] = {
     ),
     "FhirMetadataFunction": Access("none", 0, 0),
     "FhirDocumentReferenceSearchFunction": Access(
-        _AUDIT + "Query GSI1 (all the patient's documents: reads grow with them); PutItem event",
+        _AUDIT + "Query GSI1 date range (page + 1; with category or type, the range, at most 2,000); GetItem "
+        "count, or for a date range the day and hour counts and a COUNT of its 2 partial hours; PutItem event",
         2,
         1,
         patient_key=_CHAIN,

@@ -144,6 +144,23 @@ def _check_ranges(api: Any, aws: Any, rng: random.Random, ranges: int) -> None:
         assert shown == ([newest.replace(microsecond=0)] if newest else []), (start, end)
 
 
+def _check_fhir_dates(api: Any, aws: Any, rng: random.Random, searches: int) -> None:
+    """Door D's date search (whole seconds, compared at whole seconds) against a brute-force count."""
+    times = created_times(aws)
+    for _ in range(searches):
+        low, high = sorted(rng.choice(times).replace(microsecond=0) for _ in range(2))
+        prefixes = rng.choice((("ge", "le"), ("gt", "lt"), ("ge", "lt")))
+        dates = [f"{prefix}{moment:%Y-%m-%dT%H:%M:%SZ}" for prefix, moment in zip(prefixes, (low, high), strict=True)]
+        # Shown at whole seconds: ge/gt admit from low or the second after; le/lt up to the second after high, or high
+        since = low + timedelta(seconds=prefixes[0] == "gt")
+        until = high + timedelta(seconds=prefixes[1] == "le")
+        expected = sum(1 for t in times if since <= t.replace(microsecond=0) < until)
+        query = f"patient={PATIENT}&_count=1&" + "&".join(f"date={quote(value)}" for value in dates)
+        reply = call(api, "GET", f"/fhir/R4/DocumentReference?{query}", caller=STAFF_12)
+        assert reply.status == 200, reply.body
+        assert reply.json["total"] == expected, dates
+
+
 def test_a_ranges_total_equals_a_brute_force_count_before_and_after_deletes(api, aws, clock):
     # Given 30 documents of the patient at random moments over about four days, some in the same second
     rng = random.Random(20261202)
@@ -153,10 +170,12 @@ def test_a_ranges_total_equals_a_brute_force_count_before_and_after_deletes(api,
         clock.advance(rng.choice((0, 0.001, rng.uniform(0, 600), rng.uniform(0, 4 * 3600), rng.uniform(0, 9 * 3600))))
     # When door B lists random start/end ranges (open, on a document's exact instant or a microsecond off,
     # whole seconds, anywhere, dates; Z, offsets or naive), then each total is what counting every document finds
-    _check_ranges(api, aws, rng, 60)
+    _check_ranges(api, aws, rng, 40)
+    _check_fhir_dates(api, aws, rng, 10)  # and door D's date search, from the same counts
     # And after a third of the documents are deleted, still
     for document in rng.sample(ids, 10):
         reply = call(api, "DELETE", f"/api/v2/patients/{PATIENT}/documents/{document}", caller=STAFF_12)
         assert reply.status == 204, reply.body
     assert kept_counts(aws.all_items()) == counts_from_documents(aws.all_items())
-    _check_ranges(api, aws, rng, 60)
+    _check_ranges(api, aws, rng, 40)
+    _check_fhir_dates(api, aws, rng, 10)

@@ -571,9 +571,6 @@ class FakeScanResults:
     def get_entry(self, object_key: str) -> ScanEntry | None:
         return self.entries.get(object_key)
 
-    def forget(self, object_key: str) -> None:
-        self.entries.pop(object_key, None)
-
 
 @dataclass
 class FakePeople:
@@ -949,7 +946,7 @@ class Fakes:
                     "get_documents",
                 ],
             ),
-            scan_results_table: (fakes.scans, ["store_result", "get_entry", "forget"]),
+            scan_results_table: (fakes.scans, ["store_result", "get_entry"]),
             object_store: (
                 fakes.objects,
                 [

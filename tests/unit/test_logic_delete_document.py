@@ -1,4 +1,5 @@
-"""Door A delete: the object goes first, then its records (document, claim, a photo's file) in one transaction."""
+"""Door A delete: the object goes first, then its records (document, claim, count, scan entry, a photo's file) in
+one transaction."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ COUNT_DOWN = [
 ]
 
 
+def forget(object_key):
+    """The object's scan entry, removed in the delete's transaction."""
+    return {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"SCAN#{object_key}"}, "SK": {"S": "SCAN"}}}}
+
+
 @pytest.fixture
 def stored(fakes):
     doc = a_document()
@@ -47,8 +53,9 @@ def test_the_record_and_its_object_are_deleted(fakes, stored):
     delete_document(staff(), PATIENT_NUMBER, stored.id)
     assert fakes.documents.items == {}
     assert fakes.objects.deleted == [stored.object_key]
-    # With the object's claim and one off the patient's document count, and nothing else (not a photo of a request)
-    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, COUNT_DOWN)]
+    # With the object's claim, one off the patient's document counts and the object's scan entry, and nothing
+    # else (not a photo of a request)
+    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [*COUNT_DOWN, forget(stored.object_key)])]
 
 
 def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
@@ -64,6 +71,7 @@ def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
     assert also == [
         *COUNT_DOWN,
         {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}},
+        forget(key),
     ]
 
 
@@ -135,8 +143,8 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, s
     stub("dynamodb").add_client_error(
         "transact_write_items",
         "TransactionCanceledException",
-        modeled_fields=cancelled("ConditionalCheckFailed", "None", "None", "None", "None"),
-        expected_params={"TransactItems": [{"Delete": delete}, ANY, *COUNT_DOWN, ANY]},
+        modeled_fields=cancelled("ConditionalCheckFailed", *["None"] * 6),
+        expected_params={"TransactItems": [{"Delete": delete}, ANY, *COUNT_DOWN, forget(stored.object_key), ANY]},
     )
     # When staff delete it
     with pytest.raises(NotFound):

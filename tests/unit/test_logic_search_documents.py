@@ -200,6 +200,16 @@ def test_a_page_is_full_even_when_the_ends_second_holds_documents_past_the_end(f
     assert page.items_read == 5  # 6, 5 then 4 dropped; 3 and 2 (whether more follow)
 
 
+@pytest.mark.parametrize("filters", [{}, {"signed": True}], ids=["keyed", "filtered"])
+def test_a_range_that_ends_before_it_starts_is_empty_and_reads_nothing(fakes, filters):
+    # (DynamoDB refuses a BETWEEN whose lower bound is above its upper one)
+    _many(fakes, 10)
+    query = DocumentQuery(start=NOW - timedelta(minutes=2), end=NOW - timedelta(minutes=5), **filters)
+    page = search_documents(staff(), PATIENT_NUMBER, query)
+    assert (page.documents, page.total) == ([], 0)
+    assert fakes.documents.index_reads == [] and fakes.documents.count_reads == []
+
+
 def test_a_cursor_from_another_list_or_with_filters_is_refused(fakes):
     _many(fakes, 10)
     cursor = search_documents(staff(), PATIENT_NUMBER, DocumentQuery()).next_cursor

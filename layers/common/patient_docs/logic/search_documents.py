@@ -102,7 +102,7 @@ def _sort_key(doc: Document, sort_by: str) -> tuple[int, Any, int]:
     return (value is None, value if value is not None else 0, doc.id)
 
 
-def _key_range(query: DocumentQuery) -> tuple[str | None, str | None]:
+def key_range(query: DocumentQuery) -> tuple[str | None, str | None]:
     """GSI1SK bounds holding every document in start..end: whole seconds, so a stored time with or without
     a fraction sorts inside; what falls outside the exact bounds is dropped in memory."""
     since = documents_table.index_second(query.start) if query.start else None
@@ -161,7 +161,7 @@ class _Seeker:
 
     def __init__(self, caller: Caller, patient_id: int, query: DocumentQuery, skip: int) -> None:
         self.account_id, self.patient_id, self.query, self.skip = caller.account_id, patient_id, query, skip
-        self.since, self.until = _key_range(query)
+        self.since, self.until = key_range(query)
         self.passed = 0  # documents of the range before the span being looked at
 
     def start(self) -> _Start:
@@ -230,8 +230,10 @@ def _last_before(moment: datetime) -> str:
     return documents_table.index_second(moment - timedelta(seconds=1)) + "~"
 
 
-def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
-    since, until = _key_range(query)
+def keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
+    """A page in creation order within start/end from the index (``Limit``), ``total`` from the kept counts
+    (also door D's search without filters; the caller has checked the permission and records the event)."""
+    since, until = key_range(query)
     after = _after(caller, patient_id, query.cursor)
     skip = 0 if after is not None else (query.page - 1) * query.size
     if skip >= SEEK_FROM:
@@ -271,7 +273,7 @@ def _keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> Docume
 
 
 def _filtered_page(caller: Caller, patient_id: int, query: DocumentQuery) -> DocumentPage:
-    since, until = _key_range(query)
+    since, until = key_range(query)
     read = documents_table.read_patient_documents(
         caller.account_id,
         patient_id,
@@ -302,6 +304,11 @@ def search_documents(caller: Caller, patient_id: int, query: DocumentQuery) -> D
     require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
     if query.cursor is not None and not query.keyed:
         raise InvalidField("cursor", "is only accepted with the default sort and no filter but start and end")
-    result = _keyed_page(caller, patient_id, query) if query.keyed else _filtered_page(caller, patient_id, query)
+    if query.start is not None and query.end is not None and query.start > query.end:
+        result = DocumentPage([], query.page, query.size, 0)  # nothing is in it (and no key range is empty)
+    elif query.keyed:
+        result = keyed_page(caller, patient_id, query)
+    else:
+        result = _filtered_page(caller, patient_id, query)
     audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
     return result
