@@ -168,7 +168,7 @@ def table(found: list[Measured]) -> str:
         f"| {'+'.join(m.calls)} |"
         for m in found
     ]
-    for what, _ in QUERIES:
+    for what in dict.fromkeys(m.query for m in found):  # each query measured, in the order measured
         small, large = (next(m for m in found if m.query == what and m.documents == size) for size in SIZES)
         own_small, own_large = small.median_ms - small.median_aws_ms, large.median_ms - large.median_aws_ms
         lines.append("")
