@@ -192,10 +192,9 @@ def inline_get(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "InlineDocumentsDeleteFunction",
-    5,
+    4,
     "GetItem (who added it decides), DeleteObject (first: a failure later is retried), Query (audit tail),"
-    " TransactWriteItems (delete and audit event), DeleteItem (its object's scan entry, so none is stranded; it"
-    " could join the transaction)",
+    " TransactWriteItems (the document, its claim, count and scan entry, and the audit event)",
 )
 def inline_delete(s: Seeder, count: int) -> list[dict[str, Any]]:
     ids = [_document(s, PATIENT_DELETE) for _ in range(count)]
@@ -262,8 +261,9 @@ def fhir_metadata(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FhirDocumentReferenceSearchFunction",
-    3,
-    "one Query on GSI1 (the patient's documents; filters and the page run in memory); audit: Query (tail), PutItem",
+    4,
+    "GetItem (the patient's document count, for total), one Query on GSI1 (a page's worth: key condition and"
+    " Limit); audit: Query (tail), PutItem",
 )
 def fhir_search(s: Seeder, count: int) -> list[dict[str, Any]]:
     _listed(s)

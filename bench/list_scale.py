@@ -2,7 +2,7 @@
 
 Part of ``make bench`` (``python -m bench.run --sections list`` runs it alone). Against the same moto
 server as the rest of the bench, a patient with 100 documents and one with 10,000 (written straight to
-the table as the adapter stores them, with the patient's maintained count: saving 10,000 through the
+the table as the adapter stores them, with the patient's maintained counts: saving 10,000 through the
 handlers would take the run's whole budget); then the real PatientDocumentListFunction handler, in
 this process, serves each query ``RUNS`` times after one warm-up request. Items read are what DynamoDB
 answered to the request's reads (a Query's ``ScannedCount``, one per item a GetItem or BatchGetItem
@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from bench.examples import CLAIMS, Seeder
 from local.events import LambdaContext
 from patient_docs.adapters.aws import dynamodb
-from patient_docs.adapters.documents_table import count_change, document_item
+from patient_docs.adapters.documents_table import count_changes, document_item
 from patient_docs.models.documents import Document
 from patient_docs.settings import get_settings
 
@@ -30,10 +31,12 @@ RUNS = 5
 FIRST_PATIENT = 1_000_100  # patients of their own: no other example reads or writes them
 FIRST_ID = 7_000_000_000  # document ids no handler makes (they are 53-bit time-ordered)
 START = datetime(2025, 1, 1, tzinfo=UTC)
-# (what, query string): the default sort (newest first), and a start/end range in the middle of the documents.
+# (what, query string): the default sort (newest first), a start/end range in the middle of the documents, and
+# the last page by page number (5 of 100 documents, read from the top; 500 of 10,000, found from the counts).
 QUERIES = (
     ("default sort, page 1 of 20", "page=1&size=20"),
     ("start/end range, page 1 of 20", "page=1&size=20&start={start}&end={end}"),
+    ("the last page of 20, by number", "page={last}&size=20"),
 )
 
 
@@ -99,15 +102,20 @@ def _document(patient: int, number: int) -> Document:
 
 
 def seed(patient: int, count: int) -> None:
-    """``count`` documents and the patient's count, as the adapter writes them (BatchWriteItem, 25 at a time)."""
+    """``count`` documents as the adapter writes them (BatchWriteItem, 25 at a time), and the patient's
+    counts (total, per UTC day and hour) by the adapter's own ``count_changes``, one hour's documents at a time."""
     table, client = get_settings().table_name, dynamodb()
-    items = [document_item(_document(patient, number)) for number in range(count)]
+    documents = [_document(patient, number) for number in range(count)]
+    items = [document_item(doc) for doc in documents]
     for first in range(0, len(items), 25):
         batch: list[Any] = [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]
         while batch:
             unprocessed = client.batch_write_item(RequestItems={table: batch}).get("UnprocessedItems", {})
             batch = unprocessed.get(table, [])
-    client.update_item(**count_change(str(CLAIMS["account_id"]), patient, count)["Update"])
+    per_hour = Counter(doc.created_at.replace(minute=0, second=0, microsecond=0) for doc in documents)
+    for hour, documents_then in per_hour.items():
+        for change in count_changes(str(CLAIMS["account_id"]), patient, hour, documents_then):
+            client.update_item(**change["Update"])
 
 
 def measure() -> list[Measured]:
@@ -123,7 +131,9 @@ def measure() -> list[Measured]:
         end = (START + timedelta(minutes=3 * count // 4)).strftime("%Y-%m-%dT%H:%M:%SZ")
         for what, query in QUERIES:
             event = seeder.event(
-                "PatientDocumentListFunction", (patient,), query=query.format(start=start, end=end).replace(":", "%3A")
+                "PatientDocumentListFunction",
+                (patient,),
+                query=query.format(start=start, end=end, last=-(-count // 20)).replace(":", "%3A"),
             )
             handler(event, LambdaContext())  # warm: clients made, route validation built
             times: list[float] = []
@@ -158,7 +168,7 @@ def table(found: list[Measured]) -> str:
         f"| {'+'.join(m.calls)} |"
         for m in found
     ]
-    for what, _ in QUERIES:
+    for what in dict.fromkeys(m.query for m in found):  # each query measured, in the order measured
         small, large = (next(m for m in found if m.query == what and m.documents == size) for size in SIZES)
         own_small, own_large = small.median_ms - small.median_aws_ms, large.median_ms - large.median_aws_ms
         lines.append("")

@@ -3,6 +3,9 @@
 With a recording file it keeps its data across restarts (see ``local.recording``): the template's
 resources are made afresh, the recorded requests that changed something are replayed, and only
 then are uploads wired to their queue and recording switched on.
+
+It serves one DynamoDB call at a time (``OneDynamoDbCallAtATime``), so that each call is atomic as
+on AWS while the server's functions run in threads of their own.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,43 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Client name -> the suffix of its AWS_ENDPOINT_URL_<SERVICE> variable (botocore's service id).
 SERVICE_IDS = {"events": "EVENTBRIDGE"}
+
+
+class OneDynamoDbCallAtATime:
+    """WSGI middleware: DynamoDB calls are served one at a time, other services' calls as they come.
+
+    DynamoDB makes each call atomic. moto applies a transaction item by item and undoes a cancelled
+    one by restoring a copy of each table it touched, taken when the call began: with its threaded
+    server, a call served meanwhile (a photo's scan result, kept while the photo's register step
+    retried its transaction on a busy audit chain) was undone with it, and the file stayed
+    ``pending`` with no ``file.scanned``. SQS long polls and S3 uploads keep their own threads.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))  # the whole answer, before the next call
+
+
+def _moto_server(port: int) -> Any:
+    """moto's threaded server (every service, one thread per call), its DynamoDB one call at a time."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import make_server
+
+    class Server(ThreadedMotoServer):  # type: ignore[misc]
+        def _server_entry(self) -> None:
+            app = OneDynamoDbCallAtATime(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server(ip_address="127.0.0.1", port=port, verbose=False)
 
 
 def local_name(logical_id: str) -> str:
@@ -47,10 +88,8 @@ class LocalAws:
             if recording_file is not None:
                 _record_to(recording_file)
                 self.recording_file = recording_file
-            from moto.server import ThreadedMotoServer
-
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            self._moto = _moto_server(port)
             self._moto.start()
             host, bound = self._moto.get_host_and_port()
             self.endpoint_url = f"http://{host}:{bound}"

@@ -62,56 +62,63 @@ class Access:
 _AUDIT = "Query audit tail; "
 _CHAIN = ("audit chain `<account>#P#<patient>`", 2.0)
 _ACCOUNT_CHAIN = ("audit chain of the account", 2.0)
+# A create or delete changes three items of the patient's count partition: its total, its day's, its hour's.
+_COUNTS = ("`DOCCOUNT#<account>#<patient>` (total, day, hour)", 6.0)
 
 PATTERNS: dict[str, Access] = {
     "InlineDocumentsCreateFunction": Access(
         _AUDIT
-        + "S3 PutObject; GetItem scan entry; TransactWriteItems(document, object claim, count, scan link, event)",
+        + "S3 PutObject; GetItem scan entry; TransactWriteItems(document, object claim, 3 counts, scan link, event)",
         2,
-        10,
+        14,
         s3_puts=1,
-        patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
+        patient_key=_COUNTS,
     ),
     "InlineDocumentsListFunction": Access(_AUDIT + "Query GSI1 (page + 1); PutItem event", 2, 1, patient_key=_CHAIN),
     "InlineDocumentsGetFunction": Access(
         _AUDIT + "GetItem document; PutItem event; presign", 1.5, 1, patient_key=_CHAIN
     ),
     "InlineDocumentsDeleteFunction": Access(
-        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, count, event)",
+        _AUDIT + "GetItem document; S3 DeleteObject; TransactWriteItems(document, claim, 3 counts, scan entry, event)",
         1.5,
-        8,
-        patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
+        14,
+        patient_key=_COUNTS,
     ),
     "FileUploadUnsignedFunction": Access("S3 PutObject", 0, 0, s3_puts=1),
     "FileUploadPresignedFunction": Access("presigned POST (no call)", 0, 0),
     "PatientDocumentSaveFunction": Access(
         _AUDIT
-        + "S3 GetObject (first bytes); GetItem scan entry; TransactWriteItems(document, claim, count, link, event)",
+        + "S3 GetObject (first bytes); GetItem scan entry; TransactWriteItems(document, claim, 3 counts, link, event)",
         2,
-        10,
+        14,
         s3_gets=1,
-        patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
+        patient_key=_COUNTS,
     ),
     "PatientDocumentListFunction": Access(
-        _AUDIT + "Query GSI1 range (page + 1); GetItem count; PutItem event", 2.5, 1, patient_key=_CHAIN
+        _AUDIT + "Query GSI1 range (page + 1); GetItem count, or for start/end a Query of the range's day counts, "
+        "at most 2 of hour counts and a COUNT of its 2 partial hours (about 2 units more); PutItem event",
+        2.5,
+        1,
+        patient_key=_CHAIN,
     ),
     "PatientDocumentUpdateFunction": Access(
         _AUDIT + "TransactWriteItems(document, event); GetItem document", 2, 4, patient_key=_CHAIN
     ),
     "FhirMetadataFunction": Access("none", 0, 0),
     "FhirDocumentReferenceSearchFunction": Access(
-        _AUDIT + "Query GSI1 (all the patient's documents: reads grow with them); PutItem event",
+        _AUDIT + "Query GSI1 date range (page + 1; with category or type, the range, at most 2,000); GetItem "
+        "count, or for a date range the day and hour counts and a COUNT of its 2 partial hours; PutItem event",
         2,
         1,
         patient_key=_CHAIN,
     ),
     "FhirDocumentReferenceReadFunction": Access(_AUDIT + "GetItem document; PutItem event", 1.5, 1, patient_key=_CHAIN),
     "FhirDocumentReferenceCreateFunction": Access(
-        _AUDIT + "S3 PutObject; TransactWriteItems(document, claim, count, link, event)",
+        _AUDIT + "S3 PutObject; TransactWriteItems(document, claim, 3 counts, link, event)",
         2,
-        10,
+        14,
         s3_puts=1,
-        patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
+        patient_key=_COUNTS,
     ),
     "FhirBinaryReadFunction": Access(
         _AUDIT + "GetItem document; S3 GetObject (small files); PutItem event", 1.5, 1, s3_gets=1, patient_key=_CHAIN
@@ -164,11 +171,11 @@ PATTERNS: dict[str, Access] = {
         patient_key=_CHAIN,
     ),
     "UploadedFileRegisterFunction": Access(
-        _AUDIT + "S3 GetObject (first bytes); Query request; TransactWriteItems(file, document, count, link, event)",
+        _AUDIT + "S3 GetObject (first bytes); Query request; TransactWriteItems(file, document, 3 counts, link, event)",
         3,
-        10,
+        14,
         s3_gets=1,
-        patient_key=("`DOCCOUNT#<account>#<patient>`", 2.0),
+        patient_key=_COUNTS,
     ),
     "NotificationSendFunction": Access(
         "Query request; UpdateItem claim; BatchGetItem(patient, settings); GetItem patient; "

@@ -86,6 +86,8 @@ def top_and_bottom(data: bytes) -> tuple[tuple[int, ...], tuple[int, ...], tuple
 def same_pixels(served: bytes, sent: bytes) -> bool:
     """Whether a served image shows what was sent (a clean copy is re-encoded: bytes differ, pixels not)."""
     first, second = Image.open(io.BytesIO(served)), Image.open(io.BytesIO(sent))
-    return first.format == second.format and list(first.convert("RGB").getdata()) == list(
-        second.convert("RGB").getdata()
+    return (
+        first.format == second.format
+        and first.size == second.size
+        and first.convert("RGB").get_flattened_data() == second.convert("RGB").get_flattened_data()
     )

@@ -31,6 +31,7 @@ from tests.integration.page_helpers import (
     upload,
 )
 from tests.integration.serial_moto import serial_moto_server
+from tests.integration.test_document_counts import counts_from_documents, kept_counts
 from tests.utils import STAFF_12, call, png_bytes
 
 
@@ -299,3 +300,7 @@ def test_twenty_parallel_uploads_to_one_request_give_twenty_files(containers):
     assert len(answer["files"]) == 20 and len({f["id"] for f in answer["files"]}) == 20
     assert sorted(f["size"] for f in answer["files"]) == sorted(len(p) for p in photos)
     assert answer["status"] == "responded"
+    # And the patient's counts (total, day, hour), which every registration changed at once, are exact
+    items = containers.client("dynamodb").scan(TableName=NAMES["DocumentsTable"])["Items"]
+    counts = counts_from_documents(items)
+    assert max(counts.values()) == 20 and kept_counts(items) == counts

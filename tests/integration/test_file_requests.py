@@ -775,10 +775,38 @@ def test_past_the_accounts_daily_sms_quota_creates_and_resends_are_429_and_nothi
     assert len(aws.sms_messages()) == 4
 
 
+def test_an_accounts_own_sms_quota_stops_at_the_deployments_maximum_which_an_operator_may_raise(api, aws, monkeypatch):
+    from patient_docs.settings import get_settings
+
+    # Given the deployment's default maximum (SmsDailyQuotaMaximum)
+    maximum = get_settings().sms_daily_quota_maximum
+    assert maximum == 5000
+    audit = get_settings().audit_table_name
+    # When an admin sets one notification more than it
+    over = {"smsSenderId": "Clinic12", "linkLifetimeHours": 72, "smsDailyQuota": maximum + 1}
+    refused = call(api, "PUT", "/v1/account-settings", over, ADMIN_12)
+    # Then it is a 400 naming the field and the maximum, and nothing is stored, not even an audit event
+    assert refused.status == 400 and refused.json["error"]["field"] == "smsDailyQuota"
+    assert "at most 5000" in refused.json["error"]["message"]
+    assert aws.all_items() == [] and aws.client("dynamodb").scan(TableName=audit)["Items"] == []
+    assert call(api, "GET", "/v1/account-settings", caller=STAFF_12).json["sms_daily_quota"] is None
+    # While the maximum itself is accepted
+    at = call(api, "PUT", "/v1/account-settings", {**over, "smsDailyQuota": maximum}, ADMIN_12)
+    assert at.status == 200 and at.json["sms_daily_quota"] == maximum
+    # And an operator who raised the parameter lets admins set more, up to the ceiling no deployment passes
+    monkeypatch.setenv("SMS_DAILY_QUOTA_MAXIMUM", "50000")
+    get_settings.cache_clear()
+    assert call(api, "PUT", "/v1/account-settings", {**over, "smsDailyQuota": 50000}, ADMIN_12).status == 200
+    beyond = call(api, "PUT", "/v1/account-settings", {**over, "smsDailyQuota": 50001}, ADMIN_12)
+    assert beyond.status == 400 and beyond.json["error"]["field"] == "smsDailyQuota"
+    assert call(api, "GET", "/v1/account-settings", caller=STAFF_12).json["sms_daily_quota"] == 50000
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "smsDailyQuota": 0}, "smsDailyQuota"),
+        ({"smsSenderId": "Clinic", "linkLifetimeHours": 24, "smsDailyQuota": 100_000}, "smsDailyQuota"),
         ({"smsSenderId": "Dr Smith", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "TooLongSender", "linkLifetimeHours": 24}, "smsSenderId"),
         ({"smsSenderId": "Clinic", "linkLifetimeHours": 0}, "linkLifetimeHours"),

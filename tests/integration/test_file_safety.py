@@ -223,6 +223,29 @@ def test_a_photo_scanned_before_it_is_registered_is_recorded_with_its_result(api
     assert requests.get(photo["download_url"], timeout=30).content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.parametrize("scanned_first", [False, True], ids=["registered first", "scanned first"])
+def test_a_photo_gets_its_scan_result_exactly_once_whichever_comes_first(api, aws, scanned_first):
+    # Given a photo sent through the patient page
+    request = page_helpers.create_request(api)
+    link = request["short_link_id"]
+    key = page_helpers.upload(api, link, page_helpers.session_for(api, link), png_bytes(), "rash.png", "image/png")
+    event = scanning.result_event(aws, key)
+    # When its register step and GuardDuty's result come, in either order (the result twice)
+    if scanned_first:
+        assert deliver(event) == "kept"
+    assert page_helpers.register(page_helpers.queued_events(aws)) == {"batchItemFailures": []}
+    outcome = deliver(event)
+    assert outcome == "unchanged" if scanned_first else outcome == "recorded"
+    assert deliver(event) == "unchanged"
+    # Then door C shows the photo clean, served clean
+    (photo,) = call(api, "GET", f"/v1/file-requests/{request['id']}", caller=STAFF_12).json["files"]
+    assert photo["scan_status"] == "clean" and photo["download_url"], photo
+    # And its audit chain says it was scanned, once, before it was first downloaded
+    actions = audit_actions(aws, photo["document_id"])
+    assert actions.count("file.scanned") == 1, actions
+    assert actions.index("file.registered") < actions.index("file.scanned") < actions.index("document.downloaded")
+
+
 def test_a_photo_still_being_scanned_is_listed_without_a_download_url(api, aws):
     # Given a registered photo whose scan has not finished
     request = page_helpers.create_request(api)
@@ -288,6 +311,48 @@ def test_a_result_recorded_under_its_object_but_not_on_the_document_is_applied_w
     # Then the waiting result is applied and the file served
     assert reply.status == 200 and reply.json["doc"]["scan_status"] == "clean", reply.body
     assert audit_actions(aws, created["id"]) == ["document.created", "file.scanned", "document.downloaded"]
+
+
+def test_a_delete_removes_the_scan_entry_in_its_transaction_so_a_failure_leaves_every_record(api, aws):
+    from botocore.exceptions import ClientError as Failure
+
+    from patient_docs.adapters import aws as clients
+    from tests.integration.test_aws_round_trips import aws_calls
+
+    # Given a door A document, scanned: its object has a scan entry
+    created = create_pdf(api)
+    key = object_key(aws, created["id"])
+    scanning.scan_all(aws)
+    assert any(item["PK"]["S"] == f"SCAN#{key}" for item in aws.all_items())
+    before = aws.all_items()
+    path = f"{DOCS}/{created['id']}"
+
+    # When DynamoDB fails every write of the delete that is not part of its transaction, or the transaction
+    def fail(**_: Any) -> None:
+        raise Failure({"Error": {"Code": "InternalServerError", "Message": "down"}}, "DeleteItem")
+
+    events = clients.dynamodb().meta.events
+    events.register("before-call.dynamodb.DeleteItem", fail, unique_id="fail-delete-item")
+    events.register("before-call.dynamodb.TransactWriteItems", fail, unique_id="fail-transaction")
+    try:
+        refused = call(api, "DELETE", path, caller=STAFF_12)
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="fail-transaction")
+    # Then nothing of the records is half-done: the document, its claim, its count and its scan entry stay
+    assert refused.status >= 500 and aws.all_items() == before
+    assert "document.deleted" not in audit_actions(aws, created["id"])
+
+    # When it is retried (standalone deletes still failing)
+    try:
+        with aws_calls("InlineDocumentsDeleteFunction") as calls:
+            deleted = call(api, "DELETE", path, caller=STAFF_12)
+    finally:
+        events.unregister("before-call.dynamodb.DeleteItem", unique_id="fail-delete-item")
+    # Then the scan entry went with the document, in its one transaction: no DeleteItem of its own
+    assert deleted.status == 204, deleted.body
+    assert calls == ["GetItem", "DeleteObject", "Query", "TransactWriteItems"]
+    assert [item for item in aws.all_items() if key in str(item)] == []
+    assert audit_actions(aws, created["id"]).count("document.deleted") == 1
 
 
 def test_a_result_for_another_bucket_or_key_is_ignored(api, aws):

@@ -51,6 +51,7 @@ from patient_docs.models.account_settings import AccountSettings
 from patient_docs.models.documents import Document
 from patient_docs.models.file_requests import FileRequest, RequestFile
 from patient_docs.models.people import Patient, StaffUser
+from patient_docs.rules import time_buckets
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.rules.scanning import next_status
 from patient_docs.schemas.file_requests import CreateFileRequestBody
@@ -388,6 +389,8 @@ class FakeDocuments:
     deleted_with: list[tuple[int, str, list[Any]]] = field(default_factory=list)
     # Items each index read returned (door B's list reads in proportion to the page).
     index_reads: list[int] = field(default_factory=list)
+    # What each count of a start/end range read: ("days" | "hours", first, last) or ("documents", since, until).
+    count_reads: list[tuple[str, Any, Any]] = field(default_factory=list)
     # Audit events stored with the writes (the same list as Fakes.audit).
     audit: AuditTrail = field(default_factory=AuditTrail)
 
@@ -474,6 +477,23 @@ class FakeDocuments:
             ]
         )
 
+    def _created(self, account_id: str, patient_id: int) -> list[datetime]:
+        return [d.created_at for d in self.items.values() if d.account_id == account_id and d.patient_id == patient_id]
+
+    def count_days(self, account_id: str, patient_id: int, first: str | None, last: str | None) -> int:
+        """What the kept day counts would sum to (each read counted in ``count_reads``)."""
+        self.count_reads.append(("days", first, last))
+        days = [time_buckets.day_of(at) for at in self._created(account_id, patient_id)]
+        return sum(1 for day in days if (first is None or day >= first) and (last is None or day <= last))
+
+    def count_hours(self, account_id: str, patient_id: int, first: str, last: str) -> int:
+        self.count_reads.append(("hours", first, last))
+        return sum(1 for at in self._created(account_id, patient_id) if first <= time_buckets.hour_of(at) <= last)
+
+    def count_patient_documents_in(self, account_id: str, patient_id: int, since: datetime, until: datetime) -> int:
+        self.count_reads.append(("documents", since, until))
+        return sum(1 for at in self._created(account_id, patient_id) if since <= at < until)
+
     def list_patient_documents_page(
         self, account_id: str, patient_id: int, limit: int, after: dict[str, str] | None = None
     ) -> tuple[list[Document], dict[str, str] | None]:
@@ -550,9 +570,6 @@ class FakeScanResults:
 
     def get_entry(self, object_key: str) -> ScanEntry | None:
         return self.entries.get(object_key)
-
-    def forget(self, object_key: str) -> None:
-        self.entries.pop(object_key, None)
 
 
 @dataclass
@@ -920,13 +937,16 @@ class Fakes:
                     "read_patient_documents",
                     "count_patient_documents",
                     "count_patient_documents_between",
+                    "count_days",
+                    "count_hours",
+                    "count_patient_documents_in",
                     "update_document",
                     "delete_document",
                     "set_scan_status",
                     "get_documents",
                 ],
             ),
-            scan_results_table: (fakes.scans, ["store_result", "get_entry", "forget"]),
+            scan_results_table: (fakes.scans, ["store_result", "get_entry"]),
             object_store: (
                 fakes.objects,
                 [

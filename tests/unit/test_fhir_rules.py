@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from patient_docs.rules import fhir
 from patient_docs.rules.ids import MAX_ID
@@ -145,6 +147,35 @@ def test_date_prefixes_compare_with_the_whole_range():
         "le": [True, True, False],
         "lt": [True, False, False],
     }
+
+
+_BOUNDS = st.builds(
+    lambda prefix, day, hour, minute, second, precision: fhir.parse_date(
+        prefix
+        + [
+            f"2026-{day:02d}",
+            f"2026-01-{day:02d}",
+            f"2026-01-{day:02d}T{hour:02d}:{minute:02d}",
+            f"2026-01-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z",
+        ][precision]
+    ),
+    st.sampled_from(fhir.DATE_PREFIXES),
+    st.integers(1, 3),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.integers(0, 3),
+)
+_STORED = st.datetimes(datetime(2025, 12, 30), datetime(2026, 3, 2), timezones=st.just(UTC))
+
+
+@settings(max_examples=300, deadline=None)
+@given(bounds=st.lists(_BOUNDS, max_size=3), moment=_STORED)
+def test_the_stored_span_of_date_values_admits_exactly_what_they_admit_at_whole_seconds(bounds, moment):
+    # What door D's search reads as one creation-time range is what the values admit of a time shown in seconds
+    since, until = fhir.stored_span(bounds)
+    in_span = (since is None or moment >= since) and (until is None or moment < until)
+    assert in_span == all(bound.admits(fhir.at_second(moment)) for bound in bounds)
 
 
 @pytest.mark.parametrize(

@@ -128,12 +128,11 @@ def test_an_id_clash_at_dynamodb_is_retried_and_the_object_kept(fakes, stub, mon
         "transact_write_items",
         "TransactionCanceledException",
         modeled_fields=cancelled("ConditionalCheckFailed", "None"),
-        expected_params={"TransactItems": [{"Put": ANY_PUT}, ANY, ANY, ANY, ANY]},
+        expected_params={"TransactItems": [{"Put": ANY_PUT}, *[ANY] * 6]},
     )
-    # (the document, its object's claim, its patient's count, its link to its file's scan entry, its audit event)
-    dynamodb.add_response(
-        "transact_write_items", {}, expected_params={"TransactItems": [{"Put": ANY_PUT}, ANY, ANY, ANY, ANY]}
-    )
+    # (the document, its object's claim, its patient's counts (total, day, hour), its link to its file's scan
+    # entry, its audit event)
+    dynamodb.add_response("transact_write_items", {}, expected_params={"TransactItems": [{"Put": ANY_PUT}, *[ANY] * 6]})
     # When the document is created
     doc = create_inline_document(staff(), PATIENT_NUMBER, doc_in())
     # Then it has the second id and its object stays

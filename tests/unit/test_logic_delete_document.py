@@ -1,4 +1,5 @@
-"""Door A delete: the object goes first, then its records (document, claim, a photo's file) in one transaction."""
+"""Door A delete: the object goes first, then its records (document, claim, count, scan entry, a photo's file) in
+one transaction."""
 
 from __future__ import annotations
 
@@ -13,15 +14,31 @@ from tests.unit.doubles import PATIENT_NUMBER, a_document, cancelled, client_err
 pytestmark = pytest.mark.usefixtures("no_network")
 
 REAL_DELETE = documents_table.delete_document
-# The patient's document count, one down, in the delete's transaction.
-COUNT_DOWN = {
-    "Update": {
-        "TableName": ANY,
-        "Key": {"PK": {"S": f"DOCCOUNT#12#{PATIENT_NUMBER}"}, "SK": {"S": "COUNT"}},
-        "UpdateExpression": "SET entity = :entity ADD documents :delta",
-        "ExpressionAttributeValues": {":entity": {"S": "document_count"}, ":delta": {"N": "-1"}},
+
+
+def _count_down(sort_key: str, entity: str) -> dict:
+    return {
+        "Update": {
+            "TableName": ANY,
+            "Key": {"PK": {"S": f"DOCCOUNT#12#{PATIENT_NUMBER}"}, "SK": {"S": sort_key}},
+            "UpdateExpression": "SET entity = :entity ADD documents :delta",
+            "ExpressionAttributeValues": {":entity": {"S": entity}, ":delta": {"N": "-1"}},
+        }
     }
-}
+
+
+# The patient's document counts, one down, in the delete's transaction: the total, and those of the UTC
+# day and hour the document was created in (a_document: NOW, 2026-11-22T12:00:00Z).
+COUNT_DOWN = [
+    _count_down("COUNT", "document_count"),
+    _count_down("D#2026-11-22", "document_day_count"),
+    _count_down("H#2026-11-22T12", "document_hour_count"),
+]
+
+
+def forget(object_key):
+    """The object's scan entry, removed in the delete's transaction."""
+    return {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"SCAN#{object_key}"}, "SK": {"S": "SCAN"}}}}
 
 
 @pytest.fixture
@@ -36,8 +53,9 @@ def test_the_record_and_its_object_are_deleted(fakes, stored):
     delete_document(staff(), PATIENT_NUMBER, stored.id)
     assert fakes.documents.items == {}
     assert fakes.objects.deleted == [stored.object_key]
-    # With the object's claim and one off the patient's document count, and nothing else (not a photo of a request)
-    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [COUNT_DOWN])]
+    # With the object's claim, one off the patient's document counts and the object's scan entry, and nothing
+    # else (not a photo of a request)
+    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [*COUNT_DOWN, forget(stored.object_key)])]
 
 
 def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
@@ -51,8 +69,9 @@ def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
     # Then the same transaction removes the request's file item
     ((_, _, also),) = fakes.documents.deleted_with
     assert also == [
-        COUNT_DOWN,
+        *COUNT_DOWN,
         {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}},
+        forget(key),
     ]
 
 
@@ -124,8 +143,8 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, s
     stub("dynamodb").add_client_error(
         "transact_write_items",
         "TransactionCanceledException",
-        modeled_fields=cancelled("ConditionalCheckFailed", "None", "None"),
-        expected_params={"TransactItems": [{"Delete": delete}, ANY, COUNT_DOWN, ANY]},
+        modeled_fields=cancelled("ConditionalCheckFailed", *["None"] * 6),
+        expected_params={"TransactItems": [{"Delete": delete}, ANY, *COUNT_DOWN, forget(stored.object_key), ANY]},
     )
     # When staff delete it
     with pytest.raises(NotFound):

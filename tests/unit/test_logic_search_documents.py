@@ -166,6 +166,50 @@ def test_a_range_reads_only_its_documents_and_counts_them(fakes):
     assert page.total == 10 and page.items_read == 6
 
 
+def test_a_ranges_total_reads_kept_counts_and_only_the_documents_of_its_partial_end_hours(fakes):
+    # Given 10,000 documents of the patient, one a minute up to NOW (about a week)
+    _many(fakes, 10_000)
+    # When a range of five days, starting and ending inside an hour, is listed
+    start, end = NOW - timedelta(days=6, minutes=30), NOW - timedelta(days=1, minutes=15)
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(start=start, end=end, size=5))
+    # Then its total is exact
+    assert page.total == sum(1 for d in fakes.documents.items.values() if start <= d.created_at <= end)
+    # And it came from the whole days' counts, the whole hours' of its partial days, and a count of the
+    # documents of its two partial hours only
+    assert fakes.documents.count_reads == [
+        ("days", "2026-11-17", "2026-11-20"),
+        ("hours", "2026-11-16T12", "2026-11-16T23"),
+        ("hours", "2026-11-21T00", "2026-11-21T10"),
+        ("documents", NOW - timedelta(days=6, minutes=30), NOW - timedelta(days=6)),
+        ("documents", NOW - timedelta(days=1, hours=1), end + timedelta(microseconds=1)),
+    ]
+    assert page.items_read == 6
+
+
+def test_a_page_is_full_even_when_the_ends_second_holds_documents_past_the_end(fakes):
+    # Given documents 1-3 a minute apart, 3 a millisecond into its second, and 4-6 later in that second
+    moment = NOW.replace(microsecond=0) + timedelta(milliseconds=1)
+    fakes.documents.add(
+        *(a_document(id=i, created_at=moment - timedelta(minutes=3 - i)) for i in (1, 2, 3)),
+        *(a_document(id=i, created_at=moment + timedelta(milliseconds=i)) for i in (4, 5, 6)),
+    )
+    # When the newest document up to 3's instant is asked for, a page of one
+    page = search_documents(staff(), PATIENT_NUMBER, DocumentQuery(end=moment, size=1))
+    # Then it is 3, not an empty page: the whole second's key range held 4-6 too, read and dropped
+    assert [d.id for d in page.documents] == [3] and page.total == 3 and page.next_cursor
+    assert page.items_read == 5  # 6, 5 then 4 dropped; 3 and 2 (whether more follow)
+
+
+@pytest.mark.parametrize("filters", [{}, {"signed": True}], ids=["keyed", "filtered"])
+def test_a_range_that_ends_before_it_starts_is_empty_and_reads_nothing(fakes, filters):
+    # (DynamoDB refuses a BETWEEN whose lower bound is above its upper one)
+    _many(fakes, 10)
+    query = DocumentQuery(start=NOW - timedelta(minutes=2), end=NOW - timedelta(minutes=5), **filters)
+    page = search_documents(staff(), PATIENT_NUMBER, query)
+    assert (page.documents, page.total) == ([], 0)
+    assert fakes.documents.index_reads == [] and fakes.documents.count_reads == []
+
+
 def test_a_cursor_from_another_list_or_with_filters_is_refused(fakes):
     _many(fakes, 10)
     cursor = search_documents(staff(), PATIENT_NUMBER, DocumentQuery()).next_cursor

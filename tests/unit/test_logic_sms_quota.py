@@ -52,6 +52,17 @@ def test_without_its_own_quota_an_account_has_the_deployments_default(fakes, set
     assert len(fakes.queue.queued) == 2  # two notices queued: two SMS
 
 
+def test_a_quota_stored_above_the_deployments_maximum_counts_as_the_maximum(fakes, settings_env):
+    # Given an account whose quota of 3 was stored before the operator lowered the maximum to 1
+    _own_quota(fakes, 3)
+    settings_env(SMS_DAILY_QUOTA_MAXIMUM=1)
+    # When staff create two requests
+    create_file_request(staff(), create_body(), None)
+    # Then the second is refused at the maximum, not at the stored quota
+    with pytest.raises(SmsQuotaExceeded, match=r"\(1 notifications a day"):
+        create_file_request(staff(), create_body(patientMobile="+447777123457"), None)
+
+
 def test_a_resend_counts_too_and_past_the_quota_is_refused_without_counting_the_resend(fakes):
     # Given an account at its quota of 1, and a request that may be resent
     _own_quota(fakes, 1)

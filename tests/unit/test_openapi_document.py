@@ -174,6 +174,9 @@ def test_bounds_are_written_as_json_schema_keywords():
     assert found == []
     bounded = DOCUMENT["components"]["schemas"]["UpdateDocumentRequest"]["properties"]["eligible_visit_count"]
     assert {"minimum": 0, "maximum": 100000}.items() <= bounded["anyOf"][0].items()
+    # The daily SMS quota states the ceiling no deployment exceeds (docs/capacity.md, "SMS spend")
+    (settings,) = [s for s in DOCUMENT["components"]["schemas"].values() if "smsDailyQuota" in s.get("properties", {})]
+    assert {"minimum": 1, "maximum": 50000}.items() <= settings["properties"]["smsDailyQuota"]["anyOf"][0].items()
 
 
 def test_every_operation_has_its_short_stable_operation_id():

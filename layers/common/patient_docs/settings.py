@@ -11,6 +11,7 @@ from functools import cache
 
 from pydantic import BaseModel, Field
 
+from patient_docs.rules.file_requests import SMS_DAILY_QUOTA_CEILING, SMS_DAILY_QUOTA_MAXIMUM
 from patient_docs.rules.scanning import ScanningSwitch, UnscannedFilePolicy
 
 MiB = 1024 * 1024
@@ -37,8 +38,10 @@ class Settings(BaseModel):
     # accounts that set a sender send email. Bounces and complaints come back through this configuration set.
     default_email_sender: str = ""
     email_configuration_set: str = ""
-    # Notifications (file request creates, resends and reminders) an account may send per UTC day.
-    default_sms_daily_quota: int = Field(default=1000, ge=1, le=1_000_000)
+    # Notifications (file request creates, resends and reminders) an account may send per UTC day, and the
+    # most an admin may set as the account's own quota (docs/capacity.md, "SMS spend").
+    default_sms_daily_quota: int = Field(default=1000, ge=1, le=SMS_DAILY_QUOTA_CEILING)
+    sms_daily_quota_maximum: int = Field(default=SMS_DAILY_QUOTA_MAXIMUM, ge=1, le=SMS_DAILY_QUOTA_CEILING)
     # SNS platform application for app push; empty: push is not configured, everyone gets SMS.
     push_platform_application_arn: str = ""
     # The patient page: photos per request, bytes per photo, how long staff can open a file,
@@ -96,6 +99,7 @@ ENVIRONMENT = {
     "default_email_sender": "DEFAULT_EMAIL_SENDER",
     "email_configuration_set": "EMAIL_CONFIGURATION_SET",
     "default_sms_daily_quota": "DEFAULT_SMS_DAILY_QUOTA",
+    "sms_daily_quota_maximum": "SMS_DAILY_QUOTA_MAXIMUM",
     "push_platform_application_arn": "PUSH_PLATFORM_APPLICATION_ARN",
     "photo_max_files": "PHOTO_MAX_FILES",
     "photo_max_bytes": "PHOTO_MAX_BYTES",

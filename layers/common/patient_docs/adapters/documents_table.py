@@ -6,7 +6,11 @@ Layout:
   PK = OBJECT#<object key>, SK = OBJECT, document_id  -> the object's one document (its claim)
   PK = DOCCOUNT#<account>#<patient>, SK = COUNT, documents -> how many documents the patient has: changed
       in the transaction of every create and delete, so door B's ``total`` is one GetItem, not a read of
-      every document (one item per patient: no key shared between patients or accounts)
+      every document (one partition per patient: no key shared between patients or accounts)
+  PK = DOCCOUNT#<account>#<patient>, SK = D#<YYYY-MM-DD> / H#<YYYY-MM-DDTHH>, documents -> how many of them
+      were created on that UTC day / in that UTC hour, changed in the same transactions: a start/end range's
+      ``total`` sums its whole days and hours and counts only the documents of its partial end hours
+      (rules/time_buckets.py)
 
 One object, one record: a document is written with the claim of its object, created only if no
 other document holds it, in one transaction; a delete removes both (and a patient's photo's file
@@ -15,9 +19,9 @@ item), so no record is left pointing at an object another record's delete remove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -42,6 +46,7 @@ from patient_docs.errors import DocumentIdTaken, NotFound, ObjectClaimed
 from patient_docs.models.documents import Document, ImageRenditions
 from patient_docs.rules.images import EXTENSION
 from patient_docs.rules.scanning import ScanStatus, may_precede
+from patient_docs.rules.time_buckets import day_of, hour_of
 
 
 def _doc_key(document_id: int) -> Item:
@@ -78,19 +83,31 @@ def _from_item(item: Item) -> Document:
     return Document.model_validate(decode(item))
 
 
-def _count_key(account_id: str, patient_id: int) -> Item:
-    return typed_key({"PK": f"DOCCOUNT#{account_id}#{patient_id}", "SK": "COUNT"})
+def _count_key(account_id: str, patient_id: int, sort_key: str = "COUNT") -> Item:
+    return typed_key({"PK": f"DOCCOUNT#{account_id}#{patient_id}", "SK": sort_key})
 
 
-def count_change(account_id: str, patient_id: int, delta: int) -> Item:
-    """The transaction write that changes the patient's document count by ``delta`` (unconditional)."""
-    update = {
-        "TableName": table_name(),
-        "Key": _count_key(account_id, patient_id),
-        "UpdateExpression": "SET entity = :entity ADD documents :delta",
-        "ExpressionAttributeValues": {":entity": {"S": "document_count"}, ":delta": {"N": str(delta)}},
-    }
-    return {"Update": update}
+_COUNT_ENTITIES = {"COUNT": "document_count", "D": "document_day_count", "H": "document_hour_count"}
+
+
+def count_changes(account_id: str, patient_id: int, created_at: datetime, delta: int) -> list[Item]:
+    """The transaction writes that change by ``delta`` the patient's document count and its counts of the
+    UTC day and hour of ``created_at`` (unconditional: three items of the patient's count partition)."""
+    sort_keys = ("COUNT", f"D#{day_of(created_at)}", f"H#{hour_of(created_at)}")
+    return [
+        {
+            "Update": {
+                "TableName": table_name(),
+                "Key": _count_key(account_id, patient_id, sort_key),
+                "UpdateExpression": "SET entity = :entity ADD documents :delta",
+                "ExpressionAttributeValues": {
+                    ":entity": {"S": _COUNT_ENTITIES[sort_key.partition("#")[0]]},
+                    ":delta": {"N": str(delta)},
+                },
+            }
+        }
+        for sort_key in sort_keys
+    ]
 
 
 def count_patient_documents(account_id: str, patient_id: int) -> int | None:
@@ -104,8 +121,8 @@ def put_document(doc: Document, event: EventValues, also: Sequence[Item] = ()) -
     """Store a new document with its audit event, its patient's count and the writes ``also`` (unconditional
     ones: its link to its file's scan entry), in one transaction (DocumentIdTaken: the id is in use)."""
     try:
-        counted = count_change(doc.account_id, doc.patient_id, 1)
-        audit_log.append(event, [put_new(document_item(doc)), _claim(doc), counted, *also])
+        counted = count_changes(doc.account_id, doc.patient_id, doc.created_at, 1)
+        audit_log.append(event, [put_new(document_item(doc)), _claim(doc), *counted, *also])
     except ClientError as exc:
         reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -212,6 +229,98 @@ def count_patient_documents_between(account_id: str, patient_id: int, since: str
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def index_second(moment: datetime) -> str:
+    """The GSI1SK prefix of ``moment``'s whole second (GSI1SK starts with ``created_at`` in UTC). Within one
+    second the stored times do not sort in time order (``...:05Z`` after ``...:05.5Z``): whole seconds only."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def count_patient_documents_in(account_id: str, patient_id: int, since: datetime, until: datetime) -> int:
+    """How many of the patient's documents were created in ``[since, until)``, exactly: the whole seconds
+    inside by Select COUNT; a second only partly inside by reading its documents' ``created_at``."""
+    whole_since = since.replace(microsecond=0) + (timedelta(seconds=1) if since.microsecond else timedelta(0))
+    whole_until = until.replace(microsecond=0)
+    total = 0
+    if whole_since < whole_until:
+        last = index_second(whole_until - timedelta(seconds=1)) + "~"
+        total += count_patient_documents_between(account_id, patient_id, index_second(whole_since), last)
+    partial = {moment.replace(microsecond=0) for moment in (since, until) if moment.microsecond}
+    for second in partial:
+        request: dict[str, Any] = {
+            **_index_range(account_id, patient_id, index_second(second), index_second(second) + "~"),
+            "ProjectionExpression": "created_at",
+        }
+        for item in _query_all(request):
+            if since <= datetime.fromisoformat(item["created_at"]["S"]) < until:
+                total += 1
+    return total
+
+
+def _query_all(request: dict[str, Any]) -> list[Item]:
+    items: list[Item] = []
+    while True:
+        response = dynamodb().query(**request)
+        items.extend(response.get("Items", []))
+        if not response.get("LastEvaluatedKey"):
+            return items
+        request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def _sum_counts(account_id: str, patient_id: int, first: str, last: str) -> int:
+    """The sum of the patient's kept counts whose sort keys are ``first``..``last`` (one Query of its count
+    partition: it reads only the days or hours that hold documents)."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+        "ExpressionAttributeValues": {
+            ":pk": _count_key(account_id, patient_id)["PK"],
+            ":first": {"S": first},
+            ":last": {"S": last},
+        },
+        "ProjectionExpression": "documents",
+    }
+    return sum(int(item.get("documents", {}).get("N", 0)) for item in _query_all(request))
+
+
+def kept_counts(
+    account_id: str, patient_id: int, first: str, last: str, *, newest_first: bool, per_read: int = 100
+) -> Iterator[tuple[str, int]]:
+    """The patient's kept counts whose sort keys are ``first``..``last`` (``D#<day>`` or ``H#<hour>``), in
+    time order or newest first, as (day or hour, documents): read ``per_read`` at a time, as far as the caller
+    iterates (door B's deep pages stop at the day and hour their first document is in)."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+        "ExpressionAttributeValues": {
+            ":pk": _count_key(account_id, patient_id)["PK"],
+            ":first": {"S": first},
+            ":last": {"S": last},
+        },
+        "ProjectionExpression": "SK, documents",
+        "ScanIndexForward": not newest_first,
+        "Limit": per_read,
+    }
+    while True:
+        response = dynamodb().query(**request)
+        for item in response.get("Items", []):
+            yield item["SK"]["S"].partition("#")[2], int(item.get("documents", {}).get("N", 0))
+        if not response.get("LastEvaluatedKey"):
+            return
+        request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def count_days(account_id: str, patient_id: int, first: str | None, last: str | None) -> int:
+    """How many of the patient's documents were created on the UTC days ``first``..``last`` (``YYYY-MM-DD``,
+    both included; None: open on that side), from the days' counts."""
+    return _sum_counts(account_id, patient_id, f"D#{first or '0'}", f"D#{last or '~'}")
+
+
+def count_hours(account_id: str, patient_id: int, first: str, last: str) -> int:
+    """How many of the patient's documents were created in the UTC hours ``first``..``last``
+    (``YYYY-MM-DDTHH``, both included), from the hours' counts."""
+    return _sum_counts(account_id, patient_id, f"H#{first}", f"H#{last}")
+
+
 def list_patient_documents_page(
     account_id: str, patient_id: int, limit: int, after: Key | None = None
 ) -> tuple[list[Document], Key | None]:
@@ -288,7 +397,7 @@ def delete_document(
     document_id: int, account_id: str, patient_id: int | None, object_key: str, event: EventValues, also: list[Item]
 ) -> None:
     """Delete a document the caller owns, its object's claim, the writes ``also`` (unconditional ones: its
-    patient's ``count_change`` of -1, a photo's file item) and its audit event, in one transaction."""
+    patient's ``count_changes`` of -1, a photo's file item) and its audit event, in one transaction."""
     condition, values = _ownership_condition(account_id, patient_id)
     delete = {
         "TableName": table_name(),

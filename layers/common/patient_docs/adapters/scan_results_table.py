@@ -130,6 +130,7 @@ def get_entry(object_key: str) -> ScanEntry | None:
     return _entry(item) if item else None
 
 
-def forget(object_key: str) -> None:
-    """Remove the object's entry (its document is deleted: nothing will look for it again)."""
-    dynamodb().delete_item(TableName=table_name(), Key=typed_key(_key(object_key)))
+def forget_write(object_key: str) -> Item:
+    """The transaction write that removes the object's entry, made with its document's delete: nothing will
+    look for it again, and a delete that fails leaves both."""
+    return {"Delete": {"TableName": table_name(), "Key": typed_key(_key(object_key))}}

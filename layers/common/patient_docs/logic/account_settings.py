@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from patient_docs.adapters import account_settings_table
 from patient_docs.auth import Caller
+from patient_docs.errors import InvalidField
 from patient_docs.logic import audit_trail
 from patient_docs.models.account_settings import AccountSettings
 from patient_docs.models.audit import Target
@@ -32,8 +33,10 @@ def with_defaults(account_id: str, stored: AccountSettings | None) -> AccountSet
 
 
 def sms_daily_quota(settings: AccountSettings) -> int:
-    """The notifications the account may send per UTC day: its own quota, or the deployment's default."""
-    return settings.sms_daily_quota or get_settings().default_sms_daily_quota
+    """The notifications the account may send per UTC day: its own quota, or the deployment's default; never
+    above the deployment's maximum, so lowering SmsDailyQuotaMaximum also bounds quotas stored before."""
+    deployment = get_settings()
+    return min(settings.sms_daily_quota or deployment.default_sms_daily_quota, deployment.sms_daily_quota_maximum)
 
 
 def read_account_settings(caller: Caller) -> AccountSettings:
@@ -43,6 +46,11 @@ def read_account_settings(caller: Caller) -> AccountSettings:
 
 def change_account_settings(caller: Caller, body: AccountSettingsBody) -> AccountSettings:
     require(caller, Action.CHANGE_SETTINGS, account_target(caller.account_id, "account settings"))
+    maximum = get_settings().sms_daily_quota_maximum
+    if body.sms_daily_quota is not None and body.sms_daily_quota > maximum:
+        raise InvalidField(
+            "smsDailyQuota", f"must be at most {maximum}, this deployment's maximum (SmsDailyQuotaMaximum)"
+        )
     settings = AccountSettings(
         account_id=caller.account_id,
         sms_sender_id=body.sms_sender_id,

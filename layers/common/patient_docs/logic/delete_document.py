@@ -2,9 +2,10 @@
 
 The object first, and an image's renditions (the versioned bucket keeps its history): when S3 fails,
 nothing has changed. Then, in one transaction with its audit event, the document, its object's claim,
-its patient's document count and, for a patient's photo, the file its request lists: no record is
-left pointing at the deleted object. A failure of that transaction leaves the document in place for
-the retry, which deletes the object again (S3 deletes are idempotent) and finishes.
+its patient's document counts (the total, its day's and its hour's), its object's scan entry and, for
+a patient's photo, the file its request lists: no record is left pointing at the deleted object. A
+failure of that transaction leaves the document in place for the retry, which deletes the object
+again (S3 deletes are idempotent) and finishes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def delete_document(caller: Caller, patient_id: int, document_id: int) -> None:
     object_store.delete_object(doc.object_key)
     for key in clean_images.rendition_keys(doc):  # an image's clean copy, thumbnail and preview
         object_store.delete_object(key)
-    also = [documents_table.count_change(doc.account_id, doc.patient_id, -1), *_request_file_of(doc)]
+    also = [
+        *documents_table.count_changes(doc.account_id, doc.patient_id, doc.created_at, -1),
+        *_request_file_of(doc),
+        scan_results_table.forget_write(doc.object_key),  # its scan result and renditions' entry
+    ]
     documents_table.delete_document(document_id, caller.account_id, patient_id, doc.object_key, event, also)
-    scan_results_table.forget(doc.object_key)  # its scan result: nothing will look for it again

@@ -133,7 +133,7 @@ def _record(
         event = audit_trail.pending("file.registered", actor, _target(request, file_id, document.id))
         links = [
             *file_safety.link_writes(stored.key, document.id, document.patient_id),
-            documents_table.count_change(document.account_id, document.patient_id, 1),
+            *documents_table.count_changes(document.account_id, document.patient_id, document.created_at, 1),
         ]
         outcome = file_requests_table.record_answer(file, documents_table.document_item(document), event, links)
         if outcome == "document_id_taken":

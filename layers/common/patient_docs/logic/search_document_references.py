@@ -1,27 +1,34 @@
 """Door D search: a patient's documents as DocumentReferences, filtered by category, type and date, in pages.
 
-One query reads the patient's partition (as door B's list does: a patient has hundreds of documents
-at most); filters, order and paging run in memory, so ``total`` costs nothing more. The cursor holds
-the last document of a page (its time and id) and the partition it belongs to: it moves only within
-the patient's own list, and a document added meanwhile never shifts a page.
+Reads in proportion to the page, as door B's list does (logic/search_documents.py): the ``date``
+parameters become one creation-time range of the patient's index (whole seconds, so exact). Without
+``category`` or ``type``, a page is one Query with ``Limit`` (``_count`` + 1 entries) from the cursor,
+and ``total`` comes from the patient's kept counts (its total; for a range, its days' and hours'
+counts and its partial end hours' documents). ``category`` and ``type`` cannot use a key: the range's
+documents are read, at most ``FILTER_READ_LIMIT`` (more is a 400 naming ``date``, asking for a
+narrower range). The cursor is the index position of a page's last document within the patient's
+own partition: it moves only within the patient's list, and a document added meanwhile never shifts
+a page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 
 from patient_docs.adapters import documents_table
+from patient_docs.adapters.table import INDEX_POSITION, Key
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
-from patient_docs.logic import audit_trail
+from patient_docs.logic import audit_trail, search_documents
+from patient_docs.logic.search_documents import DocumentQuery
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, patient_target, require
 from patient_docs.rules import fhir
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 
-_CURSOR_KEYS = ("GSI1PK", "after")
+_NOT_A_CURSOR = "is not a cursor of this search (use the next link as it is)"
 DEFAULT_COUNT = 50
 MAX_COUNT = 100
 
@@ -45,10 +52,6 @@ class ReferencePage:
     next_cursor: str | None
 
 
-def _key(doc: Document) -> tuple[datetime, int]:
-    return doc.created_at, doc.id
-
-
 def _matches(doc: Document, query: ReferenceQuery) -> bool:
     kind = fhir.classify(doc.record_type, doc.document_category, doc.document_type, doc.source == "file_request")
     if not all(fhir.token_matches(alternatives, kind.categories) for alternatives in query.categories):
@@ -59,29 +62,77 @@ def _matches(doc: Document, query: ReferenceQuery) -> bool:
     return all(bound.admits(shown) for bound in query.dates)
 
 
-def _after(cursor: str, partition: str) -> tuple[datetime, int]:
+def _range(query: ReferenceQuery) -> DocumentQuery | None:
+    """Door B's query of the creation times the ``date`` parameters admit (None: they admit none)."""
+    since, until = fhir.stored_span(query.dates)
+    if since is not None and until is not None and since >= until:
+        return None
+    end = until - timedelta(microseconds=1) if until is not None else None
+    return DocumentQuery(start=since, end=end, size=query.count, descending=query.newest_first, cursor=query.cursor)
+
+
+def _after(caller: Caller, patient_id: int, cursor: str | None) -> Key | None:
+    if cursor is None:
+        return None
+    partition = documents_table.patient_partition(caller.account_id, patient_id)
     try:
-        moment, _, number = decode_cursor(cursor, _CURSOR_KEYS, within=partition)["after"].rpartition("#")
-        return datetime.fromisoformat(moment), int(number)
+        return decode_cursor(cursor, INDEX_POSITION, within=partition)
     except ValueError as exc:
-        raise InvalidField("_cursor", "is not a cursor of this search (use the next link as it is)") from exc
+        raise InvalidField("_cursor", _NOT_A_CURSOR) from exc
+
+
+def _filtered(caller: Caller, patient_id: int, query: ReferenceQuery, keyed: DocumentQuery) -> ReferencePage:
+    """``category``/``type``: the range's documents (at most FILTER_READ_LIMIT) filtered, in index order."""
+    since, until = search_documents.key_range(keyed)
+    after = _after(caller, patient_id, query.cursor)
+    read = documents_table.read_patient_documents(
+        caller.account_id,
+        patient_id,
+        newest_first=query.newest_first,
+        wanted=search_documents.FILTER_READ_LIMIT + 1,
+        since=since,
+        until=until,
+        max_items=search_documents.FILTER_READ_LIMIT + 1,
+    )
+    if read.items_read > search_documents.FILTER_READ_LIMIT:
+        raise InvalidField(
+            "date",
+            f"category and type read at most {search_documents.FILTER_READ_LIMIT} documents and this patient has"
+            " more in the range: narrow it with date",
+        )
+    found = [(documents_table.document_item(doc)["GSI1SK"]["S"], doc) for doc in read.documents if _matches(doc, query)]
+    rest = found
+    if after is not None:
+        rest = [
+            (key, doc) for key, doc in found if (key < after["GSI1SK"] if query.newest_first else key > after["GSI1SK"])
+        ]
+    page = [doc for _, doc in rest[: query.count]]
+    next_cursor = None
+    if len(rest) > query.count:
+        last = documents_table.document_item(page[-1])
+        next_cursor = encode_cursor({name: last[name]["S"] for name in INDEX_POSITION})
+    return ReferencePage(page, len(found), next_cursor)
+
+
+def _keyed(caller: Caller, patient_id: int, keyed: DocumentQuery) -> ReferencePage:
+    try:
+        found = search_documents.keyed_page(caller, patient_id, keyed)
+    except InvalidField as exc:
+        if exc.field == "cursor":
+            raise InvalidField("_cursor", _NOT_A_CURSOR) from exc
+        raise
+    return ReferencePage(found.documents, found.total, found.next_cursor)
 
 
 def search_document_references(caller: Caller, patient_id: int, query: ReferenceQuery) -> ReferencePage:
     require(caller, Action.LIST_DOCUMENTS, patient_target(caller.account_id, patient_id))
-    partition = documents_table.patient_partition(caller.account_id, patient_id)
-    after = _after(query.cursor, partition) if query.cursor is not None else None
-    found = [
-        doc for doc in documents_table.list_patient_documents(caller.account_id, patient_id) if _matches(doc, query)
-    ]
-    found.sort(key=_key, reverse=query.newest_first)
-    rest = found
-    if after is not None:
-        rest = [doc for doc in found if (_key(doc) < after if query.newest_first else _key(doc) > after)]
-    page = rest[: query.count]
-    next_cursor = None
-    if len(rest) > query.count:
-        last = page[-1]
-        next_cursor = encode_cursor({"GSI1PK": partition, "after": f"{last.created_at.isoformat()}#{last.id}"})
+    keyed = _range(query)
+    if keyed is None:
+        _after(caller, patient_id, query.cursor)  # a cursor of another search is refused all the same
+        found = ReferencePage([], 0, None)
+    elif query.categories or query.types:
+        found = _filtered(caller, patient_id, query, keyed)
+    else:
+        found = _keyed(caller, patient_id, keyed)
     audit_trail.record("document.listed", audit_trail.actor_of(caller), Target(patient_id=patient_id))
-    return ReferencePage(page, len(found), next_cursor)
+    return found

@@ -205,6 +205,29 @@ class DateBound:
             return moment < self.start
         return self.start <= moment < self.end
 
+    def span(self) -> tuple[datetime | None, datetime | None]:
+        """What ``admits`` admits, as ``[since, until)`` (None: open on that side)."""
+        return {
+            "ge": (self.start, None),
+            "gt": (self.end, None),
+            "le": (None, self.end),
+            "lt": (None, self.start),
+        }.get(self.prefix, (self.start, self.end))
+
+
+def stored_span(bounds: list[DateBound]) -> tuple[datetime | None, datetime | None]:
+    """The stored times every bound admits, as ``[since, until)`` (None: open; since >= until: none).
+
+    A search compares a time at whole seconds (``at_second``); the bounds are whole seconds or minutes,
+    so a stored time's whole second is in ``[since, until)`` exactly when the time itself is."""
+    since: datetime | None = None
+    until: datetime | None = None
+    for bound in bounds:
+        low, high = bound.span()
+        since = low if since is None or (low is not None and low > since) else since
+        until = high if until is None or (high is not None and high < until) else until
+    return since, until
+
 
 def _next_month(year: int, month: int) -> datetime:
     return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)

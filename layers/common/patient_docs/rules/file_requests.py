@@ -37,8 +37,11 @@ SENDER_ID_MAX_LENGTH = 11
 SENDER_ID_PATTERN = re.compile(SENDER_ID_REGEX)
 LINK_LIFETIME_HOURS_MIN = 1
 LINK_LIFETIME_HOURS_MAX = 720  # 30 days
-# An account's own daily SMS quota may be set up to this (the deployment's default is DefaultSmsDailyQuota).
-SMS_DAILY_QUOTA_MAX = 100_000
+# An account's own daily SMS quota may be set up to the deployment's SmsDailyQuotaMaximum (default
+# 5,000: fifty times the stated load's 100 links per account a day, a tenth of the deployment's whole day),
+# which may be raised up to this ceiling: the whole stated day, 50,000 links (docs/capacity.md, "SMS spend").
+SMS_DAILY_QUOTA_CEILING = 50_000
+SMS_DAILY_QUOTA_MAXIMUM = 5_000
 
 
 def new_short_link_id() -> str:

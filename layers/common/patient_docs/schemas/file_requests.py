@@ -20,7 +20,8 @@ from patient_docs.rules.file_requests import (
     LINK_LIFETIME_HOURS_MIN,
     SENDER_ID_MAX_LENGTH,
     SENDER_ID_REGEX,
-    SMS_DAILY_QUOTA_MAX,
+    SMS_DAILY_QUOTA_CEILING,
+    SMS_DAILY_QUOTA_MAXIMUM,
     check_sender_id,
     effective_status,
     short_link_url,
@@ -303,7 +304,9 @@ class DeviceOut(Schema):
 # --- account settings ------------------------------------------------------------------
 
 
-SmsDailyQuota = Annotated[StrictInt, Field(ge=1, le=SMS_DAILY_QUOTA_MAX), BeforeValidator(whole_number)]
+# The schema states the ceiling no deployment exceeds; the deployment's own maximum (SmsDailyQuotaMaximum,
+# at most the ceiling) is checked by logic/account_settings.py with the same field name.
+SmsDailyQuota = Annotated[StrictInt, Field(ge=1, le=SMS_DAILY_QUOTA_CEILING), BeforeValidator(whole_number)]
 
 
 class AccountSettingsBody(_CamelBody):
@@ -327,7 +330,9 @@ class AccountSettingsBody(_CamelBody):
     )
     sms_daily_quota: SmsDailyQuota | None = Field(
         default=None,
-        description="Notifications (creates, resends) the account may send per UTC day; omitted: the default",
+        description="Notifications (creates, resends, reminders) the account may send per UTC day; omitted: the"
+        f" deployment's default. At most the deployment's SmsDailyQuotaMaximum (default {SMS_DAILY_QUOTA_MAXIMUM:,}),"
+        f" never above {SMS_DAILY_QUOTA_CEILING:,}",
     )
     # How the practice appears on the patient page, and in which language its patients are written to.
     # Omitted: no name (the page shows the SMS sender ID), no number, English.
