@@ -268,26 +268,23 @@ def _query_all(request: dict[str, Any]) -> list[Item]:
 
 def _sum_counts(account_id: str, patient_id: int, first: str, last: str) -> int:
     """The sum of the patient's kept counts whose sort keys are ``first``..``last`` (one Query of its count
-    partition: it reads only the days or hours that hold documents)."""
-    request: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-        "ExpressionAttributeValues": {
-            ":pk": _count_key(account_id, patient_id)["PK"],
-            ":first": {"S": first},
-            ":last": {"S": last},
-        },
-        "ProjectionExpression": "documents",
-    }
-    return sum(int(item.get("documents", {}).get("N", 0)) for item in _query_all(request))
+    partition, paged by DynamoDB only: it reads only the days or hours that hold documents)."""
+    return sum(documents for _, documents in kept_counts(account_id, patient_id, first, last, per_read=None))
 
 
 def kept_counts(
-    account_id: str, patient_id: int, first: str, last: str, *, newest_first: bool, per_read: int = 100
+    account_id: str,
+    patient_id: int,
+    first: str,
+    last: str,
+    *,
+    newest_first: bool = False,
+    per_read: int | None = 100,
 ) -> Iterator[tuple[str, int]]:
     """The patient's kept counts whose sort keys are ``first``..``last`` (``D#<day>`` or ``H#<hour>``), in
-    time order or newest first, as (day or hour, documents): read ``per_read`` at a time, as far as the caller
-    iterates (door B's deep pages stop at the day and hour their first document is in)."""
+    time order or newest first, as (day or hour, documents): read ``per_read`` at a time (None: as much as
+    a Query returns), as far as the caller iterates (door B's deep pages stop at the day and hour their
+    first document is in)."""
     request: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -298,8 +295,9 @@ def kept_counts(
         },
         "ProjectionExpression": "SK, documents",
         "ScanIndexForward": not newest_first,
-        "Limit": per_read,
     }
+    if per_read is not None:
+        request["Limit"] = per_read
     while True:
         response = dynamodb().query(**request)
         for item in response.get("Items", []):
