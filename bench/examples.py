@@ -168,10 +168,11 @@ def _unsigned(s: Seeder, patient: int) -> dict[str, Any]:
 
 @example(
     "InlineDocumentsCreateFunction",
-    4,
+    5,
     "the file (PutObject); the audit chain's tail (Query), then the record, its link on its object's scan entry and"
-    " its audit event (TransactWriteItems); GetItem (the scan entry: a malware scan result that came before the"
-    " record is applied now, as GuardDuty may answer before the record is written)",
+    " its audit event (TransactWriteItems); SendMessage (document.created, for the account's webhooks); GetItem (the"
+    " scan entry: a malware scan result that came before the record is applied now, as GuardDuty may answer before"
+    " the record is written)",
 )
 def inline_create(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("InlineDocumentsCreateFunction", (PATIENT_CREATE,), _inline())]
@@ -214,9 +215,10 @@ def presigned(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "PatientDocumentSaveFunction",
-    4,
+    5,
     "one ranged GetObject proves the object and its type; Query (audit tail), TransactWriteItems (record, scan entry"
-    " link and event); GetItem (the scan entry: the upload's scan may have finished before Save, and is applied now)",
+    " link and event); SendMessage (document.created, for webhooks); GetItem (the scan entry: the upload's scan may"
+    " have finished before Save, and is applied now)",
 )
 def save(s: Seeder, count: int) -> list[dict[str, Any]]:
     events = []
@@ -278,9 +280,10 @@ def fhir_read(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FhirDocumentReferenceCreateFunction",
-    4,
+    5,
     "as door A's create: the file (PutObject), Query (audit tail), TransactWriteItems (the record, its object's"
-    " scan entry link and the audit event), GetItem (the scan entry: a malware scan result that came first)",
+    " scan entry link and the audit event), SendMessage (document.created, for webhooks), GetItem (the scan entry:"
+    " a malware scan result that came first)",
 )
 def fhir_create(s: Seeder, count: int) -> list[dict[str, Any]]:
     data = base64.b64encode(pdf()).decode()
@@ -480,10 +483,11 @@ def page_upload(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "UploadedFileRegisterFunction",
-    6,
+    7,
     "Query (request and files), ranged GetObject (real type), Query (audit tail), TransactWriteItems (file, its"
     " document, scan entry link and audit event), GetItem (the scan entry: the photo's scan may have finished"
-    " first), PutEvents; a request's first photo adds an UpdateItem (responded)",
+    " first), PutEvents, SendMessageBatch (file_request.responded and document.created, for webhooks, in one call);"
+    " a request's first photo adds an UpdateItem (responded)",
 )
 def register(s: Seeder, count: int) -> list[dict[str, Any]]:
     """Each event a new photo of a request whose first photo is registered."""

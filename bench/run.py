@@ -168,6 +168,9 @@ def measure_cold(jobs: list[Job], args: argparse.Namespace, env: dict[str, str])
                     continue
                 job.row.cold_ms.append(cold["total_ms"])
                 job.row.cold_cpu_ms.append(cold["cpu_ms"])
+                job.row.cold_import_cpu_ms.append(cold["import_cpu_ms"])
+                if cold.get("aws_cpu_ms") is not None:
+                    job.row.cold_aws_cpu_ms.append(cold["aws_cpu_ms"])
                 other = f" (cold: {cold['status']})"  # a cold start that measured another path
                 if not job.row.status.startswith(cold["status"]) and other not in job.row.status:
                     job.row.status += other
@@ -180,6 +183,7 @@ def measure_cold(jobs: list[Job], args: argparse.Namespace, env: dict[str, str])
                 job.row.floor_ms.append(runs["floor"]["total_ms"])
                 job.row.floor_cpu_ms.append(runs["floor"]["cpu_ms"])
                 job.row.libs_ms += [runs["libs"]["total_ms"]] if "libs" in runs else []
+                job.row.libs_cpu_ms += [runs["libs"]["cpu_ms"]] if "libs" in runs else []
 
 
 def main() -> None:

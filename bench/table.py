@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 MB = 1024 * 1024
 COLD_RATIO_TARGET = 1.3
+OWN_CPU_TARGET = 1.05  # this project's code at a cold start: at most 5% over libs
 WARM_MEDIAN_TARGET_MS = 2.0
 LAYERS_TARGET_BYTES = 15 * MB
 RSS_GROWTH_NOISE_KB = 512  # page-granular RSS moves by a few hundred KB on its own
@@ -30,7 +31,10 @@ class Row:
     floor_ms: list[float] = field(default_factory=list)
     libs_ms: list[float] = field(default_factory=list)
     cold_cpu_ms: list[float] = field(default_factory=list)
+    cold_import_cpu_ms: list[float] = field(default_factory=list)  # the function module's import
+    cold_aws_cpu_ms: list[float] = field(default_factory=list)  # in the first request's AWS calls (botocore)
     floor_cpu_ms: list[float] = field(default_factory=list)
+    libs_cpu_ms: list[float] = field(default_factory=list)
     calls: list[str] | None = None
     minimum: int | None = None
     why: str = ""
@@ -54,6 +58,28 @@ class Row:
     def libs_ratio(self) -> float | None:
         return _ratio(_median(self.libs_ms), _median(self.floor_ms))
 
+    def _outside_aws(self) -> list[float]:
+        """Each cold start's CPU time outside AWS calls (a run without a meter counts whole)."""
+        aws = self.cold_aws_cpu_ms if len(self.cold_aws_cpu_ms) == len(self.cold_cpu_ms) else []
+        return [cpu - (aws[index] if aws else 0.0) for index, cpu in enumerate(self.cold_cpu_ms)]
+
+    @property
+    def own_cpu_ms(self) -> float | None:
+        """What this project's code adds to a cold start: its CPU time outside AWS calls minus libs'."""
+        outside, libs = _median(self._outside_aws()), _median(self.libs_cpu_ms)
+        return outside - libs if outside is not None and libs is not None else None
+
+    @property
+    def own_cpu_ratio(self) -> float | None:
+        return _ratio(_median(self._outside_aws()), _median(self.libs_cpu_ms))
+
+    @property
+    def request_cpu_ms(self) -> float | None:
+        """The first request's CPU time outside AWS calls (clients made on first use included)."""
+        if len(self.cold_import_cpu_ms) != len(self.cold_cpu_ms):
+            return None
+        return _median([o - i for o, i in zip(self._outside_aws(), self.cold_import_cpu_ms, strict=True)])
+
     @property
     def extra_calls(self) -> int:
         return 0 if self.calls is None or self.minimum is None else max(0, len(self.calls) - self.minimum)
@@ -74,6 +100,7 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 def _cells(row: Row) -> list[str]:
     libs = "-" if not row.libs_ms else f"{_median(row.libs_ms):.0f} ({_num(row.libs_ratio, 2)})"
+    own = "-" if row.own_cpu_ms is None else f"{row.own_cpu_ms:.0f} ({_num(row.own_cpu_ratio, 2)})"
     calls = "-" if row.calls is None else f"{len(row.calls)} ({'+'.join(row.calls) or '-'})"
     growth = "-" if row.rss_growth_kb is None else f"{row.rss_growth_kb} ({row.rss_second_half_kb or 0:+d})"
     return [
@@ -84,6 +111,8 @@ def _cells(row: Row) -> list[str]:
         _num(row.ratio, 2),
         _num(row.cpu_ratio, 2),
         libs,
+        own,
+        _num(row.request_cpu_ms),
         calls + (" ✗" if row.extra_calls else ""),
         _num(row.minimum),
         _num(row.overhead_median_ms, 2),
@@ -96,9 +125,10 @@ def _cells(row: Row) -> list[str]:
 
 
 HEADER = (
-    "| function | status | cold ms | floor ms | ratio | CPU ratio | libs ms (ratio) | AWS calls | min "
-    "| warm med ms | warm p99 ms | peak RSS MB | RSS growth KB (2nd half) | code KB | file bytes via Lambda |\n"
-    "|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|"
+    "| function | status | cold ms | floor ms | ratio | CPU ratio | libs ms (ratio) | own CPU ms (÷ libs) "
+    "| 1st request CPU ms | AWS calls | min | warm med ms | warm p99 ms | peak RSS MB | RSS growth KB (2nd half) "
+    "| code KB | file bytes via Lambda |\n"
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|"
 )
 
 
@@ -125,6 +155,9 @@ def verdicts(rows: list[Row], layers: list[Layer]) -> list[str]:
     targets = {
         f"cold init ≤ {COLD_RATIO_TARGET} × floor": [
             f"{r.function} {r.ratio:.2f}" for r in rows if (r.ratio or 0) > COLD_RATIO_TARGET
+        ],
+        f"own code ≤ {OWN_CPU_TARGET - 1:.0%} over libs (CPU outside AWS calls)": [
+            f"{r.function} {r.own_cpu_ratio:.2f}" for r in rows if (r.own_cpu_ratio or 0) > OWN_CPU_TARGET
         ],
         "AWS calls at the minimum": [f"{r.function} {len(r.calls or [])} > {r.minimum}" for r in rows if r.extra_calls],
         f"warm overhead median ≤ {WARM_MEDIAN_TARGET_MS:.0f} ms": [

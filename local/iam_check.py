@@ -351,9 +351,17 @@ def _ses_needs(params: Mapping[str, Any]) -> list[Need]:
     return found
 
 
+# SQS authorizes a batch call by its single-message action: there is no sqs:SendMessageBatch in IAM.
+_SQS_BATCH_ACTIONS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
 def _sqs_needs(operation: str, queue_url: str, deployment: Deployment) -> list[Need]:
     queue = _queue_arn(queue_url)
-    found = [Need(f"sqs:{operation}", queue, operation)]
+    found = [Need(f"sqs:{_SQS_BATCH_ACTIONS.get(operation, operation)}", queue, operation)]
     key = deployment.queue_keys.get(queue)
     if key:
         for kms in _QUEUE_KEY_NEEDS.get(operation, ()):

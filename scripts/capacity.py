@@ -39,6 +39,7 @@ DYNAMODB_WRITE_UNITS_PER_MILLION = 0.625  # on-demand write request units
 DYNAMODB_READ_UNITS_PER_MILLION = 0.125  # on-demand read request units
 S3_PUT_PER_THOUSAND = 0.005
 S3_GET_PER_THOUSAND = 0.0004
+SQS_PER_MILLION = 0.40  # standard queue requests (a message of 64 KB at most is one)
 # What one invocation is assumed to take: the template's memory, a warm duration.
 MEMORY_GB = 1.0
 ASSUMED_DURATION_S = 0.1
@@ -53,6 +54,7 @@ class Access:
     write_units: float  # a transaction's item costs 2
     s3_puts: int = 0
     s3_gets: int = 0
+    sqs_sends: int = 0  # SendMessage or SendMessageBatch calls (a batch is one request up to 64 KB)
     # The hottest key an account's (or a patient's) requests all write or read, and its units per request.
     account_key: tuple[str, float] | None = None
     patient_key: tuple[str, float] | None = None
@@ -64,14 +66,18 @@ _CHAIN = ("audit chain `<account>#P#<patient>`", 2.0)
 _ACCOUNT_CHAIN = ("audit chain of the account", 2.0)
 # A create or delete changes three items of the patient's count partition: its total, its day's, its hour's.
 _COUNTS = ("`DOCCOUNT#<account>#<patient>` (total, day, hour)", 6.0)
+# Every new document is announced to the account's webhooks (the deliver function fans it out).
+_ANNOUNCED = "SQS SendMessage (webhooks: document.created)"
 
 PATTERNS: dict[str, Access] = {
     "InlineDocumentsCreateFunction": Access(
         _AUDIT
-        + "S3 PutObject; GetItem scan entry; TransactWriteItems(document, object claim, 3 counts, scan link, event)",
+        + "S3 PutObject; GetItem scan entry; TransactWriteItems(document, object claim, 3 counts, scan link, event); "
+        + _ANNOUNCED,
         2,
         14,
         s3_puts=1,
+        sqs_sends=1,
         patient_key=_COUNTS,
     ),
     "InlineDocumentsListFunction": Access(_AUDIT + "Query GSI1 (page + 1); PutItem event", 2, 1, patient_key=_CHAIN),
@@ -88,10 +94,12 @@ PATTERNS: dict[str, Access] = {
     "FileUploadPresignedFunction": Access("presigned POST (no call)", 0, 0),
     "PatientDocumentSaveFunction": Access(
         _AUDIT
-        + "S3 GetObject (first bytes); GetItem scan entry; TransactWriteItems(document, claim, 3 counts, link, event)",
+        + "S3 GetObject (first bytes); GetItem scan entry; TransactWriteItems(document, claim, 3 counts, link, event); "
+        + _ANNOUNCED,
         2,
         14,
         s3_gets=1,
+        sqs_sends=1,
         patient_key=_COUNTS,
     ),
     "PatientDocumentListFunction": Access(
@@ -114,10 +122,13 @@ PATTERNS: dict[str, Access] = {
     ),
     "FhirDocumentReferenceReadFunction": Access(_AUDIT + "GetItem document; PutItem event", 1.5, 1, patient_key=_CHAIN),
     "FhirDocumentReferenceCreateFunction": Access(
-        _AUDIT + "S3 PutObject; TransactWriteItems(document, claim, 3 counts, link, event)",
+        _AUDIT
+        + "S3 PutObject; TransactWriteItems(document, claim, 3 counts, link, event); GetItem scan entry; "
+        + _ANNOUNCED,
         2,
         14,
         s3_puts=1,
+        sqs_sends=1,
         patient_key=_COUNTS,
     ),
     "FhirBinaryReadFunction": Access(
@@ -128,6 +139,7 @@ PATTERNS: dict[str, Access] = {
         "SMS count, event); Scheduler CreateSchedule (reminder); SQS SendMessage (notice)",
         4,
         16,
+        sqs_sends=1,
         account_key=("`ACCOUNT#<account>` / `SMS#<day>`", 2.0),
         patient_key=_CHAIN,
     ),
@@ -148,6 +160,7 @@ PATTERNS: dict[str, Access] = {
         "SQS SendMessage (notice)",
         4,
         7,
+        sqs_sends=1,
         account_key=("`ACCOUNT#<account>` / `SMS#<day>`", 2.0),
         patient_key=_CHAIN,
     ),
@@ -171,10 +184,13 @@ PATTERNS: dict[str, Access] = {
         patient_key=_CHAIN,
     ),
     "UploadedFileRegisterFunction": Access(
-        _AUDIT + "S3 GetObject (first bytes); Query request; TransactWriteItems(file, document, 3 counts, link, event)",
+        _AUDIT + "S3 GetObject (first bytes); Query request; TransactWriteItems(file, document, 3 counts, link, "
+        "event); GetItem scan entry; EventBridge PutEvents; SQS SendMessageBatch (webhooks: file_request.responded and "
+        "document.created)",
         3,
         14,
         s3_gets=1,
+        sqs_sends=1,
         patient_key=_COUNTS,
     ),
     "NotificationSendFunction": Access(
@@ -199,6 +215,7 @@ PATTERNS: dict[str, Access] = {
         _AUDIT + "GetItem delivery; TransactWriteItems(reopen, event); SQS SendMessage",
         1,
         4,
+        sqs_sends=1,
         account_key=_ACCOUNT_CHAIN,
     ),
     "WebhookDeliverFunction": Access(
@@ -206,6 +223,7 @@ PATTERNS: dict[str, Access] = {
         "GetItem endpoint, HTTPS POST, UpdateItem outcome",
         2,
         4,
+        sqs_sends=1,
     ),
     "ScanResultRecordFunction": Access(
         _AUDIT + "UpdateItem scan entry; Query; TransactWriteItems(document, event)", 3, 5, patient_key=_CHAIN
@@ -253,7 +271,7 @@ def cost_per_million(access: Access) -> float:
         access.read_units * DYNAMODB_READ_UNITS_PER_MILLION + access.write_units * DYNAMODB_WRITE_UNITS_PER_MILLION
     )
     s3 = 1000 * (access.s3_puts * S3_PUT_PER_THOUSAND + access.s3_gets * S3_GET_PER_THOUSAND)
-    return HTTP_API_PER_MILLION + lambda_cost + dynamodb + s3
+    return HTTP_API_PER_MILLION + lambda_cost + dynamodb + s3 + access.sqs_sends * SQS_PER_MILLION
 
 
 def _ceiling(key: tuple[str, float] | None) -> str:
@@ -284,9 +302,9 @@ def render(template: dict[str, Any] | None = None) -> str:
         "transaction's item counts twice). Ceilings: the deployment's, from the route's throttle (parameter",
         "defaults); an account's or a patient's, from the hottest key their requests share",
         f"({PARTITION_WRITE_UNITS:,} write units a second per partition key). Cost per million requests: HTTP API,",
-        f"Lambda (arm64, {MEMORY_GB:g} GB, {ASSUMED_DURATION_S * 1000:.0f} ms assumed), DynamoDB on demand and S3",
-        f"requests, at us-east-1 list prices of {PRICES_AS_OF}; SMS (country-dependent), KMS (DynamoDB caches",
-        "its data keys) and data transfer are not included.",
+        f"Lambda (arm64, {MEMORY_GB:g} GB, {ASSUMED_DURATION_S * 1000:.0f} ms assumed), DynamoDB on demand, S3 and",
+        f"SQS requests, at us-east-1 list prices of {PRICES_AS_OF}; SMS (country-dependent), KMS (DynamoDB and SQS",
+        "cache their data keys), the queue consumers' own invocations and data transfer are not included.",
         "",
         "| route | AWS calls | RRU | WRU | deployment ceiling (stated load) | per account | per patient | USD/1M |",
         "|---|---|---|---|---|---|---|---|",

@@ -33,6 +33,13 @@ NOT_COMPILED = (
     # Powertools utilities this service does not use
     "aws_lambda_powertools/utilities/(auth_alpha|circuit_breaker|data_masking|feature_flags|kafka|metadata"
     "|parameters|streaming|validation)/",
+    # Powertools' parser envelopes, and its parser models and data classes of event sources no function
+    # receives (the batch utility loads the SQS, EventBridge, DynamoDB, Kinesis, Kafka and CloudWatch models)
+    "aws_lambda_powertools/utilities/parser/(envelopes/|models/(?=\\w)(?!(?:__init__|cloudwatch|dynamodb|event_bridge"
+    "|kafka|kinesis|sqs)\\b))",
+    "aws_lambda_powertools/utilities/data_classes/(active_mq|api_gateway_authorizer|appsync_authorizer|cognito_user_pool"
+    "|iot_registry|rabbit_mq|s3_object)_event\\b",
+    "aws_lambda_powertools/(logging/formatters|metrics/provider)/datadog",
     # pydantic's copy of its version 1, and its experimental features
     "pydantic/(v1|experimental)/",
     # short-number metadata (short codes, emergency numbers), read only by phonenumbers' shortnumberinfo

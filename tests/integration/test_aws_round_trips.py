@@ -133,9 +133,9 @@ def test_registering_moves_the_request_once(api, aws):
     with aws_calls("UploadedFileRegisterFunction") as second_photo:
         assert register(messages[1:]) == {"batchItemFailures": []}
     # (GetItem: a malware scan result that came before the photo was recorded, applied now; DeleteSchedule:
-    # the answered request's reminder, once; SendMessage: the webhook announcements, file_request.responded
-    # and document.created)
-    announced = ["PutEvents", "SendMessage", "SendMessage"]
+    # the answered request's reminder, once; SendMessageBatch: the webhook announcements, file_request.responded
+    # and document.created, in one call)
+    announced = ["PutEvents", "SendMessageBatch"]
     assert first_photo == [
         "Query",
         "GetObject",

@@ -157,6 +157,60 @@ def test_a_responded_request_reaches_the_endpoint_signed_with_ids_only_and_the_r
     assert delivery["status"] == "delivered" and delivery["attempts"][0]["status_code"] == 204
 
 
+def test_an_answer_announces_its_two_events_in_one_call_to_the_queue_and_both_reach_the_endpoint(api, aws, hook):
+    import boto3
+
+    # Given an endpoint for answered requests and new documents, and a count of the queue's send calls
+    add_webhook(api, hook.url, "file_request.responded", "document.created")
+    sends: list[str] = []
+
+    def counted(model: Any, **_: Any) -> None:
+        if model.name.startswith("SendMessage"):
+            sends.append(model.name)
+
+    boto3.DEFAULT_SESSION.events.register("before-call.sqs", counted)  # type: ignore[union-attr]
+    from patient_docs.adapters import aws as clients
+
+    clients.sqs.cache_clear()  # a client copies the session's hooks when it is made
+    try:
+        # When the patient answers a request with a photo and the upload is registered
+        created = create_request(api)
+        link = created["short_link_id"]
+        upload(api, link, session_for(api, link), png_bytes(), "IMG_0292.png", "image/png")
+        sends.clear()
+        assert register(queued_events(aws)) == {"batchItemFailures": []}
+        registered = list(sends)
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister("before-call.sqs", counted)  # type: ignore[union-attr]
+        clients.sqs.cache_clear()
+    # Then both events went to the webhooks queue in one call
+    assert registered == ["SendMessageBatch"]
+    # And the endpoint gets both, each once, naming the same document
+    deliver(aws)
+    bodies = sorted((json.loads(got.body) for got in hook.received), key=lambda body: str(body["type"]))
+    assert [body["type"] for body in bodies] == ["document.created", "file_request.responded"]
+    assert bodies[0]["data"]["document_id"] == bodies[1]["data"]["document_id"]
+    assert bodies[0]["data"]["file_request_id"] == bodies[1]["data"]["file_request_id"] == created["id"]
+
+
+def test_announcements_beyond_ten_go_in_batches_of_ten_and_none_is_lost(aws):
+    from patient_docs.logic import webhooks
+
+    # When 23 events of one account are announced at once
+    happened: list[Any] = [("document.created", {"document_id": index, "patient_id": 7}) for index in range(23)]
+    webhooks.announce_all("12", happened)
+    # Then the queue holds 23 messages, one per event, in their order within each batch
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    received: list[int] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            body = json.loads(message["Body"])
+            assert body["kind"] == "event" and body["event"]["account_id"] == "12"
+            received.append(body["event"]["data"]["document_id"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert sorted(received) == list(range(23))
+
+
 def test_after_a_rotation_both_secrets_verify_a_delivery(api, aws, hook):
     webhook = add_webhook(api, hook.url, "document.created")
     rotated = call(api, "POST", f"{WEBHOOKS}/{webhook['id']}/rotate-secret", caller=ADMIN_12).json

@@ -81,6 +81,13 @@ def test_module_names_match_the_same_rules() -> None:
     assert not_compiled("phonenumbers.shortdata.region_US")
     assert not not_compiled("phonenumbers.shortdata")
     assert not not_compiled("aws_lambda_powertools.utilities.parser")
+    assert not_compiled("aws_lambda_powertools.utilities.parser.models.alb")
+    assert not_compiled("aws_lambda_powertools.utilities.parser.envelopes.sqs")
+    assert not not_compiled("aws_lambda_powertools.utilities.parser.models")
+    assert not not_compiled("aws_lambda_powertools.utilities.parser.models.sqs")
+    assert not not_compiled("aws_lambda_powertools.utilities.parser.models.event_bridge")
+    assert not_compiled("aws_lambda_powertools.utilities.data_classes.s3_object_event")
+    assert not not_compiled("aws_lambda_powertools.utilities.data_classes.s3_event")
     assert not not_compiled("pydantic.version")
     assert not not_compiled("my_pydantic.v1")
 

@@ -23,9 +23,25 @@ def _send(body: dict[str, Any]) -> None:
         raise NotificationFailed(type(exc).__name__) from exc
 
 
-def announce(event: dict[str, Any]) -> None:
-    """An event (``id``, ``type``, ``created_at``, ``account_id``, ``data``) for the account's endpoints."""
-    _send({"kind": "event", "event": event})
+def announce(events: list[dict[str, Any]]) -> None:
+    """Events (``id``, ``type``, ``created_at``, ``account_id``, ``data``) for the account's endpoints: one
+    message each, in one call (SQS takes up to 10 a call)."""
+    if len(events) == 1:
+        _send({"kind": "event", "event": events[0]})
+        return
+    for start in range(0, len(events), 10):
+        entries: list[Any] = [
+            {"Id": str(index), "MessageBody": json.dumps({"kind": "event", "event": event})}
+            for index, event in enumerate(events[start : start + 10])
+        ]
+        try:
+            answer = sqs().send_message_batch(QueueUrl=get_settings().webhook_queue_url, Entries=entries)
+        except ClientError as exc:
+            raise NotificationFailed(str(exc.response.get("Error", {}).get("Code") or "ClientError")) from exc
+        except BotoCoreError as exc:
+            raise NotificationFailed(type(exc).__name__) from exc
+        if answer.get("Failed"):
+            raise NotificationFailed(str(answer["Failed"][0].get("Code") or "BatchEntryFailed"))
 
 
 def deliver(account_id: str, delivery_id: str) -> None:

@@ -9,7 +9,7 @@ file not being there yet.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from patient_docs.adapters import documents_table, events, file_requests_table, object_store
 from patient_docs.adapters.object_store import StoredObject
@@ -23,6 +23,7 @@ from patient_docs.rules.content_types import PHOTO_TYPES, SNIFF_BYTES, content_v
 from patient_docs.rules.file_requests import OPEN_STATUSES
 from patient_docs.rules.ids import new_document_id
 from patient_docs.rules.patient_page import page_state, parse_request_file_key, quarantine_key
+from patient_docs.rules.webhooks import WebhookEventType
 from patient_docs.settings import get_settings
 
 Outcome = Literal["recorded", "duplicate", "quarantined", "gone"]
@@ -150,8 +151,11 @@ def _record(
         }
         logger.info("file recorded", extra=ids)
         events.publish("FileRequestResponded", ids)
-        webhooks.announce("file_request.responded", request.account_id, {**ids, "account_id": None})
         created = {"document_id": document.id, "patient_id": document.patient_id, "file_request_id": request.id}
-        webhooks.announce("document.created", request.account_id, created)
+        announced: list[tuple[WebhookEventType, dict[str, Any]]] = [
+            ("file_request.responded", {**ids, "account_id": None}),
+            ("document.created", created),
+        ]
+        webhooks.announce_all(request.account_id, announced)
         return "recorded"
     raise RuntimeError("could not allocate a document id")

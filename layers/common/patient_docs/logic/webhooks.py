@@ -143,20 +143,29 @@ def announce(event_type: rules.WebhookEventType, account_id: str, data: dict[str
     """Tell the account's endpoints (if any asked) that ``event_type`` happened; ``data``: ids only.
 
     Never fails its caller: what happened stands whether or not the announcement could be queued."""
-    if not get_settings().webhook_queue_url:
+    announce_all(account_id, [(event_type, data)])
+
+
+def announce_all(account_id: str, happened: list[tuple[rules.WebhookEventType, dict[str, Any]]]) -> None:
+    """``announce`` for several events of one account at once (one call to the queue), in their order."""
+    if not get_settings().webhook_queue_url or not happened:
         return
     now = utc_now()
-    event = {
-        "id": f"evt_{int(now.timestamp() * 1000):012x}{secrets.token_hex(8)}",
-        "type": event_type,
-        "created_at": now.isoformat(timespec="milliseconds"),
-        "account_id": account_id,
-        "data": {name: value for name, value in data.items() if value is not None},
-    }
+    events: list[dict[str, Any]] = [
+        {
+            "id": f"evt_{int(now.timestamp() * 1000):012x}{secrets.token_hex(8)}",
+            "type": event_type,
+            "created_at": now.isoformat(timespec="milliseconds"),
+            "account_id": account_id,
+            "data": {name: value for name, value in data.items() if value is not None},
+        }
+        for event_type, data in happened
+    ]
     try:
-        webhook_queue.announce(event)
+        webhook_queue.announce(events)
     except NotificationFailed as exc:
-        logger.warning("webhook event not queued", extra={"webhook_event_id": event["id"], "reason": exc.reason})
+        ids = ",".join(event["id"] for event in events)
+        logger.warning("webhook event not queued", extra={"webhook_event_id": ids, "reason": exc.reason})
 
 
 def announce_quarantined(account_id: str, target: Target) -> None:
