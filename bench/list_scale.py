@@ -1,11 +1,12 @@
 """Door B's list at 100 and 10,000 documents: time and DynamoDB items read per request.
 
-Part of ``make bench`` (``python -m bench.run --sections list`` runs it alone). Against the same moto
-server as the rest of the bench, a patient with 100 documents and one with 10,000 (written straight to
-the table as the adapter stores them, with the patient's maintained counts: saving 10,000 through the
-handlers would take the run's whole budget); then the real PatientDocumentListFunction handler, in
-this process, serves each query ``RUNS`` times after one warm-up request. Items read are what DynamoDB
-answered to the request's reads (a Query's ``ScannedCount``, one per item a GetItem or BatchGetItem
+Part of ``make bench`` (``python -m bench.run --sections list`` runs it alone). On each of two DynamoDB
+stores, the bench's moto server and dynalite (``bench/stores.py``: its Query reads only the key range, as
+DynamoDB's does, where moto's walks the whole table), a patient with 100 documents and one with 10,000
+(written straight to the table as the adapter stores them, with the patient's maintained counts: saving
+10,000 through the handlers would take the run's whole budget); then the real PatientDocumentListFunction
+handler, in this process, serves each query ``RUNS`` times after ``WARMUP`` warm-up requests. Items read
+are what DynamoDB answered to the request's reads (a Query's ``ScannedCount``, one per item a GetItem or BatchGetItem
 found): the page's Query, the patient's count and the audit trail's tail. Method: docs/performance.md.
 """
 
@@ -27,7 +28,8 @@ from patient_docs.models.documents import Document
 from patient_docs.settings import get_settings
 
 SIZES = (100, 10_000)
-RUNS = 5
+RUNS = 11
+WARMUP = 3  # clients made, route validation built, and the store's own warm-up (dynalite's JIT)
 FIRST_PATIENT = 1_000_100  # patients of their own: no other example reads or writes them
 FIRST_ID = 7_000_000_000  # document ids no handler makes (they are 53-bit time-ordered)
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -42,11 +44,12 @@ QUERIES = (
 
 @dataclass
 class Measured:
+    store: str  # the DynamoDB it ran against: "moto" or "dynalite"
     documents: int
     query: str
     status: int
     median_ms: float
-    median_aws_ms: float  # of median_ms: waiting for DynamoDB (here the emulator), median of the runs
+    median_aws_ms: float  # of median_ms: waiting for DynamoDB (the store), median of the runs
     items_read: int
     calls: list[str]
 
@@ -118,7 +121,8 @@ def seed(patient: int, count: int) -> None:
             client.update_item(**change["Update"])
 
 
-def measure() -> list[Measured]:
+def measure(store: str = "moto") -> list[Measured]:
+    """Every query at each size against the DynamoDB this process's client calls now (named ``store``)."""
     seeder, counter = Seeder(), ItemsRead(dynamodb())
     function = seeder.functions["PatientDocumentListFunction"]
     handler = getattr(importlib.import_module(function.module), function.handler_name)
@@ -135,7 +139,8 @@ def measure() -> list[Measured]:
                 (patient,),
                 query=query.format(start=start, end=end, last=-(-count // 20)).replace(":", "%3A"),
             )
-            handler(event, LambdaContext())  # warm: clients made, route validation built
+            for _ in range(WARMUP):
+                handler(event, LambdaContext())
             times: list[float] = []
             waits: list[float] = []
             for _ in range(RUNS):
@@ -146,6 +151,7 @@ def measure() -> list[Measured]:
                 waits.append(counter.seconds * 1000)
             found.append(
                 Measured(
+                    store=store,
                     documents=count,
                     query=what,
                     status=int(result["statusCode"]),
@@ -160,21 +166,24 @@ def measure() -> list[Measured]:
 
 def table(found: list[Measured]) -> str:
     lines = [
-        "| documents | query | status | median ms | of which DynamoDB (emulator) ms | DynamoDB items read | calls |",
-        "|--:|---|--:|--:|--:|--:|---|",
+        "| store | documents | query | status | median ms | of which DynamoDB ms | DynamoDB items read | calls |",
+        "|---|--:|---|--:|--:|--:|--:|---|",
     ]
     lines += [
-        f"| {m.documents:,} | {m.query} | {m.status} | {m.median_ms:.1f} | {m.median_aws_ms:.1f} | {m.items_read} "
-        f"| {'+'.join(m.calls)} |"
+        f"| {m.store} | {m.documents:,} | {m.query} | {m.status} | {m.median_ms:.1f} | {m.median_aws_ms:.1f} "
+        f"| {m.items_read} | {'+'.join(m.calls)} |"
         for m in found
     ]
-    for what in dict.fromkeys(m.query for m in found):  # each query measured, in the order measured
-        small, large = (next(m for m in found if m.query == what and m.documents == size) for size in SIZES)
+    for store, what in dict.fromkeys((m.store, m.query) for m in found):  # in the order measured
+        sized = {m.documents: m for m in found if m.store == store and m.query == what}
+        if not all(size in sized for size in SIZES):
+            continue
+        small, large = sized[SIZES[0]], sized[SIZES[-1]]
         own_small, own_large = small.median_ms - small.median_aws_ms, large.median_ms - large.median_aws_ms
         lines.append("")
         lines.append(
-            f"{what}: {SIZES[-1]:,} documents take {large.median_ms / small.median_ms:.2f}× the time of {SIZES[0]} "
-            f"(target ≤ 2×), {own_large / own_small:.2f}× outside DynamoDB calls ({own_small:.1f} → "
+            f"{store}, {what}: {SIZES[-1]:,} documents take {large.median_ms / small.median_ms:.2f}× the time of "
+            f"{SIZES[0]} (target ≤ 2×), {own_large / own_small:.2f}× outside DynamoDB calls ({own_small:.1f} → "
             f"{own_large:.1f} ms), and read {large.items_read} items against {small.items_read} "
             f"({large.items_read / small.items_read:.2f}×)."
         )

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import images, list_scale
+from bench import images, list_scale, stores
 from bench.examples import EXAMPLES, Seeder, generic, provision_push
 from bench.sizes import layers, tree_bytes
 from bench.table import Row, render
@@ -213,6 +213,7 @@ def main() -> None:
     moto, endpoint = start_moto()
     rows: list[Row] = []
     scale: list[list_scale.Measured] = []
+    scale_note = ""
     try:
         env = provision(endpoint)
         if "functions" in sections:
@@ -226,8 +227,15 @@ def main() -> None:
         # Last: its 10,100 documents make every later call of the emulator slower (moto's Query and
         # transactions walk or copy the whole table), enough to time out the functions' seeding.
         if "list" in sections:
-            scale = list_scale.measure()
-            progress("door B's list at 100 and 10,000 documents")
+            scale = list_scale.measure("moto")
+            progress("door B's list at 100 and 10,000 documents, on moto")
+            try:
+                with stores.dynalite(endpoint):
+                    scale += list_scale.measure("dynalite")
+                progress("the same on dynalite")
+            except stores.Unavailable as why:
+                scale_note = f"Not measured on dynalite: {why}."
+                progress(scale_note)
     finally:
         moto.terminate()
         try:
@@ -251,7 +259,9 @@ def main() -> None:
         report = with_section(render(rows, layer_rows, header, images.table()), "list", section_of(report, "list"))
     if "list" in sections:
         text = f"## Door B's list at scale\n\n{when} (`--sections list`; method: bench/list_scale.py)\n\n"
-        report = with_section(report, "list", text + list_scale.table(scale) + "\n")
+        report = with_section(
+            report, "list", text + list_scale.table(scale) + "\n" + (f"\n{scale_note}\n" * bool(scale_note))
+        )
     RESULTS.write_text(report)
     print(report)
 

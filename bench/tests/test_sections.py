@@ -26,17 +26,24 @@ def test_a_section_is_added_then_replaced_and_the_rest_kept() -> None:
 def test_the_list_table_compares_the_largest_patient_with_the_smallest() -> None:
     # Given both sizes measured for each query
     found = [
-        Measured(100, "default sort, page 1 of 20", 200, 20.0, 16.0, 23, ["Query", "GetItem", "Query", "PutItem"]),
-        Measured(10_000, "default sort, page 1 of 20", 200, 30.0, 24.0, 23, ["Query", "GetItem", "Query", "PutItem"]),
-        Measured(100, "start/end range, page 1 of 20", 200, 25.0, 20.0, 73, ["Query", "Query", "Query", "PutItem"]),
-        Measured(10_000, "start/end range, page 1 of 20", 200, 60.0, 45.0, 5023, ["Query", "Query", "PutItem"]),
+        Measured("moto", 100, "default sort, page 1 of 20", 200, 20.0, 16.0, 23, ["Query", "GetItem", "PutItem"]),
+        Measured("moto", 10_000, "default sort, page 1 of 20", 200, 30.0, 24.0, 23, ["Query", "GetItem", "PutItem"]),
+        Measured("moto", 100, "start/end range, page 1 of 20", 200, 25.0, 20.0, 73, ["Query", "Query", "PutItem"]),
+        Measured("moto", 10_000, "start/end range, page 1 of 20", 200, 60.0, 45.0, 5023, ["Query", "PutItem"]),
+        Measured("dynalite", 100, "default sort, page 1 of 20", 200, 10.0, 6.0, 23, ["Query", "GetItem", "PutItem"]),
+        Measured("dynalite", 10_000, "default sort, page 1 of 20", 200, 11.0, 7.0, 23, ["Query", "PutItem"]),
+        Measured("dynalite", 100, "start/end range, page 1 of 20", 200, 12.0, 8.0, 73, ["Query", "PutItem"]),
     ]
     # When the section's table is written
     text = table(found)
-    # Then each query says how much slower 10,000 documents are, against the 2x target
-    assert "default sort, page 1 of 20: 10,000 documents take 1.50× the time of 100" in text
-    assert "start/end range, page 1 of 20: 10,000 documents take 2.40× the time of 100" in text
+    # Then each query says, per store, how much slower 10,000 documents are, against the 2x target
+    assert "moto, default sort, page 1 of 20: 10,000 documents take 1.50× the time of 100" in text
+    assert "moto, start/end range, page 1 of 20: 10,000 documents take 2.40× the time of 100" in text
+    assert "dynalite, default sort, page 1 of 20: 10,000 documents take 1.10× the time of 100" in text
+    # (a query measured at one size only gets its rows, and no comparison)
+    assert "| dynalite | 100 | start/end range, page 1 of 20 | 200 | 12.0 | 8.0 | 73 | Query+PutItem |" in text
+    assert "dynalite, start/end range" not in text
     # And how much of it is outside DynamoDB calls (total less the calls' time), and the items read
     assert "1.50× outside DynamoDB calls (4.0 → 6.0 ms), and read 23 items against 23 (1.00×)" in text
     assert "3.00× outside DynamoDB calls (5.0 → 15.0 ms), and read 5023 items against 73 (68.81×)" in text
-    assert "| 10,000 | start/end range, page 1 of 20 | 200 | 60.0 | 45.0 | 5023 | Query+Query+PutItem |" in text
+    assert "| moto | 10,000 | start/end range, page 1 of 20 | 200 | 60.0 | 45.0 | 5023 | Query+PutItem |" in text
