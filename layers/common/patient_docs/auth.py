@@ -6,8 +6,6 @@ authorizer can trust Cognito, Auth0 or Entra ID tokens as they come. HTTP API pa
 strings, so numbers arrive as ``"12"``.
 """
 
-from __future__ import annotations
-
 import hashlib
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,7 +77,7 @@ def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
     )
 
 
-def caller_from_event(event: APIGatewayProxyEventV2) -> Caller:
+def caller_from_event(event: "APIGatewayProxyEventV2") -> Caller:
     authorizer = event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
     return caller_from_claims(claims)

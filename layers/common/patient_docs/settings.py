@@ -4,8 +4,6 @@ Functions never read ``os.environ`` themselves: they ask for ``get_settings()``,
 which validates every value once per container.
 """
 
-from __future__ import annotations
-
 import os
 from functools import cache
 

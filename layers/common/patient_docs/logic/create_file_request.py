@@ -16,8 +16,6 @@ Decisions the seed leaves open:
   nothing; the same key with another body is a 422, and while the first is still running a 409.
 """
 
-from __future__ import annotations
-
 import re
 import uuid
 from collections.abc import Callable

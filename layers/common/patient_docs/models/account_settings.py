@@ -1,8 +1,6 @@
 """An account's own settings (SMS sender, link lifetime, daily SMS quota, email sender, how the practice
 appears to patients and in which language, reminders); the deployment's defaults until an admin sets them."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import BaseModel

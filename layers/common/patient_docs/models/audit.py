@@ -9,8 +9,6 @@ that a patient's access log can say who looked; a patient actor's name is never 
 The action names are stable: reports and the access log filter on them (docs/audit.md lists them).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal, get_args
 

@@ -1,7 +1,5 @@
 """The one document record behind all three doors."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

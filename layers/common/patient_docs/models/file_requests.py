@@ -1,7 +1,5 @@
 """File requests as stored: a staff user's request, its lifecycle and notification, and the files sent in answer."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

@@ -1,7 +1,5 @@
 """Patients and staff users known by the service (door C finds or creates them as shells)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import BaseModel

@@ -1,7 +1,5 @@
 """Webhook endpoints an account registered, and the deliveries made to them (ids only, never PHI)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

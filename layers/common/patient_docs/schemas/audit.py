@@ -3,8 +3,6 @@
 Door C's conventions: snake_case, RFC 3339 times with an offset, ``next_cursor`` paging.
 """
 
-from __future__ import annotations
-
 from datetime import UTC
 
 from pydantic import Field
@@ -44,7 +42,7 @@ class AuditEventOut(Schema):
     source_ip: str | None = Field(description="The client's address as API Gateway saw it")
 
     @classmethod
-    def of(cls, event: AuditEvent) -> AuditEventOut:
+    def of(cls, event: AuditEvent) -> "AuditEventOut":
         return cls(
             id=event.id,
             at=event.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -77,7 +75,7 @@ class AccessLogEntryOut(Schema):
     document_id: int | None = Field(description="The document, where one was opened, changed or added")
 
     @classmethod
-    def of(cls, event: AuditEvent) -> AccessLogEntryOut:
+    def of(cls, event: AuditEvent) -> "AccessLogEntryOut":
         return cls(
             at=iso_with_offset(event.at),
             action=event.action,

@@ -1,7 +1,5 @@
 """Annotated field types shared by the doors' models."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Annotated, Any
 

@@ -12,8 +12,6 @@ is built on first use. Before a SnapStart snapshot, :func:`build_all` builds eve
 (``warmup.py``), so a restored function builds none (docs/performance.md, "Own code at import").
 """
 
-from __future__ import annotations
-
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict

@@ -1,7 +1,5 @@
 """Error bodies, per door, as documented in the OpenAPI document."""
 
-from __future__ import annotations
-
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 

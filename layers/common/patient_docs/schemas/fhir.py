@@ -11,8 +11,6 @@ records who added the document and when); those whose meaning would be lost are 
 an element of DocumentReference and is refused by name.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,7 +101,7 @@ class DocumentReference(_Answer):
     content: list[DocumentReferenceContent] = Field(min_length=1, max_length=1)
 
     @classmethod
-    def of(cls, doc: Document, base_url: str) -> DocumentReference:
+    def of(cls, doc: Document, base_url: str) -> "DocumentReference":
         kind = fhir.classify(
             doc.record_type, doc.document_category, doc.document_type, patient_photo=doc.source == "file_request"
         )

@@ -1,7 +1,5 @@
 """Door D (FHIR R4): the CapabilityStatement ``GET /fhir/metadata`` answers (its function alone builds it)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

@@ -7,8 +7,6 @@ records who added the document and when); those whose meaning would be lost are 
 an element of DocumentReference and is refused by name.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -105,7 +103,7 @@ class AttachmentIn(_Element):
     creation: Annotated[str, Field(max_length=40)] | Absent = None
 
     @model_validator(mode="after")
-    def _data_or_url(self) -> AttachmentIn:
+    def _data_or_url(self) -> "AttachmentIn":
         if (self.data is None) == (self.url is None):
             raise ValueError("needs either data (the file, base64) or url (door B's file_url), not both")
         return self

@@ -4,8 +4,6 @@ As in the seed, request bodies use camelCase names and responses snake_case.
 Limits: prompt 1-1000 characters, staff and patient names 1-200.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -175,7 +173,7 @@ class FileOut(Schema):
         scanned_at: datetime | None = None,
         thumbnail_url: str | None = None,
         preview_url: str | None = None,
-    ) -> FileOut:
+    ) -> "FileOut":
         return cls(
             id=file.id,
             created_at=iso_with_offset(file.created_at),
@@ -233,7 +231,7 @@ class FileRequestOut(Schema):
     @classmethod
     def of(
         cls, request: FileRequest, public_base_url: str, now: datetime, files: list[FileOut] | None = None
-    ) -> FileRequestOut:
+    ) -> "FileRequestOut":
         status = effective_status(request.status, request.short_link_expires_at, now)
         return cls(
             id=request.id,
@@ -364,7 +362,7 @@ class AccountSettingsOut(Schema):
     updated_at: Timestamp | None = Field(description="null: the deployment's defaults apply")
 
     @classmethod
-    def of(cls, settings: AccountSettings) -> AccountSettingsOut:
+    def of(cls, settings: AccountSettings) -> "AccountSettingsOut":
         return cls(
             account_id=settings.account_id,
             sms_sender_id=settings.sms_sender_id,

@@ -1,7 +1,5 @@
 """Door A (seed 000): ``/api/v2/patients/{patient_id}/documents``."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -47,7 +45,7 @@ class InlineDocumentOut(Schema):
     scanned_at: Timestamp | None = Field(description="When the scan's result came; null while pending")
 
     @classmethod
-    def of(cls, doc: Document) -> InlineDocumentOut:
+    def of(cls, doc: Document) -> "InlineDocumentOut":
         return cls(
             id=doc.id,
             mime_type=doc.mime_type,

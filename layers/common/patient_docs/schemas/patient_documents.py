@@ -1,7 +1,5 @@
 """Door B (seed 001): ``/apis/v1/file/upload/*`` and ``/apis/v1/patient-document``."""
 
-from __future__ import annotations
-
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field, model_validator
@@ -157,7 +155,7 @@ class PatientDocumentOut(Schema):
     scanned_at: NaiveUtcTimestamp | None = Field(description="When the scan's result came; null while pending")
 
     @classmethod
-    def of(cls, doc: Document, bucket_name: str, region: str, thumbnail_url: str | None = None) -> PatientDocumentOut:
+    def of(cls, doc: Document, bucket_name: str, region: str, thumbnail_url: str | None = None) -> "PatientDocumentOut":
         """``thumbnail_url``: the served thumbnail's URL, for a document whose client gave none."""
         document_url = object_url(bucket_name, region, doc.object_key)
         return cls(

@@ -1,7 +1,5 @@
 """Requests and responses of the patient page's JSON endpoints."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from patient_docs.schemas.common import Day, FileName, Timestamp

@@ -5,8 +5,6 @@ account's default event bus (GuardDuty User Guide, "Monitoring S3 object scans w
 EventBridge"); events/scan_result_record*.json are examples.
 """
 
-from __future__ import annotations
-
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -3,8 +3,6 @@
 The signing secret is in the answers of create and rotate-secret only; nothing reads it back.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 from pydantic import ConfigDict, Field
@@ -44,7 +42,7 @@ class WebhookOut(Schema):
     )
 
     @classmethod
-    def of(cls, webhook: Webhook) -> WebhookOut:
+    def of(cls, webhook: Webhook) -> "WebhookOut":
         return cls(
             id=webhook.id,
             url=webhook.url,
@@ -59,7 +57,7 @@ class WebhookWithSecret(WebhookOut):
     secret: str = Field(description="The signing secret: shown here once, never again (rotate it if lost)")
 
     @classmethod
-    def with_secret(cls, webhook: Webhook) -> WebhookWithSecret:
+    def with_secret(cls, webhook: Webhook) -> "WebhookWithSecret":
         return cls(**WebhookOut.of(webhook).model_dump(), secret=webhook.secret)
 
 
@@ -75,7 +73,7 @@ class DeliveryAttemptOut(Schema):
     duration_ms: int | None = None
 
     @classmethod
-    def of(cls, attempt: DeliveryAttempt) -> DeliveryAttemptOut:
+    def of(cls, attempt: DeliveryAttempt) -> "DeliveryAttemptOut":
         return cls(**{**attempt.model_dump(), "at": _time(attempt.at)})
 
 
@@ -89,7 +87,7 @@ class WebhookDeliveryOut(Schema):
     attempts: list[DeliveryAttemptOut]
 
     @classmethod
-    def of(cls, delivery: WebhookDelivery) -> WebhookDeliveryOut:
+    def of(cls, delivery: WebhookDelivery) -> "WebhookDeliveryOut":
         return cls(
             id=delivery.id,
             webhook_id=delivery.webhook_id,
