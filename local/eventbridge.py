@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local import lambda_logs
 from local.events import LambdaContext
 from local.local_aws import local_name
 from local.template import Function, functions, load_template
@@ -136,7 +137,9 @@ class EventRules:
             delivery.attempts += 1
             try:
                 with lock:
-                    delivery.result = self._handler(rule.function)(event, LambdaContext(function_name=function))
+                    delivery.result = lambda_logs.invoke(
+                        self._handler(rule.function), event, LambdaContext(function_name=function)
+                    )
                 delivery.error = None
                 return delivery
             except Exception as exc:  # what Lambda retries

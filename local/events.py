@@ -113,6 +113,12 @@ class LambdaContext:
     log_stream_name: str = "local"
     deadline_ms: int = field(default_factory=lambda: int(time.time() * 1000) + 10_000)
 
+    def __post_init__(self) -> None:
+        # Several functions run in this one process: each invocation's log keys stay its own (local/lambda_logs.py).
+        from local.lambda_logs import isolate
+
+        isolate()
+
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"

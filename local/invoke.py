@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from local import state
+from local import lambda_logs, state
 from local.email import EmailLog
 from local.events import LambdaContext
 from local.local_aws import LocalAws
@@ -50,7 +50,7 @@ def default_event(function: Function) -> Path:
 def invoke(function: Function, event: dict[str, Any]) -> Any:
     """Call the handler as Lambda would (the environment must already point at the local AWS)."""
     handler = getattr(importlib.import_module(function.module), function.handler_name)
-    return handler(event, LambdaContext(function_name=function.logical_id))
+    return lambda_logs.invoke(handler, event, LambdaContext(function_name=function.logical_id))
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from local import lambda_logs
 from local.events import LambdaContext
 from local.template import Function, functions
 
@@ -105,7 +106,8 @@ class QueueConsumers:
             failed: set[str] = set()
             try:
                 with lock:
-                    result = handler(sqs_event(messages, queue_arn), LambdaContext(function_name=function.logical_id))
+                    context = LambdaContext(function_name=function.logical_id)
+                    result = lambda_logs.invoke(handler, sqs_event(messages, queue_arn), context)
                 if partial and isinstance(result, dict):
                     failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
             except Exception as exc:  # the whole batch fails, as in Lambda
@@ -141,7 +143,8 @@ def deliver_now(client: Callable[[str], Any], names: dict[str, str], queue_logic
         ).get("Messages", [])
         if not messages:
             return handled
-        result = handler(sqs_event(messages, queue_arn), LambdaContext(function_name=function.logical_id))
+        context = LambdaContext(function_name=function.logical_id)
+        result = lambda_logs.invoke(handler, sqs_event(messages, queue_arn), context)
         failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:

@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import iam_check, recording, state, tokens
+from local import iam_check, lambda_logs, recording, state, tokens
 from local.email import EmailLog
 from local.eventbridge import EventRules
 from local.events import LambdaContext, http_event
@@ -97,7 +97,7 @@ class LocalApi:
 
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
         with self.function_locks[route.function]:
-            return self.handler(route)(event, LambdaContext(function_name=route.function))
+            return lambda_logs.invoke(self.handler(route), event, LambdaContext(function_name=route.function))
 
     def send_queued_notifications(self, fire_schedules: bool = True) -> int:
         """What the notifications queue's event source mapping does, at once (see ``deliver_queued``);

@@ -9,6 +9,7 @@ the template's EventBridge rule (``local.eventbridge``) to the real ScanResultRe
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from patient_docs.adapters import documents_table
-from patient_docs.rules.scanning import RETRY_AFTER_SECONDS, SCAN_TAG
+from patient_docs.rules.scanning import GONE_ENTRY_DAYS, RETRY_AFTER_SECONDS, SCAN_TAG
 from tests import scanning
 from tests.conftest import NAMES
 from tests.integration import page_helpers
@@ -353,6 +354,92 @@ def test_a_delete_removes_the_scan_entry_in_its_transaction_so_a_failure_leaves_
     assert calls == ["GetItem", "DeleteObject", "Query", "TransactWriteItems"]
     assert [item for item in aws.all_items() if key in str(item)] == []
     assert audit_actions(aws, created["id"]).count("document.deleted") == 1
+
+
+# ------------------------------------------------------------------ a result for an object already gone
+def scan_items(aws: Any, key: str) -> list[dict[str, Any]]:
+    return [item for item in aws.all_items() if item["PK"]["S"] == f"SCAN#{key}"]
+
+
+def expires_in_days(item: dict[str, Any]) -> float:
+    return (int(item["ttl"]["N"]) - time.time()) / 86400
+
+
+@pytest.mark.parametrize("status", ["NO_THREATS_FOUND", "THREATS_FOUND"])
+def test_a_result_that_comes_after_its_document_was_deleted_leaves_only_an_entry_that_expires(
+    api, aws, staff_events, status
+):
+    # Given a scanned door A document, then deleted: its object and its scan entry went with it
+    created = create_pdf(api)
+    key = object_key(aws, created["id"])
+    scanning.scan_all(aws)
+    assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 204
+    assert scan_items(aws, key) == []
+    # When a result for its object comes after that (a re-scan, or a late delivery), twice
+    event = scanning.result_event(aws, key, status)
+    assert deliver(event) == "gone"
+    (item,) = scan_items(aws, key)
+    items = aws.all_items()
+    assert deliver(event) == "unchanged"
+    # Then the one entry it made names no document and expires with the table's TTL, in GONE_ENTRY_DAYS
+    assert "document_id" not in item
+    assert GONE_ENTRY_DAYS - 1 < expires_in_days(item) <= GONE_ENTRY_DAYS
+    assert aws.all_items() == items  # the duplicate wrote nothing
+    # And nothing was moved or announced for a file that is not there
+    assert not exists(aws, f"quarantine/{key}") and staff_events() == []
+    assert audit_actions(aws, created["id"]).count("document.deleted") == 1
+
+
+def test_a_result_that_lands_while_its_document_is_being_deleted_leaves_nothing(api, aws, monkeypatch):
+    from patient_docs.logic import delete_document
+
+    # Given a door A document
+    created = create_pdf(api)
+    key = object_key(aws, created["id"])
+    outcomes: list[str] = []
+    real = delete_document.documents_table.delete_document
+
+    def result_between_object_and_records(*args: Any, **kwargs: Any) -> None:
+        outcomes.append(deliver(scanning.result_event(aws, key)))  # the object is gone, the records not yet
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(delete_document.documents_table, "delete_document", result_between_object_and_records)
+    # When its scan result lands after the delete removed its object, before the delete's transaction
+    assert call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status == 204
+    # Then the result was recorded on the document still there, and the transaction removed its entry
+    assert outcomes == ["recorded"]
+    assert scan_items(aws, key) == []
+    # And a duplicate of it after the delete leaves only an entry that expires
+    assert deliver(scanning.result_event(aws, key)) == "gone"
+    assert "ttl" in scan_items(aws, key)[0]
+
+
+def test_a_result_for_an_upload_waiting_to_be_saved_never_expires(api, aws):
+    # Given an upload scanned before its save (door B saves it whenever it is ready)
+    uploaded = upload_unsigned(api, aws, "card.png")
+    (key,) = scanning.scan_all(aws)
+    # Then its entry is kept without an expiry
+    (item,) = scan_items(aws, key)
+    assert "ttl" not in item
+    # And once saved, its document names it, still without one
+    saved = call(api, "POST", "/apis/v1/patient-document", save_body(aws, uploaded["file_url"]), STAFF_12)
+    assert saved.status == 200 and saved.json["data"]["scan_status"] == "clean", saved.body
+    (item,) = scan_items(aws, key)
+    assert item["document_id"]["N"] == str(saved.json["data"]["id"]) and "ttl" not in item
+
+
+def test_an_infected_upload_quarantined_before_its_save_is_refused_until_its_entry_expires(api, aws, staff_events):
+    # Given an EICAR upload, scanned (and moved to quarantine) before anyone saved it
+    uploaded = upload_unsigned(api, aws, "eicar.txt", scanning.EICAR_FILE, "text/plain")
+    (key,) = scanning.scan_all(aws)
+    assert not exists(aws, key) and exists(aws, f"quarantine/{key}")
+    assert [event["detail-type"] for event in staff_events()] == ["FileInfected"]
+    # Then its entry, which no record will ever name, expires
+    (item,) = scan_items(aws, key)
+    assert GONE_ENTRY_DAYS - 1 < expires_in_days(item) <= GONE_ENTRY_DAYS
+    # And meanwhile a save of it is refused, saying why
+    reply = call(api, "POST", "/apis/v1/patient-document", save_body(aws, uploaded["file_url"]), STAFF_12)
+    assert reply.status == 400 and "malware" in reply.json["message"], reply.body
 
 
 def test_a_result_for_another_bucket_or_key_is_ignored(api, aws):

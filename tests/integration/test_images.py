@@ -9,6 +9,7 @@ ScanResultRecordFunction and the ImageProcessFunction by the template's EventBri
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 import pytest
@@ -279,3 +280,34 @@ def test_door_b_shows_no_thumbnail_of_an_infected_image(api, aws):
     listed = door_b_list(api)[photo["id"]]
     assert (listed["scan_status"], listed["thumbnail_url"]) == ("infected", None)
     assert "document.downloaded" not in actions(aws)
+
+
+def test_an_image_deleted_while_it_is_rendered_leaves_only_an_entry_that_expires(api, aws, monkeypatch):
+    from patient_docs.logic import process_image
+
+    # Given a door A image
+    created = create(api, rotated_jpeg(), "image/jpeg", "rash.jpg")
+    stored = documents_table.get_document(created["id"])
+    assert stored is not None
+    key = stored.object_key
+    real = process_image.scan_results_table.store_image
+
+    def deleted_first(object_key: str, image: Any) -> Any:
+        # the document and its object deleted after the image was read and rendered, before it is kept
+        # (by another caller: its own thread, so that its calls are not the image processor's)
+        replies: list[int] = []
+        deleting = threading.Thread(
+            target=lambda: replies.append(call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status)
+        )
+        deleting.start()
+        deleting.join()
+        assert replies == [204]
+        return real(object_key, image)
+
+    monkeypatch.setattr(process_image.scan_results_table, "store_image", deleted_first)
+    # When its clean verdict comes (both the scan-result function and the image processor hear it)
+    deliveries = scanning.deliver(scanning.result_event(aws, key))
+    assert all(d.error is None for d in deliveries), deliveries
+    # Then the one entry left of it names no document and expires with the table's TTL
+    (item,) = [item for item in aws.all_items() if item["PK"]["S"] == f"SCAN#{key}"]
+    assert "document_id" not in item and "image" in item and int(item["ttl"]["N"]) > 0

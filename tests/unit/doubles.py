@@ -556,6 +556,7 @@ class FakeScanResults:
     """Scan results under their object key (adapters/scan_results_table.py), keeping what may follow what."""
 
     entries: dict[str, ScanEntry] = field(default_factory=dict)
+    expiries: dict[str, int] = field(default_factory=dict)  # the entries' ttl, where one was given
 
     def store_result(self, object_key: str, status: str, scanned_at: datetime) -> tuple[bool, ScanEntry]:
         entry = self.entries.get(object_key, ScanEntry())
@@ -567,6 +568,14 @@ class FakeScanResults:
     def link(self, object_key: str, document_id: int, patient_id: int) -> None:
         entry = self.entries.get(object_key, ScanEntry())
         self.entries[object_key] = replace(entry, document_id=document_id, patient_id=patient_id)
+        self.expiries.pop(object_key, None)
+
+    def expire_unclaimed(self, object_key: str, expires_at: int) -> bool:
+        entry = self.entries.get(object_key)
+        if entry is None or entry.document_id is not None or object_key in self.expiries:
+            return False
+        self.expiries[object_key] = expires_at
+        return True
 
     def get_entry(self, object_key: str) -> ScanEntry | None:
         return self.entries.get(object_key)
@@ -946,7 +955,7 @@ class Fakes:
                     "get_documents",
                 ],
             ),
-            scan_results_table: (fakes.scans, ["store_result", "get_entry"]),
+            scan_results_table: (fakes.scans, ["store_result", "get_entry", "expire_unclaimed"]),
             object_store: (
                 fakes.objects,
                 [

@@ -10,7 +10,7 @@ import pytest
 from patient_docs.errors import FileNotScanned, FileWithheld
 from patient_docs.logic import file_safety
 from patient_docs.logic.record_scan_result import ScanResult, record_scan_result
-from patient_docs.rules.scanning import RETRY_AFTER_SECONDS
+from patient_docs.rules.scanning import GONE_ENTRY_DAYS, RETRY_AFTER_SECONDS
 from patient_docs.settings import get_settings
 from tests.unit.doubles import NOW, PATIENT_NUMBER, a_document
 
@@ -48,8 +48,10 @@ def test_the_same_result_again_changes_nothing(fakes, recorded):
 
 
 def test_a_result_with_no_record_yet_is_kept_and_applied_when_the_document_comes(fakes):
-    # Given a result for an object no document names yet
+    # Given a result for an uploaded object no document names yet
+    fakes.objects.put_object(KEY, b"%PDF-1.7", "application/pdf", "scan.pdf")
     assert record_scan_result(result("clean")) == "kept"
+    assert fakes.scans.expiries == {}  # its save may come at any time
     # When its document is recorded and settles
     doc = a_document(object_key=KEY)
     fakes.documents.add(doc)
@@ -59,6 +61,18 @@ def test_a_result_with_no_record_yet_is_kept_and_applied_when_the_document_comes
     assert settled.scan_status == "clean" and fakes.documents.items[doc.id].scan_status == "clean"
     assert file_safety.settled(settled) == settled
     assert fakes.audit_actions() == ["file.scanned"]
+
+
+def test_a_result_for_an_object_gone_with_no_record_expires_and_a_duplicate_changes_nothing(fakes):
+    # Given no object under KEY any more (deleted with its document, or before anything recorded it)
+    # When its result comes, twice
+    assert record_scan_result(result("clean")) == "gone"
+    assert record_scan_result(result("clean")) == "unchanged"
+    # Then its entry is kept with an expiry, GONE_ENTRY_DAYS from now
+    assert fakes.scans.expiries == {KEY: int((NOW + timedelta(days=GONE_ENTRY_DAYS)).timestamp())}
+    # And a record that names it after all (the object uploaded again under its key) keeps it for good
+    fakes.scans.link(KEY, 7, PATIENT_NUMBER)
+    assert fakes.scans.expiries == {}
 
 
 def test_an_infected_file_is_announced_recorded_and_moved_and_a_retry_repeats_nothing(fakes, recorded):

@@ -5,6 +5,8 @@ Layout (one item per scanned object, entity ``scan_result``):
     scan_status, scanned_at   the result GuardDuty sent for the object (absent until one came)
     document_id, patient_id   the document recorded for the object (absent until one is)
     image                     an image's renditions (rules/images.py), once the image processor made them
+    ttl                       when the table's TTL removes the entry: set only on an entry no record names
+                              whose object was found gone (``expire_unclaimed``), removed by a link
 
 A scan result and the record of its upload can come in either order (door B saves a document after
 its upload is scanned; the patient page's register step may run before or after the scan). Each half
@@ -13,6 +15,13 @@ link part of the transaction that records the document, read again after it), so
 second sees both halves and applies the result to the document (a conditional write of its own:
 ``documents_table.set_scan_status``). A result is stored only where ``rules.scanning.next_status``
 lets it follow the stored one, so a duplicate, or an older result arriving late, changes nothing.
+
+A result or renditions may also come after their object's document was deleted (and the entry with it),
+or for an object removed before anything recorded it: that write makes an entry no record will ever
+name. The function that wrote it then looks at the object, after its write; if the object is gone,
+the entry gets an expiry (``expire_unclaimed``, conditional on no record naming it). An object is
+always deleted before its document's transaction removes the entry, so a write that lands after the
+transaction is followed by a look that finds the object gone, whatever the interleaving.
 """
 
 from __future__ import annotations
@@ -97,7 +106,10 @@ def link_write(object_key: str, document_id: int, patient_id: int) -> Item:
         "Update": {
             "TableName": table_name(),
             "Key": typed_key(_key(object_key)),
-            "UpdateExpression": "SET document_id = :document, patient_id = :patient, entity = :entity",
+            # REMOVE: an entry a record names never expires (an object uploaded again under its key
+            # after it was found gone may be recorded).
+            "UpdateExpression": "SET document_id = :document, patient_id = :patient, entity = :entity REMOVE #ttl",
+            "ExpressionAttributeNames": {"#ttl": "ttl"},
             "ExpressionAttributeValues": {
                 ":document": {"N": str(document_id)},
                 ":patient": {"N": str(patient_id)},
@@ -122,6 +134,27 @@ def store_image(object_key: str, image: ImageRenditions) -> ScanEntry:
         ReturnValues="ALL_NEW",
     )
     return _entry(response.get("Attributes"))
+
+
+def expire_unclaimed(object_key: str, expires_at: int) -> bool:
+    """Give the object's entry an expiry (epoch seconds, the table's TTL), unless a record names it, it
+    has one already, or it is not there: whether it was given one now."""
+    try:
+        dynamodb().update_item(
+            TableName=table_name(),
+            Key=typed_key(_key(object_key)),
+            UpdateExpression="SET #ttl = :ttl",
+            ConditionExpression=(
+                "attribute_exists(PK) AND attribute_not_exists(document_id) AND attribute_not_exists(#ttl)"
+            ),
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":ttl": {"N": str(expires_at)}},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def get_entry(object_key: str) -> ScanEntry | None:

@@ -5,20 +5,28 @@ later) asks ``require_servable(document)`` first; ``may_serve`` answers the same
 refusal is not wanted (a list that shows some files and withholds others).
 A new record starts ``pending`` (``initial_status``), is written together with its link to its
 object's scan entry (``link_writes``), and then applies a result that arrived before it (``settle``).
+An entry written for an object already gone, that no record names, expires (``expire_if_gone``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from patient_docs.adapters import documents_table, scan_results_table
+from patient_docs.adapters import documents_table, object_store, scan_results_table
 from patient_docs.adapters.scan_results_table import ScanEntry
 from patient_docs.adapters.table import Item
 from patient_docs.errors import FileNotScanned, FileWithheld
 from patient_docs.logic import audit_trail, clean_images
 from patient_docs.models.audit import AuditAction, Outcome, Target
 from patient_docs.models.documents import Document
-from patient_docs.rules.scanning import RETRY_AFTER_SECONDS, ScanStatus, object_ids, served_statuses
+from patient_docs.rules.scanning import (
+    RETRY_AFTER_SECONDS,
+    ScanStatus,
+    gone_entry_expiry,
+    object_ids,
+    served_statuses,
+)
+from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
 # The audit trail's name for the scanner when its verdict is recorded on a file, whichever function records it.
@@ -121,6 +129,20 @@ def settled(doc: Document) -> Document:
         if entry is not None:
             doc = doc.model_copy(update={"scan_status": entry.scan_status, "scanned_at": entry.scanned_at})
     return clean_images.settle_image(doc)
+
+
+def expire_if_gone(object_key: str, entry: ScanEntry) -> bool:
+    """After a write to the object's entry (``entry``: as that write left it): an entry no record names,
+    of an object no longer in its place (deleted with its document, quarantined, removed before it was
+    recorded), will never be named (door B's save and the register step read the object before they
+    record it), so it is given an expiry (rules/scanning.GONE_ENTRY_DAYS); whether it was given one now.
+
+    Looked at after the write, never before: a delete removes the object before its transaction removes
+    the entry, so a write that lands after that transaction is always followed by a look that finds the
+    object gone. An entry a record names is left alone: the record's delete removes it."""
+    if entry.document_id is not None or object_store.head_object(object_key) is not None:
+        return False
+    return scan_results_table.expire_unclaimed(object_key, gone_entry_expiry(utc_now()))
 
 
 def quarantined_before_recorded(object_key: str) -> bool:

@@ -11,7 +11,9 @@ tag the original superseded (the lifecycle rule removes it after ``ImageOriginal
 keep the result under the object's key and put it on the document if one is recorded
 (logic/clean_images.py). An image that cannot be decoded (corrupt, truncated, a decompression bomb) is
 moved to quarantine and recorded as refused; the consumer itself never fails on it. A repeated event
-finds the result kept and changes nothing.
+finds the result kept and changes nothing. Renditions kept for an object that is gone by then (deleted
+with its document while it was rendered, or refused) and that no record names expire with their entry
+(``file_safety.expire_if_gone``).
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ def process_image(found: StoredImage) -> Outcome:
     ):
         object_store.put_derived(str(key), body, content_type, tags)
     object_store.add_tag(found.object_key, SUPERSEDED_TAG, SUPERSEDED_VALUE)
-    _reach_document(found.object_key, scan_results_table.store_image(found.object_key, image))
+    stored_entry = scan_results_table.store_image(found.object_key, image)
+    _reach_document(found.object_key, stored_entry)
+    file_safety.expire_if_gone(found.object_key, stored_entry)  # deleted while it was rendered
     logger.info("image processed", extra={"width": rendered.width, "height": rendered.height})
     return "processed"
 
@@ -98,6 +102,7 @@ def _refuse(object_key: str, mime_type: str, account_id: str) -> Outcome:
     entry = scan_results_table.store_image(object_key, refused)
     _reach_document(object_key, entry)
     _contain(object_key, entry, account_id)
+    file_safety.expire_if_gone(object_key, entry)  # quarantined, with no record to name it
     return "refused"
 
 

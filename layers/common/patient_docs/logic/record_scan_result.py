@@ -12,6 +12,10 @@ An infected file leaves its place at once, whether or not a record of it exists 
 under ``quarantine/`` and deleted, and a ``FileInfected`` event (ids only) goes to the bus. The
 event is sent before the move, so that a failure between the two repeats the event rather than
 losing it: staff systems may hear of one file twice, never not at all.
+
+A result for an object already gone (its document deleted, or removed before anything recorded it)
+would be kept for a record that can never come: once the result is handled, an entry no document
+names whose object is no longer in its place gets an expiry (``file_safety.expire_if_gone``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Literal
 
 from patient_docs.adapters import events, file_requests_table, object_store, scan_results_table
 from patient_docs.adapters.scan_results_table import ScanEntry
-from patient_docs.logic import audit_trail, webhooks
+from patient_docs.logic import audit_trail, file_safety, webhooks
 from patient_docs.logic.file_safety import ACTOR, apply_entry
 from patient_docs.models.audit import Target
 from patient_docs.observability import logger
@@ -30,7 +34,7 @@ from patient_docs.rules.patient_page import quarantine_key
 from patient_docs.rules.scanning import ObjectIds, ScanStatus, object_ids
 from patient_docs.settings import get_settings
 
-Outcome = Literal["recorded", "kept", "unchanged", "ignored"]
+Outcome = Literal["recorded", "kept", "gone", "unchanged", "ignored"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,9 @@ class ScanResult:
 
 
 def record_scan_result(result: ScanResult) -> Outcome:
-    """``recorded``: a document now shows the result; ``kept``: stored for a record still to come;
-    ``unchanged``: a duplicate or an older result; ``ignored``: not an object of this service's."""
+    """``recorded``: a document now shows the result; ``kept``: stored for a record still to come (an
+    infected file: moved to quarantine); ``gone``: the object is gone and no record names it, so its entry
+    now expires; ``unchanged``: a duplicate or an older result; ``ignored``: not an object of this service's."""
     ids = object_ids(result.object_key)
     if result.bucket != get_settings().bucket_name or ids is None:
         logger.warning("scan result for an object this service did not store")
@@ -52,13 +57,25 @@ def record_scan_result(result: ScanResult) -> Outcome:
     # Applied whether or not this delivery kept it: an earlier one may have stopped short of the document.
     applied = apply_entry(result.object_key, entry)
     moved = entry.scan_status == "infected" and _contain(result.object_key, entry, ids, applied)
+    # Last, after any move to quarantine: an infected upload's entry, kept for a while, tells a save why.
+    expiring = file_safety.expire_if_gone(result.object_key, entry)
     logger.info(
         "scan result processed",
-        extra={"scan_status": entry.scan_status, "kept": kept, "applied": applied, "quarantined": moved},
+        extra={
+            "scan_status": entry.scan_status,
+            "kept": kept,
+            "applied": applied,
+            "quarantined": moved,
+            "expiring": expiring,
+        },
     )
     if applied:
         return "recorded"
-    if kept or moved:
+    if moved:
+        return "kept"
+    if expiring:
+        return "gone"
+    if kept:
         return "kept"
     return "unchanged"
 

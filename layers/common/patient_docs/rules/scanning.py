@@ -18,6 +18,7 @@ what a result changes, so that applying one twice changes nothing the second tim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from patient_docs.rules.object_keys import parse_document_key
@@ -44,6 +45,12 @@ RESULT_DETAIL_TYPE = "GuardDuty Malware Protection Object Scan Result"
 # Where files land: the scanner covers these prefixes of the documents bucket, and nothing else
 # (quarantine/ holds what was already refused). The template's MalwareProtectionPlan names the same.
 SCANNED_PREFIXES = ("accounts/", "file-requests/")
+
+# Days an entry of a scan result is kept once its object is gone from its place with no record naming it
+# (deleted with its document, quarantined, removed before it was recorded): no record can be made of it
+# any more (door B's save and the register step read the object first), so the table's TTL removes it.
+# Meanwhile an infected upload's entry still tells a door B save why its file is gone.
+GONE_ENTRY_DAYS = 30
 
 # Seconds a client is asked to wait (Retry-After) before asking again for a file still being scanned.
 RETRY_AFTER_SECONDS = 5
@@ -121,3 +128,8 @@ def object_ids(key: str) -> ObjectIds | None:
             request_file.account_id, file_request_id=request_file.file_request_id, file_id=request_file.file_id
         )
     return None
+
+
+def gone_entry_expiry(now: datetime) -> int:
+    """The TTL (epoch seconds) of the entry of an object found gone ``now`` with no record naming it."""
+    return int((now + timedelta(days=GONE_ENTRY_DAYS)).timestamp())
