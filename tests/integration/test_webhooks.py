@@ -101,6 +101,10 @@ def test_an_admin_registers_an_endpoint_and_sees_its_secret_only_once(api, aws):
         ({"url": "https://169.254.169.254/latest/meta-data/", "eventTypes": ["document.created"]}, "url"),
         ({"url": "https://user@hooks.example.com/in", "eventTypes": ["document.created"]}, "url"),
         ({"url": "https://10.0.0.8./in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://[::127.0.0.1]/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://[::a9fe:a9fe]/latest/meta-data/", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://[::ffff:0:7f00:1]/in", "eventTypes": ["document.created"]}, "url"),
+        ({"url": "https://[fec0::1]/in", "eventTypes": ["document.created"]}, "url"),
         ({"url": "http://127.0.0.1:8123/in", "eventTypes": ["document.created"]}, "url"),  # not without the setting
         ({"url": "https://hooks.example.com/in", "eventTypes": ["document.deleted"]}, "eventTypes"),
         ({"url": "https://hooks.example.com/in", "eventTypes": []}, "eventTypes"),

@@ -68,6 +68,13 @@ REFUSED = [
     "https://240.0.0.1/in",
     "https://255.255.255.255/in",
     "https://192.0.2.1/in",
+    # IPv6 forms outside the global unicast space that carry an IPv4 address or reach a site
+    "https://[::127.0.0.1]/in",  # IPv4-compatible (deprecated, ::/96)
+    "https://[::a9fe:a9fe]/latest/meta-data/",
+    "https://[::ffff:0:7f00:1]/in",  # IPv4-translated (::ffff:0:0:0/96)
+    "https://[fec0::1]/in",  # site-local (deprecated, fec0::/10)
+    "https://[3fff::1]/in",  # documentation (3fff::/20)
+    "https://[5f00::1]/in",  # reserved (SRv6 SIDs)
     # not a host name at all, or names that never leave the network
     "https://1.2.3.4.5/in",
     "https://256.1.1.1/in",
@@ -138,6 +145,10 @@ def test_local_http_targets_only_with_the_local_servers_setting():
         ("169.254.169.254", False),
         ("100.64.0.1", False),
         ("224.0.0.251", False),
+        ("::a9fe:a9fe", False),
+        ("::ffff:0:a00:1", False),
+        ("fec0::1", False),
+        ("3fff::1", False),
     ],
 )
 def test_resolved_addresses_are_judged_by_the_address_they_carry(address, public):

@@ -3,7 +3,9 @@
 Targets (docs/webhooks.md, "Targets"): ``https`` only, no user information, and a host that is a
 public name or a public address. An address is public when the standard library's ``ipaddress``
 says it is globally reachable and it is not multicast; addresses embedded in IPv6 (IPv4-mapped,
-NAT64, 6to4, Teredo) are judged by the IPv4 address they carry. Hosts are read the way browsers
+NAT64, 6to4, Teredo) are judged by the IPv4 address they carry, and IPv6 addresses in reserved space
+(IPv4-compatible ``::a.b.c.d`` and IPv4-translated ``::ffff:0:a.b.c.d`` included), site-local or
+documentation ranges are refused. Hosts are read the way browsers
 and most HTTP clients read them (WHATWG URL): lower-cased, IDNA-mapped (so full-width digits are
 digits), a trailing dot dropped, and a host whose last label is numeric is an IPv4 address in one of
 its legacy spellings (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``). The same rule judges
@@ -46,6 +48,8 @@ _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,
 # Names that never reach the internet (RFC 6761, 6762, 8375 and the cloud providers' own).
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".arpa", ".test", ".invalid", ".example")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 documentation (RFC 9637), which this Python's ``ipaddress`` does not yet know.
+_IPV6_DOCUMENTATION = ipaddress.ip_network("3fff::/20")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -104,6 +108,10 @@ def is_public(address: Address) -> bool:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
+        # Outside the global unicast space (IPv4-compatible ::/96 and IPv4-translated forms are in ::/8),
+        # site-local, or documentation: ``is_global`` alone lets these through.
+        if address.is_reserved or address.is_site_local or address in _IPV6_DOCUMENTATION:
+            return False
     return address.is_global and not address.is_multicast
 
 
