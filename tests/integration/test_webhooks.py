@@ -410,3 +410,16 @@ def test_a_delivery_being_tried_is_not_sent_again_until_its_claim_is_stale(api, 
     clock.advance(121)
     assert send_delivery("12", delivery["id"], 2, "handle", utc_now()) == "delivered" and len(hook.received) == 1
     assert send_delivery("12", delivery["id"], 3, "handle", utc_now()) == "skipped" and len(hook.received) == 1
+
+
+@pytest.mark.parametrize("sort_key", ["WEBHOOK#wh_000000000000000000000000", "A", "ZZZZ", "WEBHOOK_DELIVERY#"])
+def test_a_cursor_of_this_account_outside_its_deliveries_is_a_400_naming_it(api, aws, sort_key):
+    from patient_docs.rules.cursors import encode_cursor
+
+    # A cursor that names this account's partition but a position outside its deliveries (DynamoDB refuses
+    # such a starting key: it is outside the query's key condition) is not one this service issued
+    add_webhook(api, "https://hooks.example.com/in", "document.created")
+    cursor = encode_cursor({"PK": "ACCOUNT#12", "SK": sort_key})
+    reply = call(api, "GET", f"/v1/webhook-deliveries?cursor={cursor}", caller=ADMIN_12)
+    assert reply.status == 400, reply.body
+    assert reply.json["error"]["field"] == "cursor"

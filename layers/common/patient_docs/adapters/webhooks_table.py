@@ -157,6 +157,11 @@ def get_delivery(account_id: str, delivery_id: str) -> WebhookDelivery | None:
     return _delivery_of(item) if item else None
 
 
+def is_delivery_position(sort_key: str) -> bool:
+    """A sort key a list of deliveries may go on from: a delivery's, not another record's of the account."""
+    return sort_key.startswith(_DELIVERY) and len(sort_key) > len(_DELIVERY)
+
+
 def list_deliveries(
     account_id: str, limit: int, after: Key | None, webhook_id: str | None, status: str | None
 ) -> tuple[list[WebhookDelivery], Key | None]:

@@ -134,6 +134,9 @@ def list_deliveries(
             after = decode_cursor(cursor, ("PK", "SK"), within=partition, partition_key="PK")
         except ValueError as exc:
             raise InvalidField("cursor", str(exc)) from exc
+        # A starting key outside the query's key condition is refused by DynamoDB (a 500 here otherwise).
+        if not webhooks_table.is_delivery_position(after["SK"]):
+            raise InvalidField("cursor", "is not a valid cursor")
     found, position = webhooks_table.list_deliveries(caller.account_id, limit, after, webhook_id, status)
     return found, encode_cursor(position) if position else None
 
