@@ -504,3 +504,23 @@ def settings_env(monkeypatch):
 
     yield override
     get_settings.cache_clear()
+
+
+def test_an_older_skip_or_failure_arriving_again_does_not_replace_a_newer_one(api, aws):
+    from datetime import UTC, datetime, timedelta
+
+    # Given a document GuardDuty failed on at first, then skipped on a re-scan (unsupported, e.g. encrypted)
+    created = create_pdf(api)
+    key = object_key(aws, created["id"])
+    first = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    failed = scanning.result_event(aws, key, "FAILED", at=first)
+    assert deliver(failed) == "recorded"
+    assert deliver(scanning.result_event(aws, key, "UNSUPPORTED", at=first + timedelta(minutes=5))) == "recorded"
+    assert listed(api)[created["id"]]["scan_status"] == "unsupported"
+    items = aws.all_items()
+    # When EventBridge delivers the first (older) result again
+    assert deliver(failed) == "unchanged"
+    # Then nothing changes: the newer result stands, and no audit event is added
+    assert listed(api)[created["id"]]["scan_status"] == "unsupported"
+    assert aws.all_items() == items
+    assert audit_actions(aws, created["id"]) == ["document.created", "file.scanned", "file.scanned"]

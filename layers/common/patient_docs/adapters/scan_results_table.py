@@ -14,7 +14,8 @@ is one write to this item (the result an UpdateItem that answers the item as it 
 link part of the transaction that records the document, read again after it), so whichever comes
 second sees both halves and applies the result to the document (a conditional write of its own:
 ``documents_table.set_scan_status``). A result is stored only where ``rules.scanning.next_status``
-lets it follow the stored one, so a duplicate, or an older result arriving late, changes nothing.
+lets it follow the stored one, so a duplicate, or an older result arriving late, changes nothing (a skip
+or a failure, which may follow each other, replaces the other only when its scan is later).
 
 A result or renditions may also come after their object's document was deleted (and the entry with it),
 or for an object removed before anything recorded it: that write makes an entry no record will ever
@@ -35,7 +36,7 @@ from botocore.exceptions import ClientError
 from patient_docs.adapters.aws import dynamodb
 from patient_docs.adapters.table import Item, Key, decode, serialize, stored_time, table_name, typed_key
 from patient_docs.models.documents import ImageRenditions
-from patient_docs.rules.scanning import ScanStatus, may_precede
+from patient_docs.rules.scanning import ScanStatus, may_precede, replaces_only_older
 
 ENTITY = "scan_result"
 
@@ -80,7 +81,10 @@ def store_result(object_key: str, status: ScanStatus, scanned_at: datetime) -> t
     earlier = may_precede(status)
     if earlier:
         names = [f":earlier{index}" for index in range(len(earlier))]
-        condition += f" OR scan_status IN ({', '.join(names)})"
+        follows = f"scan_status IN ({', '.join(names)})"
+        if replaces_only_older(status):
+            follows = f"({follows} AND scanned_at < :at)"
+        condition += f" OR {follows}"
         values.update({name: {"S": value} for name, value in zip(names, earlier, strict=True)})
     try:
         response = dynamodb().update_item(

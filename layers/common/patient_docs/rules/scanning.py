@@ -87,6 +87,13 @@ def may_precede(result: ScanStatus) -> tuple[ScanStatus, ...]:
     return tuple(status for status in SCAN_STATUSES if status != "pending" and result in _MAY_FOLLOW[status])
 
 
+def replaces_only_older(result: ScanStatus) -> bool:
+    """Whether ``result`` replaces a stored status only when it is newer (its scan's time is later): a skip or
+    a failure (no verdict) may follow the other, so a redelivered older one must not undo a newer one. A
+    verdict replaces what it may follow whenever it comes (a threat is a threat; clean ends a skip)."""
+    return result in ("unsupported", "failed")
+
+
 def served_statuses(scanning: ScanningSwitch, policy: UnscannedFilePolicy) -> frozenset[ScanStatus]:
     """The statuses whose files are served. With scanning switched off nothing scans, so every new
     file is recorded ``unsupported`` and served: a deployment that turns the scanner off has chosen so."""
