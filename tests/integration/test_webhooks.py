@@ -423,3 +423,32 @@ def test_a_cursor_of_this_account_outside_its_deliveries_is_a_400_naming_it(api,
     reply = call(api, "GET", f"/v1/webhook-deliveries?cursor={cursor}", caller=ADMIN_12)
     assert reply.status == 400, reply.body
     assert reply.json["error"]["field"] == "cursor"
+
+
+def test_a_delivery_of_a_deleted_endpoint_is_not_redelivered_and_nothing_is_written(api, aws, hook):
+    # Given a delivered delivery, and one still pending, of an endpoint an admin then deletes
+    webhook = add_webhook(api, hook.url, "document.created")
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    (event,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    from patient_docs.logic.webhooks import handle_message
+
+    handle_message(json.loads(event["Body"]), 1, event["ReceiptHandle"])  # fanned out: one delivery queued
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=event["ReceiptHandle"])
+    assert call(api, "DELETE", f"{WEBHOOKS}/{webhook['id']}", caller=ADMIN_12).status == 204
+    deliver(aws)
+    assert len(hook.received) == 1
+    assert sorted(d["status"] for d in deliveries(aws)) == ["delivered", "skipped"]
+    items = aws.all_items()
+    # When an admin asks to redeliver either
+    for delivery in deliveries(aws):
+        reply = call(api, "POST", f"/v1/webhook-deliveries/{delivery['id']}/redeliver", caller=ADMIN_12)
+        # Then it is refused (its endpoint is gone: nothing could be sent), and nothing is written or queued
+        assert reply.status == 409, reply.body
+        assert "deleted" in reply.json["error"]["message"]
+    assert aws.all_items() == items
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []

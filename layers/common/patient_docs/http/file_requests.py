@@ -63,5 +63,5 @@ WEBHOOK_CREATE_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 415: _BODY[
 WEBHOOK_DELETE_ERRORS = error_responses(ErrorResponse, _WEBHOOKS)
 WEBHOOK_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 409: "The webhook changed meanwhile; try again"})
 REDELIVER_ERRORS = error_responses(
-    ErrorResponse, {**_WEBHOOKS, 409: "The delivery is still being tried (pending or sending)"}
+    ErrorResponse, {**_WEBHOOKS, 409: "The delivery is still being tried, or its webhook was deleted"}
 )

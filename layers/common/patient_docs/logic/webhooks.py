@@ -102,11 +102,14 @@ def rotate_secret(caller: Caller, webhook_id: str) -> Webhook:
 
 
 def redeliver(caller: Caller, delivery_id: str) -> WebhookDelivery:
-    """Send a delivered or failed delivery again, as it was (the same event id), with fresh tries."""
+    """Send a delivered or failed delivery again, as it was (the same event id), with fresh tries; not one
+    whose endpoint was deleted (it would only be skipped)."""
     found = webhooks_table.get_delivery(caller.account_id, delivery_id) if delivery_id.isascii() else None
     if found is None:
         raise NotFound("webhook delivery")
     require(caller, Action.MANAGE_WEBHOOKS, account_target(found.account_id, "webhook delivery"))
+    if webhooks_table.get_webhook(found.account_id, found.webhook_id) is None:
+        raise Conflict("the delivery's webhook was deleted; there is nothing to send it to")
     target = Target(webhook_id=found.webhook_id, webhook_delivery_id=found.id)
     event = audit_trail.pending("webhook_delivery.redelivered", audit_trail.actor_of(caller), target)
     try:
