@@ -75,6 +75,7 @@ REFUSED = [
     "https://[fec0::1]/in",  # site-local (deprecated, fec0::/10)
     "https://[3fff::1]/in",  # documentation (3fff::/20)
     "https://[5f00::1]/in",  # reserved (SRv6 SIDs)
+    "https://[2606:4700:4700::1111%25eth0]/in",  # a zone: an interface of the caller's own machine
     # not a host name at all, or names that never leave the network
     "https://1.2.3.4.5/in",
     "https://256.1.1.1/in",

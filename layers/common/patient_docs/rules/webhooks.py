@@ -152,6 +152,8 @@ def _public_host(parts: SplitResult) -> str:
     except ValueError as exc:
         raise InvalidField("url", "must name a valid host") from exc
     if address is not None:
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+            raise InvalidField("url", "must not name a network interface (an IPv6 zone)")
         if not is_public(address):
             raise InvalidField("url", "must not point at a private, loopback, link-local or reserved address")
         return f"[{address}]" if bracketed else str(address)
