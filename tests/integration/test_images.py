@@ -311,3 +311,42 @@ def test_an_image_deleted_while_it_is_rendered_leaves_only_an_entry_that_expires
     # Then the one entry left of it names no document and expires with the table's TTL
     (item,) = [item for item in aws.all_items() if item["PK"]["S"] == f"SCAN#{key}"]
     assert "document_id" not in item and "image" in item and int(item["ttl"]["N"]) > 0
+
+
+def derived_objects(aws: Any, key: str) -> list[str]:
+    listed = aws.client("s3").list_objects_v2(Bucket=aws.bucket, Prefix=f"derived/{key}/")
+    return [found["Key"] for found in listed.get("Contents", [])]
+
+
+@pytest.mark.parametrize("deleted", ["before its renditions are written", "after its renditions are written"])
+def test_an_image_deleted_while_it_is_rendered_leaves_none_of_its_renditions(api, aws, monkeypatch, deleted):
+    from patient_docs.logic import process_image
+
+    # Given a door A image
+    created = create(api, rotated_jpeg(), "image/jpeg", "rash.jpg")
+    stored = documents_table.get_document(created["id"])
+    assert stored is not None
+    key = stored.object_key
+    patched = process_image.object_store if deleted.startswith("before") else process_image.scan_results_table
+    name = "put_derived" if deleted.startswith("before") else "store_image"
+    real = getattr(patched, name)
+    replies: list[int] = []
+
+    def delete_once_then(*args: Any, **kwargs: Any) -> Any:
+        # the document is deleted by another caller while the image processor works on it
+        if not replies:
+            deleting = threading.Thread(
+                target=lambda: replies.append(call(api, "DELETE", f"{DOCS}/{created['id']}", caller=STAFF_12).status)
+            )
+            deleting.start()
+            deleting.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(patched, name, delete_once_then)
+    # When its clean verdict comes
+    deliveries = scanning.deliver(scanning.result_event(aws, key))
+    assert all(d.error is None for d in deliveries), deliveries
+    assert replies == [204]
+    # Then nothing made of the deleted patient's image stays in the bucket
+    assert not exists(aws, key)
+    assert derived_objects(aws, key) == []

@@ -104,7 +104,9 @@ def thumbnail_key(doc: Document) -> str | None:
 
 def rendition_keys(doc: Document) -> list[str]:
     """The objects made from the document's file (removed with it)."""
-    image = doc.image
-    if image is None:
-        return []
+    return image_keys(doc.image) if doc.image is not None else []
+
+
+def image_keys(image: ImageRenditions) -> list[str]:
+    """The objects of an image's renditions."""
     return [key for key in (image.clean_key, image.thumbnail_key, image.preview_key) if key is not None]

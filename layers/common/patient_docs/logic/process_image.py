@@ -11,15 +11,17 @@ tag the original superseded (the lifecycle rule removes it after ``ImageOriginal
 keep the result under the object's key and put it on the document if one is recorded
 (logic/clean_images.py). An image that cannot be decoded (corrupt, truncated, a decompression bomb) is
 moved to quarantine and recorded as refused; the consumer itself never fails on it. A repeated event
-finds the result kept and changes nothing. Renditions kept for an object that is gone by then (deleted
-with its document while it was rendered, or refused) and that no record names expire with their entry
-(``file_safety.expire_if_gone``).
+finds the result kept and changes nothing. Renditions made of an object that is gone by then (deleted
+with its document while it was rendered) are deleted again, and their entry, once no record names it,
+expires (``file_safety.expire_if_gone``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from botocore.exceptions import ClientError
 
 from patient_docs.adapters import object_store, scan_results_table
 from patient_docs.logic import audit_trail, clean_images, file_safety, webhooks
@@ -88,12 +90,39 @@ def process_image(found: StoredImage) -> Outcome:
         (image.preview_key, rendered.preview, "image/jpeg"),
     ):
         object_store.put_derived(str(key), body, content_type, tags)
-    object_store.add_tag(found.object_key, SUPERSEDED_TAG, SUPERSEDED_VALUE)
-    stored_entry = scan_results_table.store_image(found.object_key, image)
-    _reach_document(found.object_key, stored_entry)
-    file_safety.expire_if_gone(found.object_key, stored_entry)  # deleted while it was rendered
+    if not _supersede(found.object_key, image):
+        return "ignored"
+    _keep(found.object_key, image)
     logger.info("image processed", extra={"width": rendered.width, "height": rendered.height})
     return "processed"
+
+
+def _keep(object_key: str, image: ImageRenditions) -> None:
+    """Keep the renditions under the object's key and put them on its document, if one is recorded."""
+    stored_entry = scan_results_table.store_image(object_key, image)
+    _reach_document(object_key, stored_entry)
+    if object_store.head_object(object_key) is None:
+        # Looked at after the entry holds the renditions: a delete that removed the object later reads them there.
+        _forget_renditions(image)
+    file_safety.expire_if_gone(object_key, stored_entry)  # deleted while it was rendered
+
+
+def _supersede(object_key: str, image: ImageRenditions) -> bool:
+    """Tag the original superseded; False (its renditions deleted again) when it was deleted meanwhile."""
+    try:
+        object_store.add_tag(object_key, SUPERSEDED_TAG, SUPERSEDED_VALUE)
+    except ClientError:
+        if object_store.head_object(object_key) is not None:
+            raise
+        _forget_renditions(image)
+        return False
+    return True
+
+
+def _forget_renditions(image: ImageRenditions) -> None:
+    """The object was deleted (or moved to quarantine) while it was rendered: nothing made of it stays."""
+    for key in clean_images.image_keys(image):
+        object_store.delete_object(key)
 
 
 def _refuse(object_key: str, mime_type: str, account_id: str) -> Outcome:
