@@ -452,3 +452,50 @@ def test_a_delivery_of_a_deleted_endpoint_is_not_redelivered_and_nothing_is_writ
         assert "deleted" in reply.json["error"]["message"]
     assert aws.all_items() == items
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+def test_a_target_with_non_ascii_characters_is_called_percent_encoded_and_its_tries_recorded(api, aws, hook):
+    # Given an endpoint whose path and query hold non-ASCII characters (as typed into a browser)
+    webhook = add_webhook(api, hook.url + "/ünicode?clinic=é", "document.created")
+    # Then it is kept as it will be called: percent-encoded UTF-8, as browsers send it
+    assert webhook["url"] == hook.url + "/%C3%BCnicode?clinic=%C3%A9"
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    # When its delivery is tried, then the receiver gets it there, and the delivery is recorded delivered
+    deliver(aws)
+    (got,) = hook.received
+    assert got.path == "/hooks/patient-docs/%C3%BCnicode?clinic=%C3%A9"
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "delivered"
+
+
+def test_a_stored_target_with_non_ascii_characters_is_still_called(api, aws, hook):
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.models.webhooks import Webhook
+    from patient_docs.rules.timestamps import utc_now
+
+    # Given an endpoint stored before targets were percent-encoded
+    created = add_webhook(api, hook.url, "document.created")
+    stored = webhooks_table.get_webhook("12", created["id"])
+    assert isinstance(stored, Webhook)
+    item = {
+        "TableName": NAMES["DocumentsTable"],
+        "Key": {"PK": {"S": "ACCOUNT#12"}, "SK": {"S": f"WEBHOOK#{stored.id}"}},
+    }
+    aws.client("dynamodb").update_item(
+        **item,
+        UpdateExpression="SET #url = :url",
+        ExpressionAttributeNames={"#url": "url"},
+        ExpressionAttributeValues={":url": {"S": hook.url + "/ü"}},
+    )
+    assert utc_now()
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    # When its delivery is tried, then it is sent, percent-encoded, and never left claimed ("sending")
+    deliver(aws)
+    (got,) = hook.received
+    assert got.path == "/hooks/patient-docs/%C3%BC"
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "delivered"

@@ -89,6 +89,7 @@ REFUSED = [
     "https://-bad-.example.com/in",
     "https://a..example.com/in",
     "https://hooks.example.com/" + "a" * rules.MAX_URL_LENGTH,
+    "https://hooks.example.com/\ud800",  # a lone surrogate: no UTF-8 spelling
 ]
 
 ACCEPTED = [
@@ -101,6 +102,8 @@ ACCEPTED = [
     ("https://134744072/in", "https://8.8.8.8/in"),  # 8.8.8.8 as one number: kept in its plain spelling
     ("https://[2606:4700:4700::1111]/in", "https://[2606:4700:4700::1111]/in"),
     ("https://bücher.example.com/in", "https://xn--bcher-kva.example.com/in"),
+    # non-ASCII in the path and query: percent-encoded UTF-8, as browsers send it (escapes kept as they are)
+    ("https://hooks.example.com/ünicode?clinic=é&x=%41", "https://hooks.example.com/%C3%BCnicode?clinic=%C3%A9&x=%41"),
 ]
 
 

@@ -24,7 +24,7 @@ import ipaddress
 import re
 import secrets
 from typing import Literal, get_args
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from patient_docs.errors import InvalidField
 
@@ -162,18 +162,26 @@ def _public_host(parts: SplitResult) -> str:
     return host
 
 
+def _ascii(text: str) -> str:
+    """Path or query as sent: non-ASCII characters percent-encoded as UTF-8 (as browsers do); the rest kept."""
+    try:
+        return "".join(quote(ch, safe="") if ord(ch) > 127 else ch for ch in text)
+    except UnicodeEncodeError as exc:
+        raise InvalidField("url", "is not a valid URL") from exc
+
+
 def target_url(url: str, allow_local: bool = False) -> str:
     """``url`` as stored and called, or InvalidField("url", why). ``allow_local``: the local server only
     (its explicit setting) also accepts ``http://127.0.0.1:<port>``."""
     parts, port = _parts(url)
     if allow_local and parts.scheme.lower() == "http" and parts.hostname == _LOCAL_HOST and port:
-        return urlunsplit(("http", f"{_LOCAL_HOST}:{port}", parts.path or "/", parts.query, ""))
+        return urlunsplit(("http", f"{_LOCAL_HOST}:{port}", _ascii(parts.path) or "/", _ascii(parts.query), ""))
     if parts.scheme.lower() != "https":
         raise InvalidField("url", "must use https")
     netloc = _public_host(parts)
     if port is not None and port != 443:
         netloc = f"{netloc}:{port}"
-    return urlunsplit(("https", netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit(("https", netloc, _ascii(parts.path) or "/", _ascii(parts.query), ""))
 
 
 def is_local_target(url: str) -> bool:
