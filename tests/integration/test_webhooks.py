@@ -499,3 +499,28 @@ def test_a_stored_target_with_non_ascii_characters_is_still_called(api, aws, hoo
     assert got.path == "/hooks/patient-docs/%C3%BC"
     (delivery,) = deliveries(aws)
     assert delivery["status"] == "delivered"
+
+
+def test_a_redelivery_that_cannot_be_queued_leaves_the_delivery_as_it_was(api, aws, hook, monkeypatch):
+    from patient_docs.adapters import webhook_queue
+    from patient_docs.errors import NotificationFailed
+
+    # Given a delivered delivery
+    add_webhook(api, hook.url, "document.created")
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    (delivery,) = deliveries(aws)
+    assert delivery["status"] == "delivered"
+
+    # When an admin redelivers it while the queue cannot be reached
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise NotificationFailed("ServiceUnavailable")
+
+    monkeypatch.setattr(webhook_queue, "deliver", unreachable)
+    reply = call(api, "POST", f"/v1/webhook-deliveries/{delivery['id']}/redeliver", caller=ADMIN_12)
+    # Then it is a 409 to try again, and the delivery still says what happened to it: delivered, not failed
+    assert reply.status == 409, reply.body
+    (after,) = deliveries(aws)
+    assert after["status"] == "delivered" and after["attempts"] == delivery["attempts"]

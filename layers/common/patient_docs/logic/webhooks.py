@@ -120,7 +120,7 @@ def redeliver(caller: Caller, delivery_id: str) -> WebhookDelivery:
         webhook_queue.deliver(found.account_id, found.id)
     except NotificationFailed as exc:
         logger.warning("redelivery not queued", extra={"webhook_delivery_id": found.id, "reason": exc.reason})
-        webhooks_table.record_attempt(found.account_id, found.id, None, "failed")
+        webhooks_table.record_attempt(found.account_id, found.id, None, found.status)  # as it was
         raise Conflict("the redelivery could not be queued; try again") from exc
     return found.model_copy(update={"status": "pending"})
 
