@@ -57,6 +57,11 @@ class DocumentQuery:
     sort_by: SortBy = "created_at"
     cursor: str | None = None  # a previous page's next_cursor: this page starts where that one ended
 
+    def __post_init__(self) -> None:
+        # Bounds far outside the years documents are created in (0001-01-01, 9999-12-31) are moved to them.
+        object.__setattr__(self, "start", time_buckets.in_calendar(self.start))
+        object.__setattr__(self, "end", time_buckets.in_calendar(self.end))
+
     @property
     def keyed(self) -> bool:
         """Whether the index's key serves this query: creation order, no filter but the time range."""
