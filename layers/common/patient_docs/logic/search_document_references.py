@@ -25,7 +25,7 @@ from patient_docs.logic.search_documents import DocumentQuery
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, patient_target, require
-from patient_docs.rules import fhir
+from patient_docs.rules import fhir, time_buckets
 from patient_docs.rules.cursors import decode_cursor, encode_cursor
 
 _NOT_A_CURSOR = "is not a cursor of this search (use the next link as it is)"
@@ -65,6 +65,7 @@ def _matches(doc: Document, query: ReferenceQuery) -> bool:
 def _range(query: ReferenceQuery) -> DocumentQuery | None:
     """Door B's query of the creation times the ``date`` parameters admit (None: they admit none)."""
     since, until = fhir.stored_span(query.dates)
+    since, until = time_buckets.in_calendar(since), time_buckets.in_calendar(until)  # lt0001: no overflow
     if since is not None and until is not None and since >= until:
         return None
     end = until - timedelta(microseconds=1) if until is not None else None

@@ -57,6 +57,11 @@ class DocumentQuery:
     sort_by: SortBy = "created_at"
     cursor: str | None = None  # a previous page's next_cursor: this page starts where that one ended
 
+    def __post_init__(self) -> None:
+        # Bounds far outside the years documents are created in (0001-01-01, 9999-12-31) are moved to them.
+        object.__setattr__(self, "start", time_buckets.in_calendar(self.start))
+        object.__setattr__(self, "end", time_buckets.in_calendar(self.end))
+
     @property
     def keyed(self) -> bool:
         """Whether the index's key serves this query: creation order, no filter but the time range."""
@@ -125,6 +130,16 @@ def _after(caller: Caller, patient_id: int, cursor: str | None) -> Key | None:
         return decode_cursor(cursor, INDEX_POSITION, within=partition)
     except ValueError as exc:
         raise InvalidField("cursor", str(exc)) from exc
+
+
+def _inside(after: Key, since: str | None, until: str | None, descending: bool) -> tuple[Key | None, bool]:
+    """A cursor's position within the key range (DynamoDB refuses a start key outside its Query's range): None
+    when it lies before the range in the page's order (the page starts at the range's start), and whether it
+    lies at or past the range's end (nothing is left)."""
+    position = after["GSI1SK"]
+    before_range = (until is not None and position >= until) if descending else (since is not None and position < since)
+    past_range = (since is not None and position <= since) if descending else (until is not None and position >= until)
+    return (None if before_range else after), past_range
 
 
 def _total(caller: Caller, patient_id: int, query: DocumentQuery) -> int:
@@ -236,6 +251,10 @@ def keyed_page(caller: Caller, patient_id: int, query: DocumentQuery) -> Documen
     since, until = key_range(query)
     after = _after(caller, patient_id, query.cursor)
     skip = 0 if after is not None else (query.page - 1) * query.size
+    if after is not None:
+        after, past_the_end = _inside(after, since, until, query.descending)
+        if past_the_end:
+            return DocumentPage([], query.page, query.size, _total(caller, patient_id, query), None, 0)
     if skip >= SEEK_FROM:
         start = _Seeker(caller, patient_id, query, skip).start()
         if start.skip is None:  # past the last document: an empty page, nothing read

@@ -21,6 +21,16 @@ from datetime import UTC, datetime, timedelta
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 _MICROSECOND = timedelta(microseconds=1)
+# Every document is created at the server's clock, inside these years: a range bound beyond them (a client's
+# 0001-01-01 or 9999-12-31 for "open") is moved to them, which changes no answer and keeps the hours and days
+# worked out from it inside the calendar (datetime ends at year 9999) and at four-digit years (how they sort).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC) - _MICROSECOND
+
+
+def in_calendar(moment: datetime | None) -> datetime | None:
+    """A range bound moved into ``EARLIEST``..``LATEST`` (None stays open)."""
+    return None if moment is None else min(max(moment, EARLIEST), LATEST)
 
 
 def day_of(moment: datetime) -> str:
