@@ -406,8 +406,9 @@ def list_requests(s: Seeder, count: int) -> list[dict[str, Any]]:
 
 @example(
     "FileRequestsCancelFunction",
-    3,
-    "one Query (the request: its patient's audit chain), Query (audit tail), TransactWriteItems (cancel and event)",
+    4,
+    "one Query (the request: its patient's audit chain), Query (audit tail), TransactWriteItems (cancel and event),"
+    " DeleteSchedule (the request's reminder: a cancelled request sends none)",
 )
 def cancel(s: Seeder, count: int) -> list[dict[str, Any]]:
     return [s.event("FileRequestsCancelFunction", (_request(s, MOBILE["cancel"])["id"],)) for _ in range(count)]

@@ -258,7 +258,7 @@ def main() -> None:
         progress("image processing")
         report = with_section(render(rows, layer_rows, header, images.table()), "list", section_of(report, "list"))
     if "list" in sections:
-        text = f"## Door B's list at scale\n\n{when} (`--sections list`; method: bench/list_scale.py)\n\n"
+        text = f"## Door B's list at scale\n\n{when} (section `list`; method: bench/list_scale.py)\n\n"
         report = with_section(
             report, "list", text + list_scale.table(scale) + "\n" + (f"\n{scale_note}\n" * bool(scale_note))
         )
