@@ -12,7 +12,7 @@ from patient_docs.http import fhir
 from patient_docs.logic.read_binary import INLINE_BINARY_MAX_BYTES, read_binary
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.fhir import wants_resource
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.fhir import Binary, Reference
 
 app = fhir.resolver()
@@ -34,7 +34,7 @@ app = fhir.resolver()
         **fhir.BINARY_ERRORS,
     },
 )
-def read(id: Annotated[int, Path(ge=1, le=MAX_ID, description="The document id")]) -> Response[str]:
+def read(id: Annotated[PathId, Path(description="The document id")]) -> Response[str]:
     inline = wants_resource(app.current_event.headers.get("accept", ""))
     found = read_binary(caller_from_event(app.current_event), id, inline)
     if found.content is None:

@@ -10,7 +10,7 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import fhir
 from patient_docs.logic.read_document_reference import read_document_reference
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.fhir import DocumentReference
 
 app = fhir.resolver()
@@ -24,7 +24,7 @@ app = fhir.resolver()
     responses={**fhir.answers(200, DocumentReference, "The DocumentReference"), **fhir.READ_ERRORS},
 )
 def read(
-    id: Annotated[int, Path(ge=1, le=MAX_ID, description="The document id (the same as doors A and B)")],
+    id: Annotated[PathId, Path(description="The document id (the same as doors A and B)")],
 ) -> Response[str]:
     doc = read_document_reference(caller_from_event(app.current_event), id)
     return fhir.resource(200, DocumentReference.of(doc, fhir.base_url()))

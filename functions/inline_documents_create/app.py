@@ -9,7 +9,7 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import inline_documents
 from patient_docs.logic.create_inline_document import create_inline_document
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.inline_documents import CreateInlineDocumentRequest, InlineDocumentOut, InlineDocumentResponse
 
 app = inline_documents.resolver()
@@ -24,7 +24,7 @@ app = inline_documents.resolver()
     responses=inline_documents.CREATE_ERRORS,
 )
 def create_document(
-    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: CreateInlineDocumentRequest
+    patient_id: Annotated[PathId, Path()], request: CreateInlineDocumentRequest
 ) -> InlineDocumentResponse:
     doc = create_inline_document(caller_from_event(app.current_event), patient_id, request.doc)
     logger.info("document created", extra={"document_id": doc.id, "size_bytes": doc.size_bytes})

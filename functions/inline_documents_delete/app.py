@@ -10,7 +10,7 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import inline_documents
 from patient_docs.logic.delete_document import delete_document
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.common import PathId
 
 app = inline_documents.resolver()
 
@@ -24,7 +24,8 @@ app = inline_documents.resolver()
     responses={204: {"description": "Deleted"}, **inline_documents.DELETE_ERRORS},
 )
 def delete_patient_document(
-    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    patient_id: Annotated[PathId, Path()],
+    document_id: Annotated[PathId, Path()],
 ) -> Response[None]:
     delete_document(caller_from_event(app.current_event), patient_id, document_id)
     logger.info("document deleted", extra={"document_id": document_id})

@@ -9,8 +9,8 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import inline_documents
 from patient_docs.logic.read_documents import download_link, get_document, image_views
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import iso_with_offset
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.inline_documents import (
     InlineDocumentOut,
     InlineDocumentWithUrlOut,
@@ -32,7 +32,8 @@ app = inline_documents.resolver()
     responses=inline_documents.DOWNLOAD_ERRORS,
 )
 def get_patient_document(
-    patient_id: Annotated[int, Path(ge=1, le=MAX_ID)], document_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    patient_id: Annotated[PathId, Path()],
+    document_id: Annotated[PathId, Path()],
 ) -> InlineDocumentWithUrlResponse:
     caller = caller_from_event(app.current_event)
     doc = get_document(caller, document_id, patient_id)

@@ -12,8 +12,8 @@ from patient_docs.logic.read_documents import thumbnail_urls
 from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_documents
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
-from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.patient_documents import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
 from patient_docs.settings import get_settings
 
@@ -40,7 +40,7 @@ def _bound(name: str, value: str | None, end: bool) -> Any:
 )
 def list_patient_documents(
     # One name for the path's one variable, shared with the update (POST): here it is the patient's id.
-    id: Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id")],
+    id: Annotated[PathId, Path(description="The patient's id")],
     document_category: Annotated[list[DocumentCategory] | None, Query()] = None,
     document_type: Annotated[list[str] | None, Query()] = None,
     signed: Annotated[bool | None, Query(description="true: signature_status COMPLETED")] = None,

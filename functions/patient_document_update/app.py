@@ -10,7 +10,7 @@ from patient_docs.http import patient_documents
 from patient_docs.logic.read_documents import thumbnail_urls
 from patient_docs.logic.update_document import update_document
 from patient_docs.observability import CORRELATION_HTTP, logger
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.schemas.common import PathId
 from patient_docs.schemas.patient_documents import Envelope, PatientDocumentOut, UpdateDocumentRequest
 from patient_docs.settings import get_settings
 
@@ -26,7 +26,7 @@ app = patient_documents.resolver()
 )
 def update_patient_document(
     # One name for the path's one variable, shared with the list (GET): here it is the document's id.
-    id: Annotated[int, Path(ge=1, le=MAX_ID, description="The document's id")],
+    id: Annotated[PathId, Path(description="The document's id")],
     request: UpdateDocumentRequest,
 ) -> Envelope[PatientDocumentOut]:
     caller = caller_from_event(app.current_event)

@@ -16,6 +16,8 @@ from tests.integration.page_helpers import SEED_REQUEST, create_request
 from tests.utils import STAFF_12, call, png_bytes
 
 OUT_OF_RANGE = ["0", str(MAX_ID + 1), "99999999999999999999"]
+# What int() would take from text for a valid id: each is another spelling of 1172416, and none is an id.
+SPELLINGS = ["1172416.0", "+1172416", "1172_416", "%201172416", "1172416%20", "%EF%BC%91172416", "1e6"]
 ID_PARAMETERS = {"patient_id", "document_id", "id"}  # the integer ids in paths (door B's {id}: patient or document)
 ID_ROUTES = [route for route in http_routes() if ID_PARAMETERS & set(re.findall(r"\{(\w+)\}", route.path))]
 
@@ -37,9 +39,9 @@ def test_every_route_with_an_id_in_its_path_is_covered():
     assert len(ID_ROUTES) >= 5, [route.route_key for route in ID_ROUTES]
 
 
-@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("value", OUT_OF_RANGE + SPELLINGS)
 @pytest.mark.parametrize("route", ID_ROUTES, ids=lambda route: route.route_key)
-def test_ids_in_paths_outside_1_to_2_53_minus_1_are_a_400_naming_them(api, aws, route, value):
+def test_ids_in_paths_outside_1_to_2_53_minus_1_or_not_in_digits_are_a_400_naming_them(api, aws, route, value):
     # Given a path whose integer ids are all valid but one
     names = re.findall(r"\{(\w+)\}", route.path)
     for wrong in [name for name in names if name in ID_PARAMETERS]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Any
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 RANDOM_BITS = 12
@@ -30,3 +31,14 @@ def new_patient_number(now_ms: int | None = None) -> int:
     records a patient refuses a number already taken.
     """
     return new_document_id(now_ms)
+
+
+def digits_only(value: Any) -> Any:
+    """An id in a URL path as it must be spelled: ASCII decimal digits only.
+
+    The path's integer would otherwise take what Python's int() takes from text: ``12.0``, ``+12``,
+    `` 12`` and ``1_2`` (which is 12) would all name a record. Put before the integer's own checks
+    (``Annotated[int, BeforeValidator(digits_only), Path(...)]``)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number written in digits 0-9")
+    return value

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from patient_docs.rules.ids import MAX_ID
+from patient_docs.rules.ids import MAX_ID, digits_only
 from patient_docs.rules.names import (
     FILE_NAME_PATTERN,
     FREE_TEXT_PATTERN,
@@ -65,6 +65,10 @@ def whole_number(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# An integer id in a URL path: digits only, then 1..2^53-1 (``Annotated[PathId, Path(...)]``).
+PathId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(digits_only)]
 
 
 # A JSON integer in a request body: 309 or 309.0, never "309", true or 309.5.
