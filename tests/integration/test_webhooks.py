@@ -215,6 +215,59 @@ def test_announcements_beyond_ten_go_in_batches_of_ten_and_none_is_lost(aws):
     assert sorted(received) == list(range(23))
 
 
+def test_a_batch_the_queue_refuses_does_not_keep_the_next_ones_from_being_sent(aws, monkeypatch):
+    from patient_docs.adapters import webhook_queue
+    from patient_docs.adapters.aws import sqs as sqs_client
+    from patient_docs.errors import NotificationFailed
+
+    # Given a queue that refuses the first batch of events it is sent
+    client, calls = sqs_client(), []
+    real = client.send_message_batch
+
+    def first_refused(**request: Any) -> Any:
+        calls.append(len(request["Entries"]))
+        if len(calls) == 1:
+            return {"Successful": [], "Failed": [{"Id": "0", "Code": "KMS.ThrottlingException", "SenderFault": False}]}
+        return real(**request)
+
+    monkeypatch.setattr(client, "send_message_batch", first_refused)
+    events = [{"id": f"evt_{index}", "type": "document.created", "account_id": "12"} for index in range(23)]
+    # When 23 events are announced, the refusal is still reported to the caller
+    with pytest.raises(NotificationFailed):
+        webhook_queue.announce(events)
+    # Then the batches after the refused one were sent all the same
+    assert calls == [10, 10, 3]
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert waiting["Attributes"]["ApproximateNumberOfMessages"] == "13"
+
+
+def test_a_quarantine_announced_again_by_a_retried_step_is_the_same_event(aws):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    # When one file's quarantine is announced twice (a step retried before it moved the file), and another file's
+    target = Target(patient_id=7, file_id="f1")
+    webhooks.announce_quarantined("12", target, "accounts/12/patients/7/documents/a.pdf")
+    webhooks.announce_quarantined("12", target, "accounts/12/patients/7/documents/a.pdf")
+    webhooks.announce_quarantined("12", target, "accounts/12/patients/7/documents/b.pdf")
+    webhooks.announce("document.created", "12", {"document_id": 1})
+    webhooks.announce("document.created", "12", {"document_id": 1})
+    # Then the first two carry one event id, in the usual shape; other files and other events get their own
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    ids: list[tuple[str, str]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            event = json.loads(message["Body"])["event"]
+            ids.append((event["type"], event["id"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    quarantined = [event_id for kind, event_id in ids if kind == "file.quarantined"]
+    created = [event_id for kind, event_id in ids if kind == "document.created"]
+    assert len(quarantined) == 3 and len(set(quarantined)) == 2
+    assert all(len(event_id) == 32 and event_id.startswith("evt_") for event_id in quarantined)
+    assert len(created) == 2 and len(set(created)) == 2
+
+
 def test_after_a_rotation_both_secrets_verify_a_delivery(api, aws, hook):
     webhook = add_webhook(api, hook.url, "document.created")
     rotated = call(api, "POST", f"{WEBHOOKS}/{webhook['id']}/rotate-secret", caller=ADMIN_12).json

@@ -29,7 +29,8 @@ def announce(events: list[dict[str, Any]]) -> None:
     if len(events) == 1:
         _send({"kind": "event", "event": events[0]})
         return
-    for start in range(0, len(events), 10):
+    failed: str | None = None
+    for start in range(0, len(events), 10):  # every batch is tried, whatever an earlier one did
         entries: list[Any] = [
             {"Id": str(index), "MessageBody": json.dumps({"kind": "event", "event": event})}
             for index, event in enumerate(events[start : start + 10])
@@ -37,11 +38,15 @@ def announce(events: list[dict[str, Any]]) -> None:
         try:
             answer = sqs().send_message_batch(QueueUrl=get_settings().webhook_queue_url, Entries=entries)
         except ClientError as exc:
-            raise NotificationFailed(str(exc.response.get("Error", {}).get("Code") or "ClientError")) from exc
+            failed = str(exc.response.get("Error", {}).get("Code") or "ClientError")
+            continue
         except BotoCoreError as exc:
-            raise NotificationFailed(type(exc).__name__) from exc
+            failed = type(exc).__name__
+            continue
         if answer.get("Failed"):
-            raise NotificationFailed(str(answer["Failed"][0].get("Code") or "BatchEntryFailed"))
+            failed = str(answer["Failed"][0].get("Code") or "BatchEntryFailed")
+    if failed is not None:
+        raise NotificationFailed(failed)
 
 
 def deliver(account_id: str, delivery_id: str) -> None:

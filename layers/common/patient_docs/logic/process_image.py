@@ -145,7 +145,7 @@ def _contain(object_key: str, entry: scan_results_table.ScanEntry, account_id: s
     )
     # Recorded before the move: a move that fails is retried, and the event is already there.
     audit_trail.record("file.quarantined", audit_trail.system_actor(account_id, clean_images.ACTOR), target)
-    webhooks.announce_quarantined(account_id, target)
+    webhooks.announce_quarantined(account_id, target, object_key)
     object_store.quarantine(object_key, quarantine_key(object_key))
 
 

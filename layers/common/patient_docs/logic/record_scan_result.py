@@ -93,7 +93,7 @@ def _contain(object_key: str, entry: ScanEntry, ids: ObjectIds, applied: bool) -
         return False
     # Recorded before the move: a move that fails is retried, and the event is already there.
     audit_trail.record("file.quarantined", audit_trail.system_actor(ids.account_id, ACTOR), target)
-    webhooks.announce_quarantined(ids.account_id, target)
+    webhooks.announce_quarantined(ids.account_id, target, object_key)
     object_store.quarantine(object_key, quarantine_key(object_key))
     logger.warning("infected file quarantined")
     return True

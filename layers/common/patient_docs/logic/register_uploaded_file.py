@@ -45,7 +45,7 @@ def _quarantine(key: str, reason: str, request: FileRequest | None = None, file_
         # Recorded before the move: a move that fails is retried, and the event is already there.
         actor = audit_trail.system_actor(request.account_id, ACTOR)
         audit_trail.record("file.quarantined", actor, _target(request, file_id))
-        webhooks.announce_quarantined(request.account_id, _target(request, file_id))
+        webhooks.announce_quarantined(request.account_id, _target(request, file_id), key)
     object_store.quarantine(key, quarantine_key(key))
     logger.warning("upload quarantined", extra={"reason": reason})
     return "quarantined"

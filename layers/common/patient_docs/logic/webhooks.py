@@ -145,21 +145,35 @@ def list_deliveries(
 
 
 # ------------------------------------------------------------------ announcing events
-def announce(event_type: rules.WebhookEventType, account_id: str, data: dict[str, Any]) -> None:
+def announce(
+    event_type: rules.WebhookEventType, account_id: str, data: dict[str, Any], once_for: str | None = None
+) -> None:
     """Tell the account's endpoints (if any asked) that ``event_type`` happened; ``data``: ids only.
 
-    Never fails its caller: what happened stands whether or not the announcement could be queued."""
-    announce_all(account_id, [(event_type, data)])
+    ``once_for`` names what the event can happen to only once (a file's object key for its quarantine):
+    the event's id is then made from it, so a step that is retried announces the same event again, which
+    the fan-out and the receivers (on ``Webhook-Id``) take once. Never fails its caller: what happened
+    stands whether or not the announcement could be queued."""
+    announce_all(account_id, [(event_type, data)], once_for)
 
 
-def announce_all(account_id: str, happened: list[tuple[rules.WebhookEventType, dict[str, Any]]]) -> None:
+def _event_id(now: datetime, account_id: str, event_type: str, once_for: str | None) -> str:
+    if once_for is None:
+        return f"evt_{int(now.timestamp() * 1000):012x}{secrets.token_hex(8)}"
+    digest = hashlib.sha256(f"{account_id}\n{event_type}\n{once_for}".encode()).hexdigest()
+    return f"evt_{digest[:28]}"
+
+
+def announce_all(
+    account_id: str, happened: list[tuple[rules.WebhookEventType, dict[str, Any]]], once_for: str | None = None
+) -> None:
     """``announce`` for several events of one account at once (one call to the queue), in their order."""
     if not get_settings().webhook_queue_url or not happened:
         return
     now = utc_now()
     events: list[dict[str, Any]] = [
         {
-            "id": f"evt_{int(now.timestamp() * 1000):012x}{secrets.token_hex(8)}",
+            "id": _event_id(now, account_id, event_type, once_for),
             "type": event_type,
             "created_at": now.isoformat(timespec="milliseconds"),
             "account_id": account_id,
@@ -174,9 +188,10 @@ def announce_all(account_id: str, happened: list[tuple[rules.WebhookEventType, d
         logger.warning("webhook event not queued", extra={"webhook_event_id": ids, "reason": exc.reason})
 
 
-def announce_quarantined(account_id: str, target: Target) -> None:
-    """``file.quarantined``: the ids of the file (its document, request and patient where known)."""
-    announce("file.quarantined", account_id, target.model_dump())
+def announce_quarantined(account_id: str, target: Target, object_key: str) -> None:
+    """``file.quarantined``: the ids of the file (its document, request and patient where known); once per
+    object, whichever step quarantines it and however often that step is retried."""
+    announce("file.quarantined", account_id, target.model_dump(), once_for=object_key)
 
 
 def delivery_id(event: WebhookEvent, webhook_id: str) -> str:
