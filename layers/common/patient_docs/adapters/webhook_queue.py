@@ -14,13 +14,18 @@ from patient_docs.errors import NotificationFailed
 from patient_docs.settings import get_settings
 
 
+def _reason(exc: ClientError | BotoCoreError) -> str:
+    """What a refused or failed call to the queue says, for ``NotificationFailed``."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    return type(exc).__name__
+
+
 def _send(body: dict[str, Any]) -> None:
     try:
         sqs().send_message(QueueUrl=get_settings().webhook_queue_url, MessageBody=json.dumps(body))
-    except ClientError as exc:
-        raise NotificationFailed(str(exc.response.get("Error", {}).get("Code") or "ClientError")) from exc
-    except BotoCoreError as exc:
-        raise NotificationFailed(type(exc).__name__) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise NotificationFailed(_reason(exc)) from exc
 
 
 def announce(events: list[dict[str, Any]]) -> None:
@@ -37,11 +42,8 @@ def announce(events: list[dict[str, Any]]) -> None:
         ]
         try:
             answer = sqs().send_message_batch(QueueUrl=get_settings().webhook_queue_url, Entries=entries)
-        except ClientError as exc:
-            failed = str(exc.response.get("Error", {}).get("Code") or "ClientError")
-            continue
-        except BotoCoreError as exc:
-            failed = type(exc).__name__
+        except (ClientError, BotoCoreError) as exc:
+            failed = _reason(exc)
             continue
         if answer.get("Failed"):
             failed = str(answer["Failed"][0].get("Code") or "BatchEntryFailed")

@@ -37,8 +37,8 @@ def digits_only(value: Any) -> Any:
     """An id in a URL path as it must be spelled: ASCII decimal digits only.
 
     The path's integer would otherwise take what Python's int() takes from text: ``12.0``, ``+12``,
-    `` 12`` and ``1_2`` (which is 12) would all name a record. Put before the integer's own checks
-    (``Annotated[int, BeforeValidator(digits_only), Path(...)]``)."""
+    `` 12`` and ``1_2`` (which is 12) would all name a record. The paths' id type, ``schemas.common.PathId``,
+    runs it before the integer's own checks."""
     if isinstance(value, str) and not (value.isascii() and value.isdigit()):
         raise ValueError("must be a whole number written in digits 0-9")
     return value
