@@ -532,7 +532,16 @@ def _write_report(directory: Path, found: list[Violation]) -> None:
             for violation in found:
                 handle.write(json.dumps(asdict(violation)) + "\n")
     stats = {"checked": _STATE.checked, "unattributed": _STATE.unattributed, "violations": len(_STATE.violations)}
-    (directory / f"stats-{pid}.json").write_text(json.dumps(stats))
+    write_stats(directory, stats)
+
+
+def write_stats(directory: Path, stats: Mapping[str, int]) -> None:
+    """This process's counts, as ``stats-<pid>.json``, replaced whole: a reader (the test session's summary)
+    never sees a file cut short by a process stopped while it writes."""
+    pid = os.getpid()
+    partial = directory / f".stats-{pid}.json.tmp"
+    partial.write_text(json.dumps(stats))
+    os.replace(partial, directory / f"stats-{pid}.json")
 
 
 def _on_parameters(params: Mapping[str, Any], model: Any, context: Mapping[str, Any] | None = None, **_: Any) -> None:

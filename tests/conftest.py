@@ -70,7 +70,7 @@ def _calls_are_allowed_by_the_deployed_policies() -> Iterator[None]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    (IAM_REPORTS / f"stats-{os.getpid()}.json").write_text(json.dumps(iam_check.counts()))
+    iam_check.write_stats(IAM_REPORTS, iam_check.counts())
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
