@@ -3,10 +3,13 @@ handlers against moto: filters, order, paging, who may read, and that reading is
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
+from patient_docs.rules.cursors import encode_cursor
 from tests.integration.test_audit_trail import (  # noqa: F401 - the fixture is used by its name
     ADMIN_12,
     NAMED_STAFF,
@@ -204,3 +207,52 @@ def test_the_access_log_pages_and_is_a_patients_only(api, history):
     # Staff and admins have no log of their own: 404
     assert call(api, "GET", "/v1/me/access-log", caller=STAFF_12).status == 404
     assert call(api, "GET", "/v1/me/access-log", caller=ADMIN_12).status == 404
+
+
+# ------------------------------------------------------------------ cursors: the position's seq is a DynamoDB number
+def _position(cursor: str) -> dict[str, str]:
+    decoded: dict[str, str] = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return decoded
+
+
+def _with_seq(cursor: str, seq: str) -> str:
+    return encode_cursor({**_position(cursor), "seq": seq})
+
+
+# A seq of a real position is 1..2^53-1 in the digits 0-9. These pass str.isdigit() but are no such
+# number: a superscript two, Arabic-Indic and fullwidth digits, and numbers past DynamoDB's 38 digits.
+NOT_A_SEQ = ["²", "٣", "３", "1" * 39, "9" * 256, "0", "01", "", "-1", "1.5"]
+
+
+@pytest.mark.parametrize("seq", NOT_A_SEQ)
+@pytest.mark.parametrize(
+    ("path", "caller"),
+    [
+        (f"/v1/audit-events?patient_id={PATIENT}&limit=1", ADMIN_12),  # a patient's chain
+        ("/v1/audit-events?limit=1", ADMIN_12),  # the account's index
+        ("/v1/me/access-log?limit=1", PATIENT_TOKEN),
+    ],
+    ids=["chain", "account", "access-log"],
+)
+def test_a_cursor_whose_seq_is_not_a_sane_number_is_a_400_naming_cursor_and_writes_nothing(
+    api, aws, history, path, caller, seq
+):
+    # Given a real cursor of that list, its seq replaced
+    first = call(api, "GET", path, caller=caller).json
+    assert first["next_cursor"], first
+    cursor = _with_seq(first["next_cursor"], seq)
+    before = (sorted(aws.all_items(), key=repr), audit_events(aws))
+    # When the next page is asked for with it
+    reply = call(api, "GET", f"{path}&cursor={cursor}", caller=caller)
+    # Then it is a 400 naming the cursor (never a 500 from DynamoDB), and nothing is written, not even the reading
+    assert reply.status == 400, reply.body
+    assert reply.json["error"]["field"] == "cursor"
+    assert (sorted(aws.all_items(), key=repr), audit_events(aws)) == before
+
+
+def test_a_cursor_whose_seq_is_a_real_position_still_pages(api, history):
+    # The same rewriting, with a seq of the right shape, reads on from there: the test above is about the seq alone
+    first = events(api, f"patient_id={PATIENT}&limit=1")
+    cursor = _with_seq(first["next_cursor"], str(int(_position(first["next_cursor"])["seq"])))
+    assert cursor == first["next_cursor"]
+    assert events(api, f"patient_id={PATIENT}&limit=1&cursor={cursor}")["events"]

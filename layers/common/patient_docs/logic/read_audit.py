@@ -8,6 +8,7 @@ so a page may come back short, or empty, with a ``next_cursor`` to go on from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,11 @@ class AuditQuery:
     cursor: str | None = None
 
 
+# A position's seq goes to DynamoDB as a number (N): the digits 0-9 as this service writes them, within
+# DynamoDB's 38 digits. str.isdigit() would also pass a superscript ², other scripts' digits and 256 nines.
+_SEQ = re.compile(r"[1-9][0-9]{0,37}", re.ASCII)
+
+
 def _after(cursor: str | None, chain: str | None, account_id: str) -> dict[str, str] | None:
     """The position a cursor holds, if it is one of this very list (the same chain, or account)."""
     if cursor is None:
@@ -57,7 +63,7 @@ def _after(cursor: str | None, chain: str | None, account_id: str) -> dict[str, 
         position = decode_cursor(cursor, keys)
         if (chain and position["chain"] != chain) or (not chain and position["account_id"] != account_id):
             raise ValueError("is not a valid cursor")
-        if not position["seq"].isdigit():
+        if not _SEQ.fullmatch(position["seq"]):
             raise ValueError("is not a valid cursor")
     except ValueError as exc:
         raise InvalidField("cursor", str(exc)) from exc
