@@ -11,6 +11,7 @@ from patient_docs.logic.read_audit import access_log
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.schemas.audit import AccessLogEntryOut, AccessLogPage
+from patient_docs.schemas.common import QueryInt
 
 app = file_requests.resolver()
 
@@ -23,7 +24,7 @@ app = file_requests.resolver()
     responses=file_requests.ACCESS_LOG_ERRORS,
 )
 def get_access_log(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page")
     ] = None,

@@ -15,6 +15,7 @@ from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.ids import MAX_ID
 from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
 from patient_docs.schemas.audit import AuditEventOut, AuditEventPage
+from patient_docs.schemas.common import QueryInt
 from patient_docs.schemas.file_requests import UUID_PATTERN
 
 app = file_requests.resolver()
@@ -39,14 +40,14 @@ def _bound(name: str, value: str | None, end: bool) -> Any:
     responses=file_requests.AUDIT_EVENTS_ERRORS,
 )
 def list_events(
-    patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="The patient's number")] = None,
-    document_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    patient_id: Annotated[QueryInt | None, Query(ge=1, le=MAX_ID, description="The patient's number")] = None,
+    document_id: Annotated[QueryInt | None, Query(ge=1, le=MAX_ID)] = None,
     file_request_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
     actor: Annotated[str | None, Query(min_length=1, max_length=256, description="The actor's sub")] = None,
     action: Annotated[AuditAction | None, Query(description="A dotted action name (docs/audit.md)")] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description="at or after", **_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=40, description="at or before", **_BOUND)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page")
     ] = None,

@@ -22,6 +22,7 @@ from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules import fhir as rules
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.timestamps import utc_now
+from patient_docs.schemas.common import QueryInt
 from patient_docs.schemas.fhir import Bundle, BundleEntry, BundleLink, BundleMeta, DocumentReference
 
 app = fhir.resolver()
@@ -59,7 +60,9 @@ def search(
     category: Annotated[list[Token] | None, Query(description="[system|]code, commas: any of")] = None,
     type: Annotated[list[Token] | None, Query(description="[system|]code, e.g. http://loinc.org|11502-2")] = None,
     date: Annotated[list[DateValue] | None, Query(description="[eq|ge|le|gt|lt]date; repeat for a range")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=MAX_COUNT, description="Entries per page")] = DEFAULT_COUNT,
+    count: Annotated[
+        QueryInt, Query(alias="_count", ge=1, le=MAX_COUNT, description="Entries per page")
+    ] = DEFAULT_COUNT,
     sort: Annotated[Literal["-date", "date"], Query(alias="_sort", description="-date: newest first")] = "-date",
     cursor: Annotated[
         str | None, Query(alias="_cursor", max_length=MAX_CURSOR_LENGTH, description="From the next link, as it is")

@@ -10,6 +10,7 @@ from patient_docs.http import file_requests
 from patient_docs.logic.read_file_requests import FileRequestQuery, list_file_requests
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.file_requests import Status
+from patient_docs.schemas.common import QueryInt
 from patient_docs.schemas.file_requests import UUID_PATTERN, FileRequestPage
 
 app = file_requests.resolver()
@@ -25,7 +26,7 @@ app = file_requests.resolver()
 def list_requests(
     patientId: Annotated[str | None, Query(pattern=UUID_PATTERN, description="Door C patient UUID")] = None,  # noqa: N803
     status: Annotated[Status | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
 ) -> FileRequestPage:
     query = FileRequestQuery(

@@ -10,7 +10,7 @@ from patient_docs.http import inline_documents
 from patient_docs.logic.read_documents import list_documents
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
-from patient_docs.schemas.common import PathId
+from patient_docs.schemas.common import PathId, QueryInt
 from patient_docs.schemas.inline_documents import InlineDocumentListResponse, InlineDocumentOut
 
 MAX_PAGE = 100  # also the default: most patients have fewer documents, and read them in one call
@@ -27,7 +27,7 @@ app = inline_documents.resolver()
 )
 def list_patient_documents(
     patient_id: Annotated[PathId, Path()],
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="documents per page")] = MAX_PAGE,
+    limit: Annotated[QueryInt, Query(ge=1, le=MAX_PAGE, description="documents per page")] = MAX_PAGE,
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page")
     ] = None,

@@ -13,7 +13,7 @@ from patient_docs.logic.search_documents import DocumentQuery, SortBy, search_do
 from patient_docs.observability import CORRELATION_HTTP, logger
 from patient_docs.rules.cursors import MAX_CURSOR_LENGTH
 from patient_docs.rules.timestamps import RANGE_BOUND_PATTERN, parse_range_bound
-from patient_docs.schemas.common import PathId
+from patient_docs.schemas.common import PathId, QueryBool, QueryInt
 from patient_docs.schemas.patient_documents import DocumentCategory, Envelope, PatientDocumentOut, PatientDocumentPage
 from patient_docs.settings import get_settings
 
@@ -43,13 +43,13 @@ def list_patient_documents(
     id: Annotated[PathId, Path(description="The patient's id")],
     document_category: Annotated[list[DocumentCategory] | None, Query()] = None,
     document_type: Annotated[list[str] | None, Query()] = None,
-    signed: Annotated[bool | None, Query(description="true: signature_status COMPLETED")] = None,
+    signed: Annotated[QueryBool | None, Query(description="true: signature_status COMPLETED")] = None,
     case_title: Annotated[list[str] | None, Query(description="matches spry_case_id")] = None,
     document_name: Annotated[str | None, Query(max_length=255, description="part of the name")] = None,
     start: Annotated[str | None, Query(max_length=40, description="created on or after", **_BOUND)] = None,
     end: Annotated[str | None, Query(max_length=40, description="created on or before", **_BOUND)] = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 5,
+    page: Annotated[QueryInt, Query(ge=1, le=100000)] = 1,
+    size: Annotated[QueryInt, Query(ge=1, le=100)] = 5,
     sort: Annotated[Literal["asc", "desc"], Query()] = "desc",
     sort_by: Annotated[SortBy, Query()] = "created_at",
     cursor: Annotated[

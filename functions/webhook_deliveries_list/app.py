@@ -9,6 +9,7 @@ from patient_docs.auth import caller_from_event
 from patient_docs.http import file_requests
 from patient_docs.logic.webhooks import list_deliveries
 from patient_docs.observability import CORRELATION_HTTP, logger
+from patient_docs.schemas.common import QueryInt
 from patient_docs.schemas.webhooks import WEBHOOK_ID_PATTERN, WebhookDeliveryOut, WebhookDeliveryPage
 
 app = file_requests.resolver()
@@ -24,7 +25,7 @@ app = file_requests.resolver()
 def list_all(
     webhookId: Annotated[str | None, Query(pattern=WEBHOOK_ID_PATTERN, description="One endpoint's")] = None,  # noqa: N803
     status: Annotated[Literal["pending", "sending", "delivered", "failed", "skipped"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
 ) -> WebhookDeliveryPage:
     found, next_cursor = list_deliveries(caller_from_event(app.current_event), webhookId, status, limit, cursor)

@@ -17,7 +17,7 @@ from tests.utils import STAFF_12, call, png_bytes
 
 OUT_OF_RANGE = ["0", str(MAX_ID + 1), "99999999999999999999"]
 # What int() would take from text for a valid id: each is another spelling of 1172416, and none is an id.
-SPELLINGS = ["1172416.0", "+1172416", "1172_416", "%201172416", "1172416%20", "%EF%BC%91172416", "1e6"]
+SPELLINGS = ["1172416.0", "+1172416", "1172_416", "%201172416", "1172416%20", "%EF%BC%91172416", "1e6", "01172416"]
 ID_PARAMETERS = {"patient_id", "document_id", "id"}  # the integer ids in paths (door B's {id}: patient or document)
 ID_ROUTES = [route for route in http_routes() if ID_PARAMETERS & set(re.findall(r"\{(\w+)\}", route.path))]
 

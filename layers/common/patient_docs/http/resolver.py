@@ -178,6 +178,29 @@ def without_unsent_responses(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# JSON Schema's names for pydantic's numeric bounds.
+_NUMERIC_KEYWORDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def numeric_bounds_as_json_schema(node: Any) -> Any:
+    """``node`` (part of an OpenAPI document) with every number's bounds under JSON Schema's names.
+
+    A bound applied after a validator (``Annotated[QueryInt, Query(ge=1, le=100)]``: the digits check,
+    then the parameter's bounds) is written by pydantic under its own name, ``ge``/``le``, which no
+    client or validator reads (pydantic issue 11576): here it becomes ``minimum``/``maximum``."""
+    if isinstance(node, dict):
+        if node.get("type") in ("integer", "number"):
+            for name, keyword in _NUMERIC_KEYWORDS.items():
+                if name in node and keyword not in node:
+                    node[keyword] = node.pop(name)
+        for value in node.values():
+            numeric_bounds_as_json_schema(value)
+    elif isinstance(node, list):
+        for value in node:
+            numeric_bounds_as_json_schema(value)
+    return node
+
+
 class DocumentedResolver(APIGatewayHttpResolver):
     """A resolver whose OpenAPI document holds the responses its routes send, and only those.
 
@@ -207,7 +230,7 @@ class DocumentedResolver(APIGatewayHttpResolver):
         from aws_lambda_powertools.event_handler.openapi.models import OpenAPI  # see TYPE_CHECKING above
 
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
-        return OpenAPI.model_validate(without_unsent_responses(document))
+        return OpenAPI.model_validate(numeric_bounds_as_json_schema(without_unsent_responses(document)))
 
     def route(  # Powertools' own signature, passed through unchanged
         self,

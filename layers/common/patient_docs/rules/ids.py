@@ -8,6 +8,7 @@ drawing the same 12 bits) is caught by the conditional write, which retries.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 RANDOM_BITS = 12
 MAX_ID = 2**53 - 1
+# How an integer is written in a URL: one spelling per number.
+CANONICAL_DIGITS = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 
 
 def new_document_id(now_ms: int | None = None) -> int:
@@ -34,11 +37,12 @@ def new_patient_number(now_ms: int | None = None) -> int:
 
 
 def digits_only(value: Any) -> Any:
-    """An id in a URL path as it must be spelled: ASCII decimal digits only.
+    """An integer in a URL (a path id or a query parameter) as it must be spelled: the digits 0-9, without
+    a leading zero (``0`` alone aside).
 
-    The path's integer would otherwise take what Python's int() takes from text: ``12.0``, ``+12``,
-    `` 12`` and ``1_2`` (which is 12) would all name a record. The paths' id type, ``schemas.common.PathId``,
-    runs it before the integer's own checks."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be a whole number written in digits 0-9")
+    The integer would otherwise take what Python's int() and pydantic take from text: ``12.0``, ``+12``,
+    `` 12``, ``012`` and ``1_2`` (which is 12) would all name the same record or page. ``schemas.common``'s
+    ``PathId`` and ``QueryInt`` run it before the integer's own checks."""
+    if isinstance(value, str) and not CANONICAL_DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in the digits 0-9, without sign, spaces or leading zeros")
     return value

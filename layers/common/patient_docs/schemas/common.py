@@ -69,6 +69,22 @@ def whole_number(value: Any) -> Any:
 
 # An integer id in a URL path: digits only, then 1..2^53-1 (``Annotated[PathId, Path(...)]``).
 PathId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(digits_only)]
+# An integer query parameter: digits only, as a path id; its bounds go on the parameter
+# (``Annotated[QueryInt, Query(ge=1, le=100)]``), where /openapi.json documents them.
+QueryInt = Annotated[int, BeforeValidator(digits_only)]
+
+
+def true_or_false(value: Any) -> Any:
+    """A boolean in a query string as JSON writes one: ``true`` or ``false``, lower case.
+
+    Pydantic would also read ``True``, ``1``, ``yes``, ``on``, ``t``, ``y`` (and their opposites) as a boolean."""
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value
+
+
+# A boolean query parameter (``Annotated[QueryBool | None, Query(...)]``): true or false.
+QueryBool = Annotated[bool, BeforeValidator(true_or_false)]
 
 
 # A JSON integer in a request body: 309 or 309.0, never "309", true or 309.5.
