@@ -6,7 +6,9 @@ must therefore always be accepted, or a client following the document gets a 400
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,3 +74,99 @@ def test_an_offset_that_leaves_the_calendar_is_a_value_error_not_a_crash(parse, 
     # Found by the fuzzer: OverflowError escaped as a 500.
     with pytest.raises(ValueError, match="must be a date"):
         parse(value)
+
+
+# ------------------------------------------------------------------ dates: the documented shapes, and only those
+# Each is accepted by both parsers (a date alone: by parse_range_bound), as the patterns document.
+GOOD_DATETIMES = [
+    "2024-02-29T23:59:59",  # a leap day
+    "2000-02-29T00:00:00Z",  # 2000 is a leap year (divisible by 400)
+    "2026-12-02T10:00:00.5+14:00",  # Kiribati
+    "2026-12-02T10:00:00.123456-12:00",
+    "2026-12-02T10:00:00.1234567",  # 7 digits (.NET), 9 (Java): past the sixth they are dropped
+    "2026-12-02T10:00:00.123456789Z",
+    "2026-12-02T10:00:00-00:00",
+    "1000-01-01T00:00:00+14:00",  # before year 1000 in UTC: still in the calendar
+    "2999-12-31T23:59:59-14:00",
+]
+GOOD_DAYS = ["2024-02-29", "1600-02-29", "2026-02-28", "2026-12-31", "2026-04-30"]
+# What Python's fromisoformat() (3.11 and later) also reads, or a day no calendar has: all refused.
+LENIENT_OR_UNREAL = [
+    "2025-02-29",  # not a leap year
+    "1900-02-29",  # divisible by 100, not by 400
+    "2100-02-29T00:00:00",
+    "2026-04-31",
+    "20261202",  # basic format
+    "20261202T100000",
+    "2026-W49-3",  # ISO week date
+    "2026-W49",
+    "2026-336",  # ordinal date
+    "2026-12-02T10",  # hours alone
+    "2026-12-02T10:00",  # no seconds
+    "2026-12-02T10:00:00+0100",  # offset without a colon
+    "2026-12-02T10:00:00+01",
+    "2026-12-02T10:00:00+01:00:00",
+    "2026-12-02T10:00:00+14:01",
+    "2026-12-02T10:00:00+15:00",
+    "2026-12-02T10:00:00,5",  # comma fraction
+    "2026-12-02T10:00:00.1234567890",  # 10 fraction digits
+    "2026-12-02T10:00:00.",
+    "2026-12-02 10:00:00",  # a space for the T
+    "2026-12-02t10:00:00",
+    "2026-12-02X10:00:00",
+    "2026-12-02T10:00:00z",
+    "2026-12-02T24:00:00",
+    "2026-12-02T10:00:60",
+    " 2026-12-02",
+    "2026-12-02 ",
+    "2026-12-02\n",
+    "2026-12-02T10:00:00\n",
+    "２０２６-12-02",  # fullwidth digits
+    "٢٠٢٦-12-02",  # Arabic-Indic digits
+    "0000-01-01",
+    "+2026-12-02",
+    "2026-1-02",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", GOOD_DATETIMES)
+def test_documented_datetimes_are_accepted_by_both_parsers(value):
+    assert re.fullmatch(DATETIME_PATTERN, value) and re.fullmatch(RANGE_BOUND_PATTERN, value)
+    stored = parse_door_b_datetime(value)
+    bound = parse_range_bound(value)
+    assert stored == bound.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize("value", GOOD_DAYS)
+def test_documented_days_are_whole_days_as_range_bounds(value):
+    assert re.fullmatch(RANGE_BOUND_PATTERN, value)
+    assert parse_range_bound(value) == datetime.fromisoformat(value).replace(tzinfo=UTC)
+    assert parse_range_bound(value, end=True) == datetime.fromisoformat(f"{value}T23:59:59.999999+00:00")
+
+
+@pytest.mark.parametrize("value", LENIENT_OR_UNREAL)
+def test_lenient_or_unreal_dates_are_refused_by_both_parsers_and_not_documented(value):
+    assert not re.fullmatch(DATETIME_PATTERN, value) and not re.fullmatch(RANGE_BOUND_PATTERN, value)
+    with pytest.raises(ValueError, match="must be a date"):
+        parse_door_b_datetime(value)
+    with pytest.raises(ValueError, match="must be a date"):
+        parse_range_bound(value)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "0999-06-01", "3000-01-01", "9999-12-31T23:59:59.9999999"])
+def test_years_outside_1000_to_2999_are_accepted_as_list_bounds_but_not_documented(value):
+    # A list's open ends as clients write them (docs/api-patient-documents.md, "List"); the documented years
+    # are those no offset takes out of the calendar.
+    assert not re.fullmatch(RANGE_BOUND_PATTERN, value)
+    parse_range_bound(value)
+
+
+def test_the_documented_days_are_exactly_the_calendars_from_year_1000_to_2999():
+    # Every month and day number of every year: the pattern admits a day exactly when the calendar has it
+    for year in range(1000, 3000):
+        for month in range(1, 13):
+            for day in (28, 29, 30, 31):
+                text = f"{year}-{month:02d}-{day:02d}"
+                real = day <= calendar.monthrange(year, month)[1]
+                assert bool(re.fullmatch(RANGE_BOUND_PATTERN, text)) == real, text

@@ -243,3 +243,33 @@ def test_anything_else_is_not_a_patient_of_this_server(value):
 )
 def test_accept_says_whether_a_resource_is_wanted(accept, resource):
     assert fhir.wants_resource(accept) is resource
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-02-29", "ge2000-02-29T10:00", "le2026-12-02T10:00:00+14:00", "2026-12-02T10:00-14:00"]
+)
+def test_leap_days_and_offsets_to_14_hours_are_documented_and_accepted(value):
+    assert re.fullmatch(fhir.DATE_SEARCH_PATTERN, value)
+    fhir.parse_date(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-02-29",
+        "2026-12-02T10:00+14:30",
+        "2026-12-02T10:00+15:00",
+        "2026-12-02T10:00:00.1234567890Z",
+        " 2026",
+        "2026 ",
+        "2026\n",
+        "ge2026-12-02\n",
+        "２０２６",
+        "2026-12-02 10:00",
+        "2026-12-02T10:00+0100",
+    ],
+)
+def test_date_values_outside_the_documented_shape_are_refused(value):
+    assert not re.fullmatch(fhir.DATE_SEARCH_PATTERN, value)
+    with pytest.raises(ValueError):
+        fhir.parse_date(value)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from patient_docs.rules.ids import MAX_ID
-from patient_docs.rules.timestamps import _DAY  # the same calendar days as door B's bounds
+from patient_docs.rules.timestamps import _DAY, _FRACTION, _OFFSET  # door B's calendar days, fractions, offsets
 
 FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
@@ -181,7 +181,7 @@ _DATE = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb|ap)?"
     r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})"
     r"(?:T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.[0-9]{1,9})?)?"
-    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?$"
+    rf"(?P<zone>{_OFFSET})?)?)?)?$"
 )
 DATE_PREFIXES = ("eq", "gt", "lt", "ge", "le")
 
@@ -236,7 +236,7 @@ def _next_month(year: int, month: int) -> datetime:
 def parse_date(value: str) -> DateBound:
     """``[prefix]YYYY[-MM[-DD[Thh:mm[:ss[.f]][zone]]]]``: a year, month, day, minute or second (UTC unless
     a zone is given). ValueError says what is wrong."""
-    found = _DATE.match(value.strip())
+    found = _DATE.fullmatch(value)
     if not found:
         raise ValueError("must be [eq|gt|lt|ge|le]YYYY[-MM[-DD[Thh:mm[:ss][Z|+hh:mm]]]]")
     prefix = found["prefix"] or "eq"
@@ -267,11 +267,11 @@ def parse_date(value: str) -> DateBound:
 
 
 # Documented shapes of the search values (what the fuzzer and clients read in /openapi.json): real
-# calendar days (29 February aside) and times, as rules/timestamps.py documents door B's bounds.
+# calendar days and times, as rules/timestamps.py documents door B's bounds.
 _CODE = r"[^,|\s](?:[^,|]*[^,|\s])?"
 TOKEN_PATTERN = rf"^(?:[^,|]*\|)?{_CODE}(?:,(?:[^,|]*\|)?{_CODE})*$"
 _MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
-_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])?"
+_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?{_OFFSET}?"
 DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
 PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
 
