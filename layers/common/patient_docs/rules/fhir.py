@@ -286,7 +286,7 @@ def instant(moment: datetime) -> str:
     return at_second(moment).isoformat()
 
 
-_ID = re.compile(r"[0-9]{1,16}")
+_ID = re.compile(r"[1-9][0-9]{0,15}")  # as a path id: no leading zero, no other script's digits
 REFERENCE_RULE = "must be Patient/{id} (or the id alone) of a patient of this server"
 
 
