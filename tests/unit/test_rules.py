@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,6 +11,7 @@ from patient_docs.errors import InvalidField, NotFound, PayloadTooLarge, Unauthe
 from patient_docs.permissions import Action, in_reach, patient_target, require
 from patient_docs.rules import content_types, ids, names, object_keys, timestamps, urls
 from patient_docs.rules.inline_files import decode_base64_file
+from patient_docs.rules.patient_page import parse_date_of_birth
 from tests.utils import b64, pdf_bytes, png_bytes
 
 
@@ -157,3 +158,13 @@ def test_the_written_out_name_classes_are_the_ones_their_rules_build():
     # Python's Unicode data moved a character, the literal must follow.
     for name, built in names.refused_classes().items():
         assert getattr(names, name) == built, name
+
+
+def test_a_date_of_birth_is_written_in_the_ascii_digits():
+    assert parse_date_of_birth("1980-06-17") == date(1980, 6, 17)
+    # Other scripts' digits match \d: they are refused as not a date, not as a date the calendar lacks
+    for other in ["١٩٨٠-٠٦-١٧", "１９８０-06-17", "198O-06-17", "19800617"]:
+        with pytest.raises(ValueError, match="must be a date like"):
+            parse_date_of_birth(other)
+    with pytest.raises(ValueError, match="must be a real date"):
+        parse_date_of_birth("1980-02-30")

@@ -37,9 +37,13 @@ def page_state(
     return "open"
 
 
+# YYYY-MM-DD in ASCII digits: ``\d`` would also match the digits of other scripts.
+_DATE_OF_BIRTH = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def parse_date_of_birth(value: str) -> date:
     text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _DATE_OF_BIRTH.fullmatch(text):
         raise ValueError("must be a date like 1980-06-17")
     try:
         return date.fromisoformat(text)
