@@ -147,3 +147,27 @@ def test_each_other_spelling_is_a_400_naming_the_parameter_and_writes_nothing(ap
     for value in GOOD[kind]:
         reply = call(api, "GET", _url(path, name, value), caller=caller)
         assert reply.status == 200, (value, reply.body)
+
+
+def _bounds(path: str, name: str) -> tuple[int, int]:
+    (parameter,) = [p for p in DOCUMENT["paths"][path]["get"]["parameters"] if p["name"] == name]
+    schema = next((m for m in parameter["schema"].get("anyOf", []) if m.get("type") == "integer"), parameter["schema"])
+    return int(schema["minimum"]), int(schema["maximum"])
+
+
+INTEGERS = [(path, name) for path, name, kind in PARAMETERS if kind == "integer"]
+
+
+@pytest.mark.parametrize(("path", "name"), INTEGERS, ids=lambda value: str(value))
+def test_each_integer_takes_exactly_its_documented_bounds(api, aws, path, name):
+    # The bounds /openapi.json states (JSON Schema's minimum and maximum, which clients read) are the ones
+    # the parameter takes: one past either is a 400 naming it, the bounds themselves are answered
+    low, high = _bounds(path, name)
+    caller = CALLERS.get(path, STAFF_12)
+    for value in (low - 1, high + 1):
+        reply = call(api, "GET", _url(path, name, str(value)), caller=caller)
+        assert reply.status == 400 and _names(reply, path, name), (value, reply.body)
+    assert aws.all_items() == [] and aws.all_objects() == [] and _audit_items(aws) == []
+    for value in (low, high):
+        reply = call(api, "GET", _url(path, name, str(value)), caller=caller)
+        assert reply.status == 200, (value, reply.body)
