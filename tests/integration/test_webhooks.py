@@ -128,6 +128,165 @@ def test_staff_may_not_manage_webhooks(api, aws):
     assert reply.status == 403 and aws.all_items() == []
 
 
+def audit_items(aws: Any) -> list[dict[str, Any]]:
+    return list(aws.client("dynamodb").scan(TableName=NAMES["AuditTable"])["Items"])
+
+
+def sort_keys(aws: Any) -> list[str]:
+    return sorted(item["SK"]["S"] for item in aws.all_items())
+
+
+def strip_slots(aws: Any) -> None:
+    """Make the account's endpoints as they were stored before slots: no slot on them, no slot items."""
+    client = aws.client("dynamodb")
+    for item in aws.all_items():
+        key = {"PK": item["PK"], "SK": item["SK"]}
+        if item["SK"]["S"].startswith("WEBHOOK_SLOT#"):
+            client.delete_item(TableName=NAMES["DocumentsTable"], Key=key)
+        elif item["SK"]["S"].startswith("WEBHOOK#"):
+            client.update_item(TableName=NAMES["DocumentsTable"], Key=key, UpdateExpression="REMOVE slot")
+
+
+@pytest.fixture
+def first_list_as_it_was(monkeypatch):
+    """``as_it_was = first_list_as_it_was()`` notes the account's endpoints now; after ``reads = as_it_was()``
+    the next create reads them as they were noted (another create landed meanwhile: the race of two creates
+    that counted the same endpoints), and every later read is real. ``reads``: the account ids read since."""
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.logic import webhooks
+
+    real = webhooks_table.list_webhooks
+
+    def note() -> Any:
+        before = real("12")
+        reads: list[str] = []
+
+        def listed(account_id: str) -> list[Any]:
+            reads.append(account_id)
+            return before if len(reads) == 1 else real(account_id)
+
+        def stale_next() -> list[str]:
+            monkeypatch.setattr(webhooks.webhooks_table, "list_webhooks", listed)
+            return reads
+
+        return stale_next
+
+    return note
+
+
+@pytest.mark.parametrize("stored_before_slots", [False, True], ids=["slotted", "stored-before-slots"])
+def test_two_creates_that_counted_the_same_endpoints_never_pass_the_limit(
+    api, aws, first_list_as_it_was, stored_before_slots
+):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    # Given an account one endpoint short of the limit (endpoints with slots, or stored before slots had one)
+    for index in range(MAX_ENDPOINTS_PER_ACCOUNT - 1):
+        add_webhook(api, f"https://hooks{index}.example.com/in", "document.created")
+    if stored_before_slots:
+        strip_slots(aws)
+    # When one create reads the endpoints, and another create lands before the first one writes
+    as_it_was = first_list_as_it_was()
+    winner = call(
+        api, "POST", WEBHOOKS, {"url": "https://winner.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert winner.status == 201, winner.body
+    items, audited = aws.all_items(), audit_items(aws)
+    reads = as_it_was()
+    loser = call(
+        api, "POST", WEBHOOKS, {"url": "https://loser.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    # Then the later one is the limit's 400 (it counted again after losing its slot), and wrote nothing
+    assert loser.status == 400, loser.body
+    assert len(reads) == 2, "the loser read the endpoints as they were, then again"
+    assert loser.json["error"]["field"] == "url" and str(MAX_ENDPOINTS_PER_ACCOUNT) in loser.json["error"]["message"]
+    assert aws.all_items() == items and len(audit_items(aws)) == len(audited)
+    # And the account has exactly the limit's endpoints, none of them the loser's
+    listed = call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]
+    assert len(listed) == MAX_ENDPOINTS_PER_ACCOUNT
+    assert "https://loser.example.com/in" not in {webhook["url"] for webhook in listed}
+    slots = [key for key in sort_keys(aws) if key.startswith("WEBHOOK_SLOT#")]
+    assert slots == (["WEBHOOK_SLOT#0"] if stored_before_slots else [f"WEBHOOK_SLOT#{n}" for n in range(10)])
+
+
+def test_a_create_that_lost_its_slot_to_another_takes_the_next_one_while_there_is_room(api, aws, first_list_as_it_was):
+    # Given two endpoints, and a create that read them just before another create landed
+    for index in range(2):
+        add_webhook(api, f"https://hooks{index}.example.com/in", "document.created")
+    as_it_was = first_list_as_it_was()
+    landed = {"url": "https://a.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, landed, ADMIN_12).status == 201
+    reads = as_it_was()
+    # When it writes, its slot (the lowest free one it saw) is taken: it reads again and takes the next
+    later = call(
+        api, "POST", WEBHOOKS, {"url": "https://b.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert later.status == 201, later.body
+    # Then both are there, each with a slot of its own, and one audit event each
+    assert len(reads) == 2
+    assert len(call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]) == 4
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == [f"WEBHOOK_SLOT#{n}" for n in range(4)]
+    created = call(api, "GET", "/v1/audit-events?action=webhook.created", caller=ADMIN_12).json["events"]
+    assert len(created) == 4 and later.json["id"] in {event["target"]["webhook_id"] for event in created}
+
+
+def test_a_create_that_keeps_losing_its_slot_is_a_409_to_try_again_and_writes_nothing(api, aws, monkeypatch):
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.errors import RecordTaken
+
+    # Given a table where every slot the create chooses was just taken by another create
+    def taken(*args: Any, **kwargs: Any) -> None:
+        raise RecordTaken("webhook id or slot in use")
+
+    monkeypatch.setattr(webhooks_table, "put_webhook", taken)
+    reply = call(
+        api, "POST", WEBHOOKS, {"url": "https://a.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert reply.status == 409, reply.body
+    assert "try again" in reply.json["error"]["message"]
+    assert aws.all_items() == [] and audit_items(aws) == []
+
+
+def test_a_deleted_endpoint_frees_its_slot_and_slots_never_show_in_lists(api, aws, hook):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    # Given an account at the limit, and a delivery made to its endpoints
+    made = [add_webhook(api, hook.url, "document.created") for _ in range(MAX_ENDPOINTS_PER_ACCOUNT)]
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    late = {"url": "https://late.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+    # Then the lists hold endpoints and deliveries only: no slot
+    listed = call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]
+    assert [webhook["id"] for webhook in listed] == [webhook["id"] for webhook in made]
+    assert all("slot" not in webhook for webhook in listed)
+    found = call(api, "GET", "/v1/webhook-deliveries?limit=100", caller=ADMIN_12).json
+    assert len(found["deliveries"]) == MAX_ENDPOINTS_PER_ACCOUNT and found["next_cursor"] is None
+    # When an admin deletes one endpoint, its slot goes with it, and a new endpoint takes it
+    assert call(api, "DELETE", f"{WEBHOOKS}/{made[3]['id']}", caller=ADMIN_12).status == 204
+    assert "WEBHOOK_SLOT#3" not in sort_keys(aws)
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 201
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == [f"WEBHOOK_SLOT#{n}" for n in range(10)]
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+
+
+def test_an_endpoint_stored_before_slots_is_deleted_and_counts_until_then(api, aws):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    made = [
+        add_webhook(api, f"https://h{n}.example.com/in", "document.created") for n in range(MAX_ENDPOINTS_PER_ACCOUNT)
+    ]
+    strip_slots(aws)
+    late = {"url": "https://late.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+    assert call(api, "DELETE", f"{WEBHOOKS}/{made[0]['id']}", caller=ADMIN_12).status == 204
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 201
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == ["WEBHOOK_SLOT#0"]
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+
+
 # ------------------------------------------------------------------ delivering
 def test_a_responded_request_reaches_the_endpoint_signed_with_ids_only_and_the_recipe_verifies_it(api, aws, hook):
     # Given an endpoint for answered requests (and another for new documents only)

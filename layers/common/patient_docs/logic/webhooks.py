@@ -34,6 +34,8 @@ from patient_docs.settings import get_settings
 USER_AGENT = "patient-docs-webhooks/1"
 # A claim older than this is a try that stopped (the deliver function's timeout, twice).
 _STALE_CLAIM = timedelta(seconds=120)
+# Creates of one account's endpoints that race each other: each lost race means another create landed.
+_CREATE_TRIES = 5
 
 
 # ------------------------------------------------------------------ the admin's API
@@ -47,12 +49,18 @@ def _webhook_of(caller: Caller, webhook_id: str) -> Webhook:
 
 
 def register_webhook(caller: Caller, url: str, event_types: list[str]) -> Webhook:
-    """A new endpoint with a new secret (returned here, and never again)."""
+    """A new endpoint with a new secret (returned here, and never again).
+
+    The account's endpoints are counted against the limit, and the new one claims the lowest slot they
+    leave free, in the transaction that stores it: of two creates that counted the same endpoints only one
+    gets the slot; the other counts again (now a 400 when the limit is reached) and chooses again."""
     require(caller, Action.MANAGE_WEBHOOKS, account_target(caller.account_id, "webhooks"))
     target = rules.target_url(url, get_settings().local_webhook_targets)
-    if len(webhooks_table.list_webhooks(caller.account_id)) >= rules.MAX_ENDPOINTS_PER_ACCOUNT:
-        raise InvalidField("url", f"an account may register at most {rules.MAX_ENDPOINTS_PER_ACCOUNT} webhooks")
-    for _ in range(3):
+    for _ in range(_CREATE_TRIES):
+        existing = webhooks_table.list_webhooks(caller.account_id)
+        slot = rules.free_slot({webhook.slot for webhook in existing})
+        if len(existing) >= rules.MAX_ENDPOINTS_PER_ACCOUNT or slot is None:
+            raise InvalidField("url", f"an account may register at most {rules.MAX_ENDPOINTS_PER_ACCOUNT} webhooks")
         webhook = Webhook(
             id="wh_" + secrets.token_hex(12),
             account_id=caller.account_id,
@@ -61,14 +69,15 @@ def register_webhook(caller: Caller, url: str, event_types: list[str]) -> Webhoo
             created_at=utc_now(),
             created_by=caller.subject,
             secret=rules.new_secret(),
+            slot=slot,
         )
         event = audit_trail.pending("webhook.created", audit_trail.actor_of(caller), Target(webhook_id=webhook.id))
         try:
             webhooks_table.put_webhook(webhook, event)
         except RecordTaken:
-            continue
+            continue  # another create took the slot (or, rarely, the id) first
         return webhook
-    raise RuntimeError("could not allocate a webhook id")
+    raise Conflict("the account's webhooks changed meanwhile; try again")
 
 
 def list_webhooks(caller: Caller) -> list[Webhook]:
@@ -80,7 +89,7 @@ def delete_webhook(caller: Caller, webhook_id: str) -> None:
     webhook = _webhook_of(caller, webhook_id)
     event = audit_trail.pending("webhook.deleted", audit_trail.actor_of(caller), Target(webhook_id=webhook.id))
     try:
-        webhooks_table.delete_webhook(webhook.account_id, webhook.id, event)
+        webhooks_table.delete_webhook(webhook.account_id, webhook.id, webhook.slot, event)
     except RecordChanged as exc:
         raise NotFound("webhook") from exc
 
