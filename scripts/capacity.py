@@ -219,7 +219,8 @@ PATTERNS: dict[str, Access] = {
         account_key=_ACCOUNT_CHAIN,
     ),
     "WebhookDeliverFunction": Access(
-        "event: Query endpoints, PutItem + SQS SendMessage per delivery; delivery: UpdateItem claim, "
+        "event: Query endpoints, (a once-only event: UpdateItem its first fan-out time), PutItem + SQS SendMessage "
+        "per delivery; delivery: UpdateItem claim, "
         "GetItem endpoint, HTTPS POST, UpdateItem outcome",
         2,
         4,

@@ -427,6 +427,75 @@ def test_a_quarantine_announced_again_by_a_retried_step_is_the_same_event(aws):
     assert len(created) == 2 and len(set(created)) == 2
 
 
+@pytest.mark.parametrize("second", ["in-the-same-batch", "after-the-first-was-delivered"])
+def test_a_quarantine_announced_twice_is_delivered_once_per_endpoint(api, aws, hook, clock, second):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    # Given two endpoints for quarantined files (and one for new documents only)
+    add_webhook(api, hook.url, "file.quarantined")
+    with receiver() as other, receiver() as documents_only:
+        add_webhook(api, other.url, "file.quarantined", "document.created")
+        add_webhook(api, documents_only.url, "document.created")
+        target, key = Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf"
+        # When a step announces a file's quarantine, and announces it again when it is retried a minute later
+        webhooks.announce_quarantined("12", target, key)
+        if second == "after-the-first-was-delivered":
+            deliver(aws)
+        clock.advance(60)
+        webhooks.announce_quarantined("12", target, key)
+        # (the queue's messages say the event is once-only; the event itself is as receivers get it)
+        deliver(aws)
+        got = hook.received + other.received
+        assert documents_only.received == []
+    # Then the deliver function made one delivery per endpoint, each sent once
+    made = deliveries(aws)
+    assert len(made) == 2 and len({d["webhook_id"] for d in made}) == 2
+    assert {d["status"] for d in made} == {"delivered"}
+    assert len(hook.received) == 1 and len(other.received) == 1
+    # And both carry the one event, as first announced, and nothing else
+    bodies = [json.loads(request.body) for request in got]
+    assert bodies[0] == bodies[1] and set(bodies[0]) == {"id", "type", "created_at", "account_id", "data"}
+    assert {request.headers["webhook-id"] for request in got} == {bodies[0]["id"]}
+    assert bodies[0]["data"] == {"patient_id": 7, "file_id": "f1"}
+    # And the fan-outs recorded the event's first time once: one item, with an expiry like its deliveries'
+    (claim,) = [item for item in aws.all_items() if item["SK"]["S"].startswith("WEBHOOK_EVENT#")]
+    assert claim["SK"]["S"] == f"WEBHOOK_EVENT#{bodies[0]['id']}" and int(claim["ttl"]["N"]) > 0
+
+
+def test_a_once_only_event_goes_as_a_marked_message_and_other_events_write_no_claim(api, aws, hook):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    add_webhook(api, hook.url, "file.quarantined", "document.created")
+    webhooks.announce_quarantined("12", Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf")
+    webhooks.announce("document.created", "12", {"document_id": 1, "patient_id": 7})
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    bodies = []
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
+        bodies.append(json.loads(message["Body"]))
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    marks = {body["event"]["type"]: body.get("once") for body in bodies}
+    assert marks == {"file.quarantined": True, "document.created": None}
+    deliver(aws)
+    # An ordinary event's fan-out writes its deliveries only; the once-only one adds one item
+    assert len(hook.received) == 2 and len(deliveries(aws)) == 2
+    claims = [item["SK"]["S"] for item in aws.all_items() if item["SK"]["S"].startswith("WEBHOOK_EVENT#")]
+    quarantined = next(json.loads(r.body) for r in hook.received if b"file.quarantined" in r.body)
+    assert claims == [f"WEBHOOK_EVENT#{quarantined['id']}"]
+
+
+def test_a_once_only_event_no_endpoint_wants_writes_nothing(api, aws):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    add_webhook(api, "https://hooks.example.com/in", "document.created")
+    items = aws.all_items()
+    webhooks.announce_quarantined("12", Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf")
+    assert deliver(aws) == 1
+    assert aws.all_items() == items
+
+
 def test_after_a_rotation_both_secrets_verify_a_delivery(api, aws, hook):
     webhook = add_webhook(api, hook.url, "document.created")
     rotated = call(api, "POST", f"{WEBHOOKS}/{webhook['id']}/rotate-secret", caller=ADMIN_12).json

@@ -4,11 +4,12 @@ Layout:
   ACCOUNT#<account> / WEBHOOK#<id>             an endpoint: URL, event types, signing secret(s)
   ACCOUNT#<account> / WEBHOOK_DELIVERY#<id>    one event for one endpoint: status and its tries
   ACCOUNT#<account> / WEBHOOK_SLOT#<n>         endpoint slot n (0 .. MAX_ENDPOINTS_PER_ACCOUNT - 1): its holder
+  ACCOUNT#<account> / WEBHOOK_EVENT#<event>    an event announced once only: when it was first fanned out
 
 An endpoint is created with its slot (both on condition that they are new) and deleted with it, in one
 transaction: DynamoDB lets one create hold a slot, so concurrent creates cannot pass the account's limit
 (rules/webhooks.free_slot). Lists read ``WEBHOOK#`` and ``WEBHOOK_DELIVERY#`` by prefix (begins_with),
-which a slot's key does not begin with.
+which neither a slot's nor an event's key begins with.
 
 Delivery ids begin with their event's time, so an account's deliveries read newest first by key.
 A delivery is claimed (``pending`` -> ``sending``) before its POST, so two copies of its queue message
@@ -43,6 +44,7 @@ DELIVERY_DAYS = 30
 _WEBHOOK = "WEBHOOK#"
 _DELIVERY = "WEBHOOK_DELIVERY#"
 _SLOT = "WEBHOOK_SLOT#"
+_ONCE = "WEBHOOK_EVENT#"
 
 
 def webhook_key(account_id: str, webhook_id: str) -> Key:
@@ -55,6 +57,10 @@ def delivery_key(account_id: str, delivery_id: str) -> Key:
 
 def slot_key(account_id: str, slot: int) -> Key:
     return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_SLOT}{slot}"}
+
+
+def once_key(account_id: str, event_id: str) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_ONCE}{event_id}"}
 
 
 def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
@@ -163,6 +169,22 @@ def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: date
 
 
 # ------------------------------------------------------------------ deliveries
+def first_fanned_out(account_id: str, event_id: str, at: datetime) -> datetime:
+    """When the once-only event ``event_id`` was first fanned out: ``at`` if this is the first time, else the
+    time the first fan-out recorded (one UpdateItem; kept as long as deliveries are)."""
+    expires = int((at + timedelta(days=DELIVERY_DAYS)).timestamp())
+    response = dynamodb().update_item(
+        TableName=table_name(),
+        Key=typed_key(once_key(account_id, event_id)),
+        UpdateExpression="SET first_at = if_not_exists(first_at, :at), #ttl = if_not_exists(#ttl, :ttl),"
+        " entity = :entity",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues=encode({":at": stored_time(at), ":ttl": expires, ":entity": "webhook_event"}),
+        ReturnValues="ALL_NEW",
+    )
+    return datetime.fromisoformat(response["Attributes"]["first_at"]["S"])
+
+
 def _delivery_of(item: dict[str, Any]) -> WebhookDelivery:
     values = decode(item)
     values.pop("ttl", None)

@@ -191,7 +191,7 @@ def announce_all(
         for event_type, data in happened
     ]
     try:
-        webhook_queue.announce(events)
+        webhook_queue.announce(events, once=once_for is not None)
     except NotificationFailed as exc:
         ids = ",".join(event["id"] for event in events)
         logger.warning("webhook event not queued", extra={"webhook_event_id": ids, "reason": exc.reason})
@@ -209,12 +209,21 @@ def delivery_id(event: WebhookEvent, webhook_id: str) -> str:
     return f"whd_{int(event.created_at.timestamp() * 1000):012x}{digest}"
 
 
-def fan_out(event: WebhookEvent) -> int:
-    """One delivery per endpoint of the account that asked for the event's type; how many were queued."""
+def fan_out(event: WebhookEvent, once: bool = False) -> int:
+    """One delivery per endpoint of the account that asked for the event's type; how many were queued.
+
+    ``once``: the event was announced once-only (``announce(..., once_for=...)``) and may be announced again,
+    each time with its own ``created_at``. Its first fan-out's time is recorded (one write, made only when an
+    endpoint wants the event) and every fan-out of it uses that time, so each makes the same deliveries, with
+    the same ids and bodies: one delivery per endpoint, however often the event is announced."""
+    wanted = [
+        webhook for webhook in webhooks_table.list_webhooks(event.account_id) if event.type in webhook.event_types
+    ]
+    if wanted and once:
+        first = webhooks_table.first_fanned_out(event.account_id, event.id, event.created_at)
+        event = event.model_copy(update={"created_at": first})
     queued = 0
-    for webhook in webhooks_table.list_webhooks(event.account_id):
-        if event.type not in webhook.event_types:
-            continue
+    for webhook in wanted:
         delivery = WebhookDelivery(
             id=delivery_id(event, webhook.id),
             account_id=event.account_id,
@@ -226,7 +235,7 @@ def fan_out(event: WebhookEvent) -> int:
         if not webhooks_table.put_delivery(delivery):
             stored = webhooks_table.get_delivery(delivery.account_id, delivery.id)
             if stored is None or stored.status != "pending" or stored.attempts:
-                continue  # queued by the first copy of this message
+                continue  # queued by the first copy of this message, or the first announcement
         webhook_queue.deliver(delivery.account_id, delivery.id)
         queued += 1
     return queued
@@ -322,6 +331,6 @@ def send_delivery(account_id: str, delivery_id: str, attempt: int, receipt_handl
 def handle_message(body: dict[str, Any], attempt: int, receipt_handle: str) -> str:
     """One message of the webhooks queue: an event to fan out, or a delivery to try."""
     if body.get("kind") == "event":
-        queued = fan_out(WebhookEvent.model_validate(body["event"]))
+        queued = fan_out(WebhookEvent.model_validate(body["event"]), once=body.get("once") is True)
         return f"fanned out to {queued}"
     return send_delivery(str(body["account_id"]), str(body["delivery_id"]), attempt, receipt_handle, utc_now())
