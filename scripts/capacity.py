@@ -201,11 +201,11 @@ PATTERNS: dict[str, Access] = {
     ),
     "EmailFeedbackRecordFunction": Access("UpdateItem request (bounce or complaint)", 0, 1),
     "WebhooksCreateFunction": Access(
-        _AUDIT + "Query endpoints; TransactWriteItems(endpoint, event)", 1, 4, account_key=_ACCOUNT_CHAIN
+        _AUDIT + "Query endpoints; TransactWriteItems(endpoint, its slot, event)", 1, 6, account_key=_ACCOUNT_CHAIN
     ),
     "WebhooksListFunction": Access("Query endpoints", 1, 0),
     "WebhooksDeleteFunction": Access(
-        _AUDIT + "GetItem endpoint; TransactWriteItems(delete, event)", 1, 4, account_key=_ACCOUNT_CHAIN
+        _AUDIT + "GetItem endpoint; TransactWriteItems(delete, its slot, event)", 1, 6, account_key=_ACCOUNT_CHAIN
     ),
     "WebhooksRotateSecretFunction": Access(
         _AUDIT + "GetItem endpoint; TransactWriteItems(secret, event)", 1, 4, account_key=_ACCOUNT_CHAIN
@@ -219,7 +219,8 @@ PATTERNS: dict[str, Access] = {
         account_key=_ACCOUNT_CHAIN,
     ),
     "WebhookDeliverFunction": Access(
-        "event: Query endpoints, PutItem + SQS SendMessage per delivery; delivery: UpdateItem claim, "
+        "event: Query endpoints, (a once-only event: UpdateItem its first fan-out time), PutItem + SQS SendMessage "
+        "per delivery; delivery: UpdateItem claim, "
         "GetItem endpoint, HTTPS POST, UpdateItem outcome",
         2,
         4,

@@ -128,6 +128,165 @@ def test_staff_may_not_manage_webhooks(api, aws):
     assert reply.status == 403 and aws.all_items() == []
 
 
+def audit_items(aws: Any) -> list[dict[str, Any]]:
+    return list(aws.client("dynamodb").scan(TableName=NAMES["AuditTable"])["Items"])
+
+
+def sort_keys(aws: Any) -> list[str]:
+    return sorted(item["SK"]["S"] for item in aws.all_items())
+
+
+def strip_slots(aws: Any) -> None:
+    """Make the account's endpoints as they were stored before slots: no slot on them, no slot items."""
+    client = aws.client("dynamodb")
+    for item in aws.all_items():
+        key = {"PK": item["PK"], "SK": item["SK"]}
+        if item["SK"]["S"].startswith("WEBHOOK_SLOT#"):
+            client.delete_item(TableName=NAMES["DocumentsTable"], Key=key)
+        elif item["SK"]["S"].startswith("WEBHOOK#"):
+            client.update_item(TableName=NAMES["DocumentsTable"], Key=key, UpdateExpression="REMOVE slot")
+
+
+@pytest.fixture
+def first_list_as_it_was(monkeypatch):
+    """``as_it_was = first_list_as_it_was()`` notes the account's endpoints now; after ``reads = as_it_was()``
+    the next create reads them as they were noted (another create landed meanwhile: the race of two creates
+    that counted the same endpoints), and every later read is real. ``reads``: the account ids read since."""
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.logic import webhooks
+
+    real = webhooks_table.list_webhooks
+
+    def note() -> Any:
+        before = real("12")
+        reads: list[str] = []
+
+        def listed(account_id: str) -> list[Any]:
+            reads.append(account_id)
+            return before if len(reads) == 1 else real(account_id)
+
+        def stale_next() -> list[str]:
+            monkeypatch.setattr(webhooks.webhooks_table, "list_webhooks", listed)
+            return reads
+
+        return stale_next
+
+    return note
+
+
+@pytest.mark.parametrize("stored_before_slots", [False, True], ids=["slotted", "stored-before-slots"])
+def test_two_creates_that_counted_the_same_endpoints_never_pass_the_limit(
+    api, aws, first_list_as_it_was, stored_before_slots
+):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    # Given an account one endpoint short of the limit (endpoints with slots, or stored before slots had one)
+    for index in range(MAX_ENDPOINTS_PER_ACCOUNT - 1):
+        add_webhook(api, f"https://hooks{index}.example.com/in", "document.created")
+    if stored_before_slots:
+        strip_slots(aws)
+    # When one create reads the endpoints, and another create lands before the first one writes
+    as_it_was = first_list_as_it_was()
+    winner = call(
+        api, "POST", WEBHOOKS, {"url": "https://winner.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert winner.status == 201, winner.body
+    items, audited = aws.all_items(), audit_items(aws)
+    reads = as_it_was()
+    loser = call(
+        api, "POST", WEBHOOKS, {"url": "https://loser.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    # Then the later one is the limit's 400 (it counted again after losing its slot), and wrote nothing
+    assert loser.status == 400, loser.body
+    assert len(reads) == 2, "the loser read the endpoints as they were, then again"
+    assert loser.json["error"]["field"] == "url" and str(MAX_ENDPOINTS_PER_ACCOUNT) in loser.json["error"]["message"]
+    assert aws.all_items() == items and len(audit_items(aws)) == len(audited)
+    # And the account has exactly the limit's endpoints, none of them the loser's
+    listed = call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]
+    assert len(listed) == MAX_ENDPOINTS_PER_ACCOUNT
+    assert "https://loser.example.com/in" not in {webhook["url"] for webhook in listed}
+    slots = [key for key in sort_keys(aws) if key.startswith("WEBHOOK_SLOT#")]
+    assert slots == (["WEBHOOK_SLOT#0"] if stored_before_slots else [f"WEBHOOK_SLOT#{n}" for n in range(10)])
+
+
+def test_a_create_that_lost_its_slot_to_another_takes_the_next_one_while_there_is_room(api, aws, first_list_as_it_was):
+    # Given two endpoints, and a create that read them just before another create landed
+    for index in range(2):
+        add_webhook(api, f"https://hooks{index}.example.com/in", "document.created")
+    as_it_was = first_list_as_it_was()
+    landed = {"url": "https://a.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, landed, ADMIN_12).status == 201
+    reads = as_it_was()
+    # When it writes, its slot (the lowest free one it saw) is taken: it reads again and takes the next
+    later = call(
+        api, "POST", WEBHOOKS, {"url": "https://b.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert later.status == 201, later.body
+    # Then both are there, each with a slot of its own, and one audit event each
+    assert len(reads) == 2
+    assert len(call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]) == 4
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == [f"WEBHOOK_SLOT#{n}" for n in range(4)]
+    created = call(api, "GET", "/v1/audit-events?action=webhook.created", caller=ADMIN_12).json["events"]
+    assert len(created) == 4 and later.json["id"] in {event["target"]["webhook_id"] for event in created}
+
+
+def test_a_create_that_keeps_losing_its_slot_is_a_409_to_try_again_and_writes_nothing(api, aws, monkeypatch):
+    from patient_docs.adapters import webhooks_table
+    from patient_docs.errors import RecordTaken
+
+    # Given a table where every slot the create chooses was just taken by another create
+    def taken(*args: Any, **kwargs: Any) -> None:
+        raise RecordTaken("webhook id or slot in use")
+
+    monkeypatch.setattr(webhooks_table, "put_webhook", taken)
+    reply = call(
+        api, "POST", WEBHOOKS, {"url": "https://a.example.com/in", "eventTypes": ["document.created"]}, ADMIN_12
+    )
+    assert reply.status == 409, reply.body
+    assert "try again" in reply.json["error"]["message"]
+    assert aws.all_items() == [] and audit_items(aws) == []
+
+
+def test_a_deleted_endpoint_frees_its_slot_and_slots_never_show_in_lists(api, aws, hook):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    # Given an account at the limit, and a delivery made to its endpoints
+    made = [add_webhook(api, hook.url, "document.created") for _ in range(MAX_ENDPOINTS_PER_ACCOUNT)]
+    doc = {"document_name": "card.pdf", "data": b64(pdf_bytes()), "mime_type": "application/pdf"}
+    body = {"doc": {**doc, "record_type": "Test Result"}}
+    assert call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12).status == 201
+    deliver(aws)
+    late = {"url": "https://late.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+    # Then the lists hold endpoints and deliveries only: no slot
+    listed = call(api, "GET", WEBHOOKS, caller=ADMIN_12).json["webhooks"]
+    assert [webhook["id"] for webhook in listed] == [webhook["id"] for webhook in made]
+    assert all("slot" not in webhook for webhook in listed)
+    found = call(api, "GET", "/v1/webhook-deliveries?limit=100", caller=ADMIN_12).json
+    assert len(found["deliveries"]) == MAX_ENDPOINTS_PER_ACCOUNT and found["next_cursor"] is None
+    # When an admin deletes one endpoint, its slot goes with it, and a new endpoint takes it
+    assert call(api, "DELETE", f"{WEBHOOKS}/{made[3]['id']}", caller=ADMIN_12).status == 204
+    assert "WEBHOOK_SLOT#3" not in sort_keys(aws)
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 201
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == [f"WEBHOOK_SLOT#{n}" for n in range(10)]
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+
+
+def test_an_endpoint_stored_before_slots_is_deleted_and_counts_until_then(api, aws):
+    from patient_docs.rules.webhooks import MAX_ENDPOINTS_PER_ACCOUNT
+
+    made = [
+        add_webhook(api, f"https://h{n}.example.com/in", "document.created") for n in range(MAX_ENDPOINTS_PER_ACCOUNT)
+    ]
+    strip_slots(aws)
+    late = {"url": "https://late.example.com/in", "eventTypes": ["document.created"]}
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+    assert call(api, "DELETE", f"{WEBHOOKS}/{made[0]['id']}", caller=ADMIN_12).status == 204
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 201
+    assert [k for k in sort_keys(aws) if k.startswith("WEBHOOK_SLOT#")] == ["WEBHOOK_SLOT#0"]
+    assert call(api, "POST", WEBHOOKS, late, ADMIN_12).status == 400
+
+
 # ------------------------------------------------------------------ delivering
 def test_a_responded_request_reaches_the_endpoint_signed_with_ids_only_and_the_recipe_verifies_it(api, aws, hook):
     # Given an endpoint for answered requests (and another for new documents only)
@@ -266,6 +425,75 @@ def test_a_quarantine_announced_again_by_a_retried_step_is_the_same_event(aws):
     assert len(quarantined) == 3 and len(set(quarantined)) == 2
     assert all(len(event_id) == 32 and event_id.startswith("evt_") for event_id in quarantined)
     assert len(created) == 2 and len(set(created)) == 2
+
+
+@pytest.mark.parametrize("second", ["in-the-same-batch", "after-the-first-was-delivered"])
+def test_a_quarantine_announced_twice_is_delivered_once_per_endpoint(api, aws, hook, clock, second):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    # Given two endpoints for quarantined files (and one for new documents only)
+    add_webhook(api, hook.url, "file.quarantined")
+    with receiver() as other, receiver() as documents_only:
+        add_webhook(api, other.url, "file.quarantined", "document.created")
+        add_webhook(api, documents_only.url, "document.created")
+        target, key = Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf"
+        # When a step announces a file's quarantine, and announces it again when it is retried a minute later
+        webhooks.announce_quarantined("12", target, key)
+        if second == "after-the-first-was-delivered":
+            deliver(aws)
+        clock.advance(60)
+        webhooks.announce_quarantined("12", target, key)
+        # (the queue's messages say the event is once-only; the event itself is as receivers get it)
+        deliver(aws)
+        got = hook.received + other.received
+        assert documents_only.received == []
+    # Then the deliver function made one delivery per endpoint, each sent once
+    made = deliveries(aws)
+    assert len(made) == 2 and len({d["webhook_id"] for d in made}) == 2
+    assert {d["status"] for d in made} == {"delivered"}
+    assert len(hook.received) == 1 and len(other.received) == 1
+    # And both carry the one event, as first announced, and nothing else
+    bodies = [json.loads(request.body) for request in got]
+    assert bodies[0] == bodies[1] and set(bodies[0]) == {"id", "type", "created_at", "account_id", "data"}
+    assert {request.headers["webhook-id"] for request in got} == {bodies[0]["id"]}
+    assert bodies[0]["data"] == {"patient_id": 7, "file_id": "f1"}
+    # And the fan-outs recorded the event's first time once: one item, with an expiry like its deliveries'
+    (claim,) = [item for item in aws.all_items() if item["SK"]["S"].startswith("WEBHOOK_EVENT#")]
+    assert claim["SK"]["S"] == f"WEBHOOK_EVENT#{bodies[0]['id']}" and int(claim["ttl"]["N"]) > 0
+
+
+def test_a_once_only_event_goes_as_a_marked_message_and_other_events_write_no_claim(api, aws, hook):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    add_webhook(api, hook.url, "file.quarantined", "document.created")
+    webhooks.announce_quarantined("12", Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf")
+    webhooks.announce("document.created", "12", {"document_id": 1, "patient_id": 7})
+    sqs, url = aws.client("sqs"), queue_url(aws, "WebhookQueue")
+    bodies = []
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
+        bodies.append(json.loads(message["Body"]))
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    marks = {body["event"]["type"]: body.get("once") for body in bodies}
+    assert marks == {"file.quarantined": True, "document.created": None}
+    deliver(aws)
+    # An ordinary event's fan-out writes its deliveries only; the once-only one adds one item
+    assert len(hook.received) == 2 and len(deliveries(aws)) == 2
+    claims = [item["SK"]["S"] for item in aws.all_items() if item["SK"]["S"].startswith("WEBHOOK_EVENT#")]
+    quarantined = next(json.loads(r.body) for r in hook.received if b"file.quarantined" in r.body)
+    assert claims == [f"WEBHOOK_EVENT#{quarantined['id']}"]
+
+
+def test_a_once_only_event_no_endpoint_wants_writes_nothing(api, aws):
+    from patient_docs.logic import webhooks
+    from patient_docs.models.audit import Target
+
+    add_webhook(api, "https://hooks.example.com/in", "document.created")
+    items = aws.all_items()
+    webhooks.announce_quarantined("12", Target(patient_id=7, file_id="f1"), "accounts/12/patients/7/documents/a.pdf")
+    assert deliver(aws) == 1
+    assert aws.all_items() == items
 
 
 def test_after_a_rotation_both_secrets_verify_a_delivery(api, aws, hook):

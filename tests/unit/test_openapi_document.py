@@ -103,8 +103,9 @@ HANDLER_STATUSES = {
     "GET /r/{short_link_id}": {400, 404, 410, 423, 500, 503},
     "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500, 503},
     "POST /r/{short_link_id}/uploads": {400, 404, 409, 410, 413, 415, 423, 500, 503},
-    # Webhooks: the admin's (403 for staff); 409 where the webhook or delivery changed meanwhile.
-    "POST /v1/webhooks": {400, 401, 403, 404, 415, 500, 503},
+    # Webhooks: the admin's (403 for staff); 409 where the webhook, delivery or the account's endpoints changed
+    # meanwhile.
+    "POST /v1/webhooks": {400, 401, 403, 404, 409, 415, 500, 503},
     "GET /v1/webhooks": {400, 401, 403, 404, 500},
     "DELETE /v1/webhooks/{webhookId}": {400, 401, 403, 404, 500, 503},
     "POST /v1/webhooks/{webhookId}/rotate-secret": {400, 401, 403, 404, 409, 500, 503},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections import deque
+from typing import Any
 
 import pytest
 
@@ -176,3 +178,50 @@ def test_backoff_grows_and_is_capped_within_the_queues_limits():
     waits = [rules.backoff_seconds(attempt) for attempt in range(1, rules.WEBHOOK_TRIES)]
     assert waits == sorted(waits) and waits[0] == 30 and max(waits) <= 6 * 3600
     assert max(waits) <= 12 * 3600  # SQS's longest visibility timeout
+
+
+# ------------------------------------------------------------------ endpoint slots
+def test_the_lowest_free_slot_is_chosen_and_none_when_all_are_taken():
+    assert rules.free_slot(set()) == 0
+    assert rules.free_slot({0, 1, 3, None}) == 2
+    assert rules.free_slot(set(range(rules.MAX_ENDPOINTS_PER_ACCOUNT))) is None
+
+
+def _over_the_limit(
+    limit: int, choose: Any, most_pending: int = 3
+) -> tuple[int, frozenset[int], tuple[int, ...]] | None:
+    """Every interleaving of register_webhook's steps, searched: a create counts the endpoints and chooses a
+    slot (``choose``), then writes, later, only if its slot is still free (DynamoDB's condition); meanwhile
+    other creates land, and endpoints with a slot or without one (stored before slots, never added now) are
+    deleted. The first state (endpoints without a slot, slots held, creates yet to write) with more endpoints
+    than ``limit``, or None."""
+    starts = [(legacy, frozenset[int](), ()) for legacy in range(limit + 1)]
+    seen, queue = set(starts), deque(starts)
+    while queue:
+        legacy, held, pending = queue.popleft()
+        if legacy + len(held) > limit:
+            return legacy, held, pending
+        after = [(legacy - 1, held, pending)] if legacy else []
+        after += [(legacy, held - {slot}, pending) for slot in held]
+        after += [(legacy, held | {slot}, pending[:i] + pending[i + 1 :]) for i, slot in enumerate(pending)]
+        if legacy + len(held) < limit and len(pending) < most_pending:
+            slot = choose(held)
+            if slot is not None:
+                after.append((legacy, held, tuple(sorted((*pending, slot)))))
+        for state in after:
+            if state not in seen:
+                seen.add(state)
+                queue.append(state)
+    return None
+
+
+@pytest.mark.parametrize("limit", [2, 3, 4])
+def test_creates_and_deletes_in_any_interleaving_never_pass_the_limit(monkeypatch, limit):
+    monkeypatch.setattr(rules, "MAX_ENDPOINTS_PER_ACCOUNT", limit)
+    assert _over_the_limit(limit, rules.free_slot) is None
+
+    # (and it does find the way past the limit that an arbitrary choice of a free slot opens)
+    def lowest_or_highest(held: frozenset[int]) -> int | None:
+        return rules.free_slot(set(held)) if len(held) % 2 == 0 else max(set(range(limit)) - held, default=None)
+
+    assert limit < 3 or _over_the_limit(limit, lowest_or_highest) is not None

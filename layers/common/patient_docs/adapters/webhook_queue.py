@@ -22,22 +22,32 @@ def _reason(exc: ClientError | BotoCoreError) -> str:
 
 
 def _send(body: dict[str, Any]) -> None:
+    _send_body(json.dumps(body))
+
+
+def _send_body(body: str) -> None:
     try:
-        sqs().send_message(QueueUrl=get_settings().webhook_queue_url, MessageBody=json.dumps(body))
+        sqs().send_message(QueueUrl=get_settings().webhook_queue_url, MessageBody=body)
     except (ClientError, BotoCoreError) as exc:
         raise NotificationFailed(_reason(exc)) from exc
 
 
-def announce(events: list[dict[str, Any]]) -> None:
+def _event_message(event: dict[str, Any], once: bool) -> str:
+    """``once`` (an event announced once-only) rides on the message, beside the event receivers get."""
+    return json.dumps({"kind": "event", "event": event, "once": True} if once else {"kind": "event", "event": event})
+
+
+def announce(events: list[dict[str, Any]], once: bool = False) -> None:
     """Events (``id``, ``type``, ``created_at``, ``account_id``, ``data``) for the account's endpoints: one
-    message each, in one call (SQS takes up to 10 a call)."""
+    message each, in one call (SQS takes up to 10 a call). ``once``: they were announced once-only, and the
+    fan-out makes one delivery per endpoint however often each is announced (logic/webhooks.fan_out)."""
     if len(events) == 1:
-        _send({"kind": "event", "event": events[0]})
+        _send_body(_event_message(events[0], once))
         return
     failed: str | None = None
     for start in range(0, len(events), 10):  # every batch is tried, whatever an earlier one did
         entries: list[Any] = [
-            {"Id": str(index), "MessageBody": json.dumps({"kind": "event", "event": event})}
+            {"Id": str(index), "MessageBody": _event_message(event, once)}
             for index, event in enumerate(events[start : start + 10])
         ]
         try:

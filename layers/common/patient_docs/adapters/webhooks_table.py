@@ -3,6 +3,13 @@
 Layout:
   ACCOUNT#<account> / WEBHOOK#<id>             an endpoint: URL, event types, signing secret(s)
   ACCOUNT#<account> / WEBHOOK_DELIVERY#<id>    one event for one endpoint: status and its tries
+  ACCOUNT#<account> / WEBHOOK_SLOT#<n>         endpoint slot n (0 .. MAX_ENDPOINTS_PER_ACCOUNT - 1): its holder
+  ACCOUNT#<account> / WEBHOOK_EVENT#<event>    an event announced once only: when it was first fanned out
+
+An endpoint is created with its slot (both on condition that they are new) and deleted with it, in one
+transaction: DynamoDB lets one create hold a slot, so concurrent creates cannot pass the account's limit
+(rules/webhooks.free_slot). Lists read ``WEBHOOK#`` and ``WEBHOOK_DELIVERY#`` by prefix (begins_with),
+which neither a slot's nor an event's key begins with.
 
 Delivery ids begin with their event's time, so an account's deliveries read newest first by key.
 A delivery is claimed (``pending`` -> ``sending``) before its POST, so two copies of its queue message
@@ -36,6 +43,8 @@ from patient_docs.models.webhooks import DeliveryAttempt, Webhook, WebhookDelive
 DELIVERY_DAYS = 30
 _WEBHOOK = "WEBHOOK#"
 _DELIVERY = "WEBHOOK_DELIVERY#"
+_SLOT = "WEBHOOK_SLOT#"
+_ONCE = "WEBHOOK_EVENT#"
 
 
 def webhook_key(account_id: str, webhook_id: str) -> Key:
@@ -44,6 +53,14 @@ def webhook_key(account_id: str, webhook_id: str) -> Key:
 
 def delivery_key(account_id: str, delivery_id: str) -> Key:
     return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_DELIVERY}{delivery_id}"}
+
+
+def slot_key(account_id: str, slot: int) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_SLOT}{slot}"}
+
+
+def once_key(account_id: str, event_id: str) -> Key:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": f"{_ONCE}{event_id}"}
 
 
 def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
@@ -61,10 +78,10 @@ def _values(model: Webhook | WebhookDelivery) -> dict[str, Any]:
     return {name: plain(value) for name, value in model.model_dump().items() if value is not None}
 
 
-def _write_with_event(event: EventValues, write: Item, refused: RecordTaken | RecordChanged) -> None:
-    """One conditional write and its audit event, together; ``refused`` when the write's condition fails."""
+def _write_with_event(event: EventValues, write: Item | list[Item], refused: RecordTaken | RecordChanged) -> None:
+    """Conditional writes and their audit event, together; ``refused`` when a write's condition fails."""
     try:
-        audit_log.append(event, [write])
+        audit_log.append(event, write if isinstance(write, list) else [write])
     except ClientError as exc:
         if is_conditional_failure(exc):
             raise refused from exc
@@ -73,9 +90,20 @@ def _write_with_event(event: EventValues, write: Item, refused: RecordTaken | Re
 
 # ------------------------------------------------------------------ endpoints
 def put_webhook(webhook: Webhook, event: EventValues) -> None:
+    """A new endpoint, with its slot (when it has one) and its audit event; RecordTaken when its id or its
+    slot is taken (read the endpoints again and choose again)."""
     item = encode({**_values(webhook), **webhook_key(webhook.account_id, webhook.id), "entity": "webhook"})
-    put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
-    _write_with_event(event, {"Put": put}, RecordTaken("webhook id in use"))
+    writes: list[Item] = [
+        {"Put": {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+    ]
+    if webhook.slot is not None:
+        slot = encode(
+            {**slot_key(webhook.account_id, webhook.slot), "entity": "webhook_slot", "webhook_id": webhook.id}
+        )
+        writes.append(
+            {"Put": {"TableName": table_name(), "Item": slot, "ConditionExpression": "attribute_not_exists(PK)"}}
+        )
+    _write_with_event(event, writes, RecordTaken("webhook id or slot in use"))
 
 
 def list_webhooks(account_id: str) -> list[Webhook]:
@@ -98,13 +126,31 @@ def get_webhook(account_id: str, webhook_id: str) -> Webhook | None:
     return Webhook.model_validate(decode(item)) if item else None
 
 
-def delete_webhook(account_id: str, webhook_id: str, event: EventValues) -> None:
-    delete = {
-        "TableName": table_name(),
-        "Key": typed_key(webhook_key(account_id, webhook_id)),
-        "ConditionExpression": "attribute_exists(PK)",
-    }
-    _write_with_event(event, {"Delete": delete}, RecordChanged("webhook gone"))
+def delete_webhook(account_id: str, webhook_id: str, slot: int | None, event: EventValues) -> None:
+    """The endpoint, its slot (``slot``: the one it holds, if any) and the audit event, together;
+    RecordChanged when the endpoint is gone."""
+    writes: list[Item] = [
+        {
+            "Delete": {
+                "TableName": table_name(),
+                "Key": typed_key(webhook_key(account_id, webhook_id)),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        }
+    ]
+    if slot is not None:
+        writes.append(
+            {
+                "Delete": {
+                    "TableName": table_name(),
+                    "Key": typed_key(slot_key(account_id, slot)),
+                    # Never another endpoint's: only this one's, or none (nothing to free).
+                    "ConditionExpression": "attribute_not_exists(PK) OR webhook_id = :webhook",
+                    "ExpressionAttributeValues": {":webhook": {"S": webhook_id}},
+                }
+            }
+        )
+    _write_with_event(event, writes, RecordChanged("webhook gone"))
 
 
 def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: datetime, event: EventValues) -> None:
@@ -123,6 +169,22 @@ def rotate_secret(webhook: Webhook, secret: str, keep_until: datetime, now: date
 
 
 # ------------------------------------------------------------------ deliveries
+def first_fanned_out(account_id: str, event_id: str, at: datetime) -> datetime:
+    """When the once-only event ``event_id`` was first fanned out: ``at`` if this is the first time, else the
+    time the first fan-out recorded (one UpdateItem; kept as long as deliveries are)."""
+    expires = int((at + timedelta(days=DELIVERY_DAYS)).timestamp())
+    response = dynamodb().update_item(
+        TableName=table_name(),
+        Key=typed_key(once_key(account_id, event_id)),
+        UpdateExpression="SET first_at = if_not_exists(first_at, :at), #ttl = if_not_exists(#ttl, :ttl),"
+        " entity = :entity",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues=encode({":at": stored_time(at), ":ttl": expires, ":entity": "webhook_event"}),
+        ReturnValues="ALL_NEW",
+    )
+    return datetime.fromisoformat(response["Attributes"]["first_at"]["S"])
+
+
 def _delivery_of(item: dict[str, Any]) -> WebhookDelivery:
     values = decode(item)
     values.pop("ttl", None)

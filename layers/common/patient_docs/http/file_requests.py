@@ -59,7 +59,10 @@ _WEBHOOKS = {
     404: "No such webhook or delivery in the caller's account",
 }
 WEBHOOK_LIST_ERRORS = error_responses(ErrorResponse, {**_ANY, 403: _WEBHOOKS[403]})
-WEBHOOK_CREATE_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 415: _BODY[415]})
+WEBHOOK_CREATE_ERRORS = error_responses(
+    ErrorResponse,
+    {**_WEBHOOKS, 409: "Other endpoints of the account were created at the same moment; try again", 415: _BODY[415]},
+)
 WEBHOOK_DELETE_ERRORS = error_responses(ErrorResponse, _WEBHOOKS)
 WEBHOOK_ERRORS = error_responses(ErrorResponse, {**_WEBHOOKS, 409: "The webhook changed meanwhile; try again"})
 REDELIVER_ERRORS = error_responses(

@@ -34,6 +34,8 @@ from patient_docs.settings import get_settings
 USER_AGENT = "patient-docs-webhooks/1"
 # A claim older than this is a try that stopped (the deliver function's timeout, twice).
 _STALE_CLAIM = timedelta(seconds=120)
+# Creates of one account's endpoints that race each other: each lost race means another create landed.
+_CREATE_TRIES = 5
 
 
 # ------------------------------------------------------------------ the admin's API
@@ -47,12 +49,18 @@ def _webhook_of(caller: Caller, webhook_id: str) -> Webhook:
 
 
 def register_webhook(caller: Caller, url: str, event_types: list[str]) -> Webhook:
-    """A new endpoint with a new secret (returned here, and never again)."""
+    """A new endpoint with a new secret (returned here, and never again).
+
+    The account's endpoints are counted against the limit, and the new one claims the lowest slot they
+    leave free, in the transaction that stores it: of two creates that counted the same endpoints only one
+    gets the slot; the other counts again (now a 400 when the limit is reached) and chooses again."""
     require(caller, Action.MANAGE_WEBHOOKS, account_target(caller.account_id, "webhooks"))
     target = rules.target_url(url, get_settings().local_webhook_targets)
-    if len(webhooks_table.list_webhooks(caller.account_id)) >= rules.MAX_ENDPOINTS_PER_ACCOUNT:
-        raise InvalidField("url", f"an account may register at most {rules.MAX_ENDPOINTS_PER_ACCOUNT} webhooks")
-    for _ in range(3):
+    for _ in range(_CREATE_TRIES):
+        existing = webhooks_table.list_webhooks(caller.account_id)
+        slot = rules.free_slot({webhook.slot for webhook in existing})
+        if len(existing) >= rules.MAX_ENDPOINTS_PER_ACCOUNT or slot is None:
+            raise InvalidField("url", f"an account may register at most {rules.MAX_ENDPOINTS_PER_ACCOUNT} webhooks")
         webhook = Webhook(
             id="wh_" + secrets.token_hex(12),
             account_id=caller.account_id,
@@ -61,14 +69,15 @@ def register_webhook(caller: Caller, url: str, event_types: list[str]) -> Webhoo
             created_at=utc_now(),
             created_by=caller.subject,
             secret=rules.new_secret(),
+            slot=slot,
         )
         event = audit_trail.pending("webhook.created", audit_trail.actor_of(caller), Target(webhook_id=webhook.id))
         try:
             webhooks_table.put_webhook(webhook, event)
         except RecordTaken:
-            continue
+            continue  # another create took the slot (or, rarely, the id) first
         return webhook
-    raise RuntimeError("could not allocate a webhook id")
+    raise Conflict("the account's webhooks changed meanwhile; try again")
 
 
 def list_webhooks(caller: Caller) -> list[Webhook]:
@@ -80,7 +89,7 @@ def delete_webhook(caller: Caller, webhook_id: str) -> None:
     webhook = _webhook_of(caller, webhook_id)
     event = audit_trail.pending("webhook.deleted", audit_trail.actor_of(caller), Target(webhook_id=webhook.id))
     try:
-        webhooks_table.delete_webhook(webhook.account_id, webhook.id, event)
+        webhooks_table.delete_webhook(webhook.account_id, webhook.id, webhook.slot, event)
     except RecordChanged as exc:
         raise NotFound("webhook") from exc
 
@@ -182,7 +191,7 @@ def announce_all(
         for event_type, data in happened
     ]
     try:
-        webhook_queue.announce(events)
+        webhook_queue.announce(events, once=once_for is not None)
     except NotificationFailed as exc:
         ids = ",".join(event["id"] for event in events)
         logger.warning("webhook event not queued", extra={"webhook_event_id": ids, "reason": exc.reason})
@@ -200,12 +209,21 @@ def delivery_id(event: WebhookEvent, webhook_id: str) -> str:
     return f"whd_{int(event.created_at.timestamp() * 1000):012x}{digest}"
 
 
-def fan_out(event: WebhookEvent) -> int:
-    """One delivery per endpoint of the account that asked for the event's type; how many were queued."""
+def fan_out(event: WebhookEvent, once: bool = False) -> int:
+    """One delivery per endpoint of the account that asked for the event's type; how many were queued.
+
+    ``once``: the event was announced once-only (``announce(..., once_for=...)``) and may be announced again,
+    each time with its own ``created_at``. Its first fan-out's time is recorded (one write, made only when an
+    endpoint wants the event) and every fan-out of it uses that time, so each makes the same deliveries, with
+    the same ids and bodies: one delivery per endpoint, however often the event is announced."""
+    wanted = [
+        webhook for webhook in webhooks_table.list_webhooks(event.account_id) if event.type in webhook.event_types
+    ]
+    if wanted and once:
+        first = webhooks_table.first_fanned_out(event.account_id, event.id, event.created_at)
+        event = event.model_copy(update={"created_at": first})
     queued = 0
-    for webhook in webhooks_table.list_webhooks(event.account_id):
-        if event.type not in webhook.event_types:
-            continue
+    for webhook in wanted:
         delivery = WebhookDelivery(
             id=delivery_id(event, webhook.id),
             account_id=event.account_id,
@@ -217,7 +235,7 @@ def fan_out(event: WebhookEvent) -> int:
         if not webhooks_table.put_delivery(delivery):
             stored = webhooks_table.get_delivery(delivery.account_id, delivery.id)
             if stored is None or stored.status != "pending" or stored.attempts:
-                continue  # queued by the first copy of this message
+                continue  # queued by the first copy of this message, or the first announcement
         webhook_queue.deliver(delivery.account_id, delivery.id)
         queued += 1
     return queued
@@ -313,6 +331,6 @@ def send_delivery(account_id: str, delivery_id: str, attempt: int, receipt_handl
 def handle_message(body: dict[str, Any], attempt: int, receipt_handle: str) -> str:
     """One message of the webhooks queue: an event to fan out, or a delivery to try."""
     if body.get("kind") == "event":
-        queued = fan_out(WebhookEvent.model_validate(body["event"]))
+        queued = fan_out(WebhookEvent.model_validate(body["event"]), once=body.get("once") is True)
         return f"fanned out to {queued}"
     return send_delivery(str(body["account_id"]), str(body["delivery_id"]), attempt, receipt_handle, utc_now())

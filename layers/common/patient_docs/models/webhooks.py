@@ -20,6 +20,9 @@ class Webhook(BaseModel):
     previous_secret: str | None = None
     previous_secret_until: datetime | None = None
     secret_rotated_at: datetime | None = None
+    # The account's endpoint slot it holds (0 .. rules/webhooks.MAX_ENDPOINTS_PER_ACCOUNT - 1), claimed with
+    # it: adapters/webhooks_table.py. None for an endpoint stored before slots (it still counts toward the limit).
+    slot: int | None = None
 
 
 class DeliveryAttempt(BaseModel):

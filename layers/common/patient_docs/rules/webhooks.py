@@ -59,6 +59,19 @@ def backoff_seconds(attempt: int) -> int:
     return int(min(30 * 4 ** (attempt - 1), 6 * 3600))
 
 
+def free_slot(taken: set[int | None]) -> int | None:
+    """The lowest endpoint slot not in ``taken`` (the slots of the endpoints an account has), or None when all
+    ``MAX_ENDPOINTS_PER_ACCOUNT`` are taken.
+
+    Which free slot matters (an arbitrary one would not do; tests/unit/test_webhook_rules.py searches every
+    interleaving): next to ``s`` endpoints with a slot, the slot chosen is at most ``s``. A create that
+    passed the limit check (``k + s < MAX``, ``k`` endpoints stored before slots, without one) so takes a
+    slot below ``MAX - k``; endpoints without a slot are only ever removed, never added, so every slot
+    held stays below ``MAX - k`` for the ``k`` of now, and the endpoints never exceed the limit however
+    creates interleave: DynamoDB lets one endpoint hold a slot (logic/webhooks.register_webhook)."""
+    return next((slot for slot in range(MAX_ENDPOINTS_PER_ACCOUNT) if slot not in taken), None)
+
+
 def new_secret() -> str:
     """A signing secret: 32 random bytes, URL-safe base64, with a prefix that says what it is."""
     return "whsec_" + secrets.token_urlsafe(32)
