@@ -133,3 +133,10 @@ def http_routes(template: dict[str, Any] | None = None) -> list[Route]:
 def resources_of_type(kind: str, template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     template = template or load_template()
     return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def api_cors(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The HTTP API's CorsConfiguration: AllowHeaders, AllowMethods, ExposeHeaders, MaxAge (origins: a parameter)."""
+    (api,) = resources_of_type("AWS::Serverless::HttpApi", template).values()
+    cors: dict[str, Any] = api["Properties"]["CorsConfiguration"]
+    return cors

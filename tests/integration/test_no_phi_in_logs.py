@@ -27,6 +27,7 @@ import requests
 from local import tokens
 from tests.integration.page_helpers import queued_events, register
 from tests.integration.probe_helpers import Outage, multipart
+from tests.integration.test_fhir import new_reference
 from tests.scanning import scan_all
 from tests.utils import b64, call, pdf_bytes, png_bytes
 
@@ -458,6 +459,12 @@ def refused_inputs_flow(api: Any, aws: Any, sensitive: Sensitive, monkeypatch: p
     ):
         for path in (docs, "/apis/v1/patient-document", "/v1/file-requests"):
             assert call(api, "POST", path, headers=json_type, raw=raw).status == 400
+    # A key no model knows, spelling PHI: the answer names it (to its sender), the log says where it was
+    nosy = {f"{PATIENT_NAME} DOB 1975-01-02": 1}
+    fhir = {**staff, "content-type": "application/fhir+json"}
+    reference = {**new_reference(pdf_bytes()), **nosy}
+    reply = call(api, "POST", "/fhir/R4/DocumentReference", headers=fhir, raw=json.dumps(reference).encode())
+    assert reply.status == 400 and PATIENT_NAME in reply.body.decode(), reply.body
     # Display texts with invisible characters, URLs that spell an address, an invalid mobile
     first, last = PATIENT_NAME.split(" ")
     body = _file_request(sensitive)

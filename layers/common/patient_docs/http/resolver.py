@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Form
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -52,6 +53,11 @@ from patient_docs.schemas.errors import GatewayErrorResponse
 
 if TYPE_CHECKING:  # the OpenAPI document's models take longer to build than a request needs: loaded when asked for
     from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
+JSON_MEDIA_TYPE = "application/json"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Put before a Content-Type no route reads: Powertools then refuses it (RequestUnsupportedContentType, a 415).
+_REFUSED_PREFIX = "unsupported/"
 
 # (status, code, message, field) -> response body
 Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
@@ -88,6 +94,17 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     if kind == "model_attributes_type" or kind == "dict_type":
         return field, "must be a JSON object"
     return field, message[:300]
+
+
+def loggable_field(errors: Any) -> str:
+    """The field of the first problem as the log may record it: a key the body had and no model knows
+    (``extra_forbidden``) is the client's own text, which can be anything (a name, a date of birth), so
+    the log says where it was instead. The answer still names it, to the client that sent it."""
+    first: dict[str, Any] = errors[0] if errors else {}
+    if first.get("type") != "extra_forbidden":
+        return describe_validation_error(errors)[0]
+    parent, _ = describe_validation_error([{"loc": tuple(first.get("loc", ()))[:-1]}])
+    return "(unknown key)" if parent == "body" else f"{parent}.(unknown key)"
 
 
 def json_response(
@@ -211,20 +228,43 @@ class DocumentedResolver(APIGatewayHttpResolver):
     documents a 422 for request validation on every route, which this service answers 400.
     """
 
+    # Whether a route of this resolver reads a form (Powertools' ``Form``/``File`` parameters): door B's
+    # multipart upload. Powertools reads a form body on any route; the others take JSON only.
+    reads_forms = False
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Media types are case-insensitive (RFC 9110): Powertools compares ``Content-Type`` as written,
         so ``Application/JSON`` was a 415 and ``MULTIPART/form-data`` lost its boundary. It gets the
-        header in one canonical spelling: type, subtype and parameter names in lower case."""
+        header in one canonical spelling: type, subtype and parameter names in lower case.
+
+        Powertools also reads ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies on
+        every route, and any type that begins ``application/json`` (``application/jsonx``) as JSON: a JSON
+        route given a form answered "doc: is required" (what ``curl -d`` sends), not that its type is
+        wrong. Those types are now given to Powertools as one it refuses, so they are a 415 naming
+        ``Content-Type`` in the door's format.
+
+        Every answer says ``Cache-Control: no-store``: they carry records and presigned URLs, which no
+        browser or proxy should keep."""
         # Who asked, from where: the audit trail records it with every event of this request.
         request_context.set_current(request_context.from_http_event(event))
         headers = event.get("headers")
         if isinstance(headers, Mapping):
             spelled = {name.lower(): name for name in headers}
             if "content-type" in spelled:
-                header = headers[spelled["content-type"]]
+                header = canonical_media_type(str(headers[spelled["content-type"]]))
+                if self._refuses(media_type(header)):
+                    header = _REFUSED_PREFIX + header
                 rest = {name: value for name, value in headers.items() if name.lower() != "content-type"}
-                event = {**event, "headers": {**rest, "content-type": canonical_media_type(str(header))}}
-        return super().resolve(event, context)
+                event = {**event, "headers": {**rest, "content-type": header}}
+        answer = super().resolve(event, context)
+        answer["headers"] = {"Cache-Control": "no-store", **(answer.get("headers") or {})}
+        return answer
+
+    def _refuses(self, media: str) -> bool:
+        """A request body type no route of this resolver reads (see ``resolve``)."""
+        if media in _FORM_TYPES:
+            return not self.reads_forms
+        return media.startswith(JSON_MEDIA_TYPE) and media != JSON_MEDIA_TYPE
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
         from aws_lambda_powertools.event_handler.openapi.models import OpenAPI  # see TYPE_CHECKING above
@@ -296,7 +336,10 @@ class DocumentedResolver(APIGatewayHttpResolver):
         def registered(handler: Callable[..., Any]) -> Any:
             # The models this route validates and answers with are built now, as the first request needs
             # them; its door's other routes' models are not (schemas/deferred.py).
-            build_reachable(*get_type_hints(handler, include_extras=True).values(), *answered)
+            hints = get_type_hints(handler, include_extras=True).values()
+            build_reachable(*hints, *answered)
+            if any(isinstance(meta, Form) for hint in hints for meta in getattr(hint, "__metadata__", ())):
+                self.reads_forms = True
             return register(handler)
 
         return registered
@@ -339,7 +382,8 @@ def new_resolver(
 
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         field, message = describe_validation_error(exc.errors())
-        logger.info("request refused", extra={"status": 400, "error_code": "invalid_field", "field": field})
+        logged = loggable_field(exc.errors())
+        logger.info("request refused", extra={"status": 400, "error_code": "invalid_field", "field": logged})
         return reply(400, "invalid_field", f"{field}: {message}", field)
 
     def _unsupported_type(exc: RequestUnsupportedContentType) -> Response[Any]:

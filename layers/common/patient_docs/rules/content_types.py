@@ -52,9 +52,9 @@ def canonical_media_type(content_type: str) -> str:
 
 
 def is_json_media_type(content_type: str) -> bool:
-    """Whether a request body is read as JSON (Powertools' rule): no Content-Type, or application/json..."""
+    """Whether a request body is read as JSON: no Content-Type, or ``application/json`` (with parameters)."""
     base = media_type(content_type)
-    return not base or base.startswith("application/json")
+    return not base or base == "application/json"
 
 
 def normalise(mime_type: str) -> str:
