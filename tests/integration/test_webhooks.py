@@ -20,7 +20,8 @@ from tests.webhook_receiver import receiver, recipe
 
 ADMIN_12 = {"role": "admin", "account": "12", "sub": "admin-12"}
 WEBHOOKS = "/v1/webhooks"
-PHI = ("John", "Smith", "1980", "06-17", "+447777", "rash", "Rachel", "Williams", "IMG_", ".png")
+# Whole values: a 4-digit year alone can turn up in an id or a signature by chance.
+PHI = ("John", "Smith", "1980-06-17", "+447777", "rash", "Rachel", "Williams", "IMG_", ".png")
 
 
 @pytest.fixture
