@@ -130,3 +130,64 @@ def test_the_local_gateway_passes_door_a_its_largest_file_as_lambda_would(api, a
     too_big = call(api, "POST", "/api/v2/patients/1172416/documents", {"doc": doc}, STAFF_12)
     assert too_big.status == 413 and too_big.json == {"message": "Request Entity Too Large"}
     assert len(aws.all_objects()) == 1
+
+
+def _upload_form(aws: Any, extra: list[tuple[str, bytes]]) -> tuple[dict[str, str], bytes]:
+    boundary = "zz"
+    parts = [("bucket_name", aws.bucket.encode()), ("file_path", b"patients/1172416/documents"), *extra]
+    raw = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+        for name, value in parts
+    )
+    raw += (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="card.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + pdf_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return {"content-type": f"multipart/form-data; boundary={boundary}"}, raw
+
+
+@pytest.mark.parametrize("repeated", ["file_path", "file_name", "bucket_name"])
+def test_a_form_field_sent_twice_is_a_400_naming_it_and_writes_nothing(api, aws, repeated):
+    # Given door B's upload form with one field twice (another patient's area second, say)
+    second = {"file_path": b"patients/1172417/documents", "file_name": b"b.pdf", "bucket_name": aws.bucket.encode()}
+    headers, raw = _upload_form(aws, [("file_name", b"card.pdf"), (repeated, second[repeated])])
+    # When it is sent
+    reply = call(api, "POST", "/apis/v1/file/upload/unsigned", None, STAFF_12, headers, raw)
+    # Then it is a 400 naming the field, in door B's format, and nothing is stored
+    assert reply.status == 400, reply.body
+    assert reply.json["code"] == 4000 and reply.json["message"].startswith(repeated), reply.json
+    assert aws.all_objects() == [] and aws.all_items() == []
+
+
+def test_the_same_form_with_each_field_once_is_stored(api, aws):
+    headers, raw = _upload_form(aws, [("file_name", b"card.pdf")])
+    reply = call(api, "POST", "/apis/v1/file/upload/unsigned", None, STAFF_12, headers, raw)
+    assert reply.status == 200, reply.body
+    assert len(aws.all_objects()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/apis/v1/patient-document/1172416?size=5&size=6", "size"),
+        ("/fhir/R4/DocumentReference?patient=1172416&patient=1172417", "patient"),
+        ("/v1/file-requests?limit=5&limit=5", "limit"),
+    ],
+)
+def test_a_query_parameter_that_takes_one_value_given_twice_says_so(api, aws, path, name):
+    reply = call(api, "GET", path, None, STAFF_12)
+    assert reply.status == 400, reply.body
+    message = _error_message(reply)
+    assert message.startswith(name) and "more than once" in message, message
+
+
+def test_an_upload_form_without_its_file_names_file(api, aws):
+    headers, raw = _upload_form(aws, [("file_name", b"card.pdf")])
+    raw = raw[: raw.index(b'--zz\r\nContent-Disposition: form-data; name="file"')] + b"--zz--\r\n"
+    reply = call(api, "POST", "/apis/v1/file/upload/unsigned", None, STAFF_12, headers, raw)
+    assert reply.status == 400 and reply.json["message"] == "file: is required", reply.body
+    assert aws.all_objects() == [] and aws.all_items() == []

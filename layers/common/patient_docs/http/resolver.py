@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import traceback
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, get_type_hints
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -79,7 +81,7 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     """
     first: dict[str, Any] = errors[0] if errors else {}
     location = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
-    while location and location[0] in _LOCATION_PREFIXES:
+    while len(location) > 1 and location[0] in _LOCATION_PREFIXES:  # a field may be named "file"
         location = location[1:]
     field = ".".join(location) or "body"
     kind = first.get("type", "")
@@ -89,6 +91,8 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
             message = message[len(prefix) :]
     if kind == "json_invalid":
         return "body", "is not valid JSON"
+    if first.get("loc", ("",))[0] == "query" and isinstance(first.get("input"), list):
+        return field, "is given more than once; it takes one value"
     if kind == "missing":
         return field, "is required"
     if kind == "model_attributes_type" or kind == "dict_type":
@@ -361,13 +365,48 @@ def _json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -
     return next_middleware(app)
 
 
+def _form_field_names(content_type: str, body: bytes) -> list[str]:
+    """The field names of a form body, in order, each as often as it was sent."""
+    media = media_type(content_type)
+    if media == "application/x-www-form-urlencoded":
+        return [name for name, _ in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)]
+    parameters = [part.strip() for part in content_type.split(";")[1:]]
+    boundary = next((part[len("boundary=") :].strip('"') for part in parameters if part.startswith("boundary=")), "")
+    if not boundary:
+        return []
+    names = []
+    for part in body.split(b"--" + boundary.encode())[1:]:
+        headers = part.partition(b"\r\n\r\n")[0]
+        found = _DISPOSITION_NAME.search(headers)
+        if found:
+            names.append(found.group(1).decode("utf-8", "replace"))
+    return names
+
+
+_DISPOSITION_NAME = re.compile(rb'content-disposition:[^\r\n]*?;\s*name="([^"]*)"', re.IGNORECASE)
+
+
+def _one_value_per_form_field(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A form field sent twice is a 400 naming it: Powertools keeps the first value of a field that takes one,
+    so ``file_path`` twice meant whichever came first (JSON bodies refuse a key given twice the same way)."""
+    event = app.current_event
+    content_type = event.headers.get("content-type", "")
+    if event.body and media_type(content_type) in _FORM_TYPES:
+        raw = base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode()
+        names = _form_field_names(content_type, raw)
+        repeated = next((name for index, name in enumerate(names) if name in names[:index]), None)
+        if repeated is not None:
+            raise InvalidField(repeated, "is given more than once")
+    return next_middleware(app)
+
+
 def new_resolver(
     render: Renderer, error_headers: dict[str, str] | None = None, kind: type[DocumentedResolver] = DocumentedResolver
 ) -> APIGatewayHttpResolver:
     """A door's resolver: ``render`` writes its error bodies (sent with ``error_headers``); ``kind``: a door
     whose requests need more than ``DocumentedResolver`` does (door D reads FHIR's own JSON media type)."""
     app = kind(enable_validation=True, json_body_deserializer=parse_body)
-    app.use([_json_bodies])
+    app.use([_json_bodies, _one_value_per_form_field])
 
     def reply(
         status: int, code: str, message: str, field: str | None, headers: dict[str, str] | None = None
