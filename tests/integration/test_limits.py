@@ -73,7 +73,16 @@ def test_patient_ids_in_door_b_bodies_outside_the_range_are_a_400(api, aws, valu
 
 @pytest.mark.parametrize(
     "file_path",
-    ["patients/0/documents", f"patients/{MAX_ID + 1}/documents", "patients/9999999999999999/documents"],
+    [
+        "patients/0/documents",
+        f"patients/{MAX_ID + 1}/documents",
+        "patients/9999999999999999/documents",
+        # One spelling per id, as in paths: no leading zero, no space or line end around it
+        "patients/01172416/documents",
+        " patients/1172416/documents",
+        "patients/1172416/documents\n",
+        "patients/1172416 /documents",
+    ],
 )
 def test_patient_ids_in_door_b_file_path_outside_the_range_are_a_400_naming_file_path(api, aws, file_path):
     # Given an upload whose file_path names a patient id out of range

@@ -21,7 +21,8 @@ from patient_docs.rules.object_keys import new_document_key, object_url
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.settings import get_settings
 
-_FILE_PATH = re.compile(r"^/?patients/(?P<patient>[0-9]{1,16})/documents/?$")
+# The patient id as every id is written (digits 0-9, no leading zero); a slash before or after is allowed.
+_FILE_PATH = re.compile(r"/?patients/(?P<patient>[1-9][0-9]{0,15})/documents/?")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def check_bucket(bucket_name: str) -> None:
 
 
 def patient_from_file_path(file_path: str) -> int:
-    match = _FILE_PATH.match(file_path.strip())
+    match = _FILE_PATH.fullmatch(file_path)
     if not match:
         raise InvalidField("file_path", "must be patients/{patient_id}/documents")
     patient_id = int(match["patient"])
