@@ -36,6 +36,19 @@ COUNT_DOWN = [
 ]
 
 
+def tombstone(doc):
+    """The deleted document's tombstone (door D answers 410 Gone for it), put in the delete's transaction."""
+    item = {
+        "PK": {"S": f"DOC#{doc.id}"},
+        "SK": {"S": "DELETED"},
+        "entity": {"S": "deleted_document"},
+        "account_id": {"S": doc.account_id},
+        "patient_id": {"N": str(doc.patient_id)},
+        "deleted_at": ANY,
+    }
+    return {"Put": {"TableName": ANY, "Item": item}}
+
+
 def forget(object_key):
     """The object's scan entry, removed in the delete's transaction."""
     return {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"SCAN#{object_key}"}, "SK": {"S": "SCAN"}}}}
@@ -55,7 +68,9 @@ def test_the_record_and_its_object_are_deleted(fakes, stored):
     assert fakes.objects.deleted == [stored.object_key]
     # With the object's claim, one off the patient's document counts and the object's scan entry, and nothing
     # else (not a photo of a request)
-    assert fakes.documents.deleted_with == [(stored.id, stored.object_key, [*COUNT_DOWN, forget(stored.object_key)])]
+    assert fakes.documents.deleted_with == [
+        (stored.id, stored.object_key, [*COUNT_DOWN, forget(stored.object_key), tombstone(stored)])
+    ]
 
 
 def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
@@ -72,6 +87,7 @@ def test_a_patients_photo_leaves_its_request_with_its_document(fakes):
         *COUNT_DOWN,
         {"Delete": {"TableName": ANY, "Key": {"PK": {"S": f"FILEREQ#{request_id}"}, "SK": {"S": f"FILE#{file_id}"}}}},
         forget(key),
+        tombstone(doc),
     ]
 
 
@@ -143,8 +159,10 @@ def test_dynamodb_refusing_the_ownership_condition_is_not_found(fakes, stored, s
     stub("dynamodb").add_client_error(
         "transact_write_items",
         "TransactionCanceledException",
-        modeled_fields=cancelled("ConditionalCheckFailed", *["None"] * 6),
-        expected_params={"TransactItems": [{"Delete": delete}, ANY, *COUNT_DOWN, forget(stored.object_key), ANY]},
+        modeled_fields=cancelled("ConditionalCheckFailed", *["None"] * 7),
+        expected_params={
+            "TransactItems": [{"Delete": delete}, ANY, *COUNT_DOWN, forget(stored.object_key), tombstone(stored), ANY]
+        },
     )
     # When staff delete it
     with pytest.raises(NotFound):

@@ -97,9 +97,9 @@ HANDLER_STATUSES = {
     # Door D: 409 where a file is not served (its scan) or a file_url already has its record.
     "GET /fhir/R4/metadata": {400, 401, 500},
     "GET /fhir/R4/DocumentReference": {400, 401, 404, 500, 503},
-    "GET /fhir/R4/DocumentReference/{id}": {400, 401, 404, 500, 503},
+    "GET /fhir/R4/DocumentReference/{id}": {400, 401, 404, 410, 500, 503},
     "POST /fhir/R4/DocumentReference": {400, 401, 404, 409, 413, 415, 500, 503},
-    "GET /fhir/R4/Binary/{id}": {400, 401, 404, 409, 500, 503},
+    "GET /fhir/R4/Binary/{id}": {400, 401, 404, 409, 410, 500, 503},
     "GET /r/{short_link_id}": {400, 404, 410, 423, 500, 503},
     "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500, 503},
     "POST /r/{short_link_id}/uploads": {400, 404, 409, 410, 413, 415, 423, 500, 503},

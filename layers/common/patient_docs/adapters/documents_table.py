@@ -3,6 +3,8 @@
 Layout:
   PK = DOC#<id>, SK = DOC                         -> get/update/delete by id: 1 call
   GSI1PK = PATIENT#<account>#<patient>, GSI1SK = <created_at>#<id>  -> list a patient's documents
+  PK = DOC#<id>, SK = DELETED, account_id, patient_id, deleted_at -> a deleted document's tombstone (written
+      by the delete's transaction): door D answers 410 Gone for it, as FHIR reads a deleted resource
   PK = OBJECT#<object key>, SK = OBJECT, document_id  -> the object's one document (its claim)
   PK = DOCCOUNT#<account>#<patient>, SK = COUNT, documents -> how many documents the patient has: changed
       in the transaction of every create and delete, so door B's ``total`` is one GetItem, not a read of
@@ -39,6 +41,7 @@ from patient_docs.adapters.table import (
     encode,
     put_new,
     serialize,
+    stored_time,
     table_name,
     typed_key,
 )
@@ -130,6 +133,30 @@ def put_document(doc: Document, event: EventValues, also: Sequence[Item] = ()) -
         if reasons[1:2] == ["ConditionalCheckFailed"]:
             raise ObjectClaimed(doc.object_key) from exc
         raise
+
+
+def tombstone_write(doc: Document, deleted_at: datetime) -> Item:
+    """The tombstone a delete leaves (with the delete, in its transaction): whose it was, and when. Ids are
+    never reused (rules/ids.py), so it never stands in a new document's way."""
+    values = {
+        "PK": f"DOC#{doc.id}",
+        "SK": "DELETED",
+        "entity": "deleted_document",
+        "account_id": doc.account_id,
+        "patient_id": doc.patient_id,
+        "deleted_at": stored_time(deleted_at),
+    }
+    return {"Put": {"TableName": table_name(), "Item": encode(values)}}
+
+
+def deleted_document(document_id: int) -> tuple[str, int] | None:
+    """The account and patient of a deleted document (its tombstone), or None: never one, or not deleted."""
+    key = typed_key({"PK": f"DOC#{document_id}", "SK": "DELETED"})
+    item = dynamodb().get_item(TableName=table_name(), Key=key).get("Item")
+    if item is None:
+        return None
+    values = decode(item)
+    return str(values["account_id"]), int(values["patient_id"])
 
 
 def get_document(document_id: int) -> Document | None:

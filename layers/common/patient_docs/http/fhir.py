@@ -158,7 +158,8 @@ _ANY = {
 }
 METADATA_ERRORS = errors(_ANY)
 SEARCH_ERRORS = errors({**_ANY, 404: "No such patient for this caller", **AUDIT_UNAVAILABLE})
-READ_ERRORS = errors({**_ANY, 404: "No such document for this caller", **AUDIT_UNAVAILABLE})
+_DELETED = {410: "The document was deleted (OperationOutcome code deleted)"}
+READ_ERRORS = errors({**_ANY, 404: "No such document for this caller", **_DELETED, **AUDIT_UNAVAILABLE})
 CREATE_ERRORS = errors(
     {
         **_ANY,
@@ -174,6 +175,7 @@ BINARY_ERRORS = errors(
         **_ANY,
         404: "No such document for this caller",
         409: "The file is not served (yet): its malware scan is pending or found a threat",
+        **_DELETED,
         **AUDIT_UNAVAILABLE,
     }
 )

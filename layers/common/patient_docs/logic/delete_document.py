@@ -4,7 +4,8 @@ The object first, and an image's renditions (those on the document, and those it
 holds but the document does not yet: made while it is deleted; the versioned bucket keeps its history):
 when S3 fails, nothing has changed. Then, in one transaction with its audit event, the document, its object's claim,
 its patient's document counts (the total, its day's and its hour's), its object's scan entry and, for
-a patient's photo, the file its request lists: no record is left pointing at the deleted object. A
+a patient's photo, the file its request lists: no record is left pointing at the deleted object; a
+tombstone (whose it was, when) is left instead, for door D's 410. A
 failure of that transaction leaves the document in place for the retry, which deletes the object
 again (S3 deletes are idempotent) and finishes.
 """
@@ -21,6 +22,7 @@ from patient_docs.models.documents import Document
 from patient_docs.permissions import Action
 from patient_docs.rules.images import is_image
 from patient_docs.rules.patient_page import parse_request_file_key
+from patient_docs.rules.timestamps import utc_now
 
 
 def _request_file_of(doc: Document) -> list[Item]:
@@ -53,5 +55,6 @@ def delete_document(caller: Caller, patient_id: int, document_id: int) -> None:
         *documents_table.count_changes(doc.account_id, doc.patient_id, doc.created_at, -1),
         *_request_file_of(doc),
         scan_results_table.forget_write(doc.object_key),  # its scan result and renditions' entry
+        documents_table.tombstone_write(doc, utc_now()),  # door D answers 410 Gone for it from now on
     ]
     documents_table.delete_document(document_id, caller.account_id, patient_id, doc.object_key, event, also)

@@ -13,7 +13,7 @@ from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import NotFound
 from patient_docs.logic import audit_trail, clean_images, file_safety
-from patient_docs.logic.read_documents import download_link, get_document
+from patient_docs.logic.read_documents import download_link, get_document, missing_document
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action
@@ -33,7 +33,10 @@ class BinaryContent:
 
 def read_binary(caller: Caller, document_id: int, inline: bool) -> BinaryContent:
     """The file of a document the caller may download: its bytes when ``inline`` and small enough, else a URL."""
-    doc = get_document(caller, document_id, action=Action.DOWNLOAD_DOCUMENT)
+    try:
+        doc = get_document(caller, document_id, action=Action.DOWNLOAD_DOCUMENT)
+    except NotFound:
+        raise missing_document(caller, document_id) from None  # 410 for a deleted one
     if inline and doc.size_bytes <= INLINE_BINARY_MAX_BYTES:
         doc = file_safety.require_servable(doc)
         target = Target(patient_id=doc.patient_id, document_id=doc.id)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from patient_docs.adapters import documents_table, object_store
 from patient_docs.adapters.table import INDEX_POSITION
 from patient_docs.auth import Caller
-from patient_docs.errors import InvalidField, NotFound
+from patient_docs.errors import Gone, InvalidField, NotFound
 from patient_docs.logic import audit_trail, clean_images, file_safety
 from patient_docs.models.audit import Target
 from patient_docs.models.documents import Document
@@ -34,6 +34,16 @@ def get_document(
     if action is not Action.READ_DOCUMENT:
         require(caller, action, document_target(doc))
     return doc
+
+
+def missing_document(caller: Caller, document_id: int) -> NotFound | Gone:
+    """What door D answers for a document it cannot read: 410 Gone when it was deleted and the caller could
+    have read it (FHIR reads a deleted resource so); else 404, as for one that never was (or is another
+    account's or patient's: the answer says nothing the caller could not see)."""
+    deleted = documents_table.deleted_document(document_id)
+    if deleted is not None and decide(caller, Action.READ_DOCUMENT, patient_target(*deleted)) is Decision.ALLOW:
+        return Gone("document was deleted")
+    return NotFound("document")
 
 
 def list_documents(
