@@ -329,3 +329,31 @@ def test_the_record_of_a_4_mib_create_holds_a_hash_and_the_answer_only(api, aws,
     # And a retry answers from it
     assert _create_with_key(api, "big-1", body).json == first.json
     assert len(items_of(aws, "document")) == 1
+
+
+def test_a_retry_while_the_first_is_still_running_is_409_and_the_first_still_creates(aws, monkeypatch):
+    from local.events import LambdaContext
+    from patient_docs.auth import caller_from_claims
+    from patient_docs.errors import Conflict
+    from patient_docs.logic import create_inline_document as logic
+    from patient_docs.schemas.inline_documents import InlineDocumentIn
+
+    # What the handler does per invocation: in-progress records expire with the invocation
+    monkeypatch.setattr(logic.IDEMPOTENCY, "lambda_context", LambdaContext())
+    caller = caller_from_claims({"sub": "staff-12-user", "account_id": "12", "role": "staff"})
+    doc = InlineDocumentIn.model_validate(_doc()["doc"])
+    refusals = []
+    real_record = logic.record_new_document
+
+    def record_while_a_retry_arrives(*args, **kwargs):
+        # Given the first create has not finished, when its retry arrives
+        with pytest.raises(Conflict) as refused:
+            logic.create_inline_document(caller, PATIENT, doc, idempotency_key="in-flight")
+        refusals.append(refused.value)
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(logic, "record_new_document", record_while_a_retry_arrives)
+    created = logic.create_inline_document(caller, PATIENT, doc, idempotency_key="in-flight")
+    # Then the retry is told to come back (a 409 naming the header), and the first creates one document
+    assert refusals[0].field == "Idempotency-Key" and "still being processed" in refusals[0].message
+    assert created.id and len(items_of(aws, "document")) == 1 and len(aws.all_objects()) == 1
