@@ -18,7 +18,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from patient_docs.adapters import idempotency
@@ -51,7 +50,9 @@ class IdempotentCreate(Generic[Answer]):
 
     ``use_case`` names the records' partition (``IDEMPOTENCY#<use_case>#...``); ``answer`` is the model
     stored as the result and returned to a retry; ``owner`` is the module of the use case, which names
-    the records' function (``<owner>._create_once``, as Powertools names a decorated function).
+    the records' function (``<owner>._create_once``, as Powertools names a decorated function). The
+    function's handler registers each invocation with ``config`` (``register_lambda_context``), so that a
+    record left in progress expires with the invocation that wrote it.
     """
 
     def __init__(self, use_case: str, answer: type[Answer], owner: str) -> None:
@@ -73,10 +74,6 @@ class IdempotentCreate(Generic[Answer]):
             config=self.config,
             output_serializer=PydanticSerializer(answer),
         )(_create_once)
-
-    def register_lambda_context(self, context: LambdaContext) -> None:
-        """Per invocation: a record left in progress expires with the invocation that wrote it."""
-        self.config.register_lambda_context(context)
 
     def __call__(self, caller: Caller, idempotency_key: str | None, body: Any, create: Callable[[], Answer]) -> Answer:
         """``create()``'s answer, or with a key already used by this caller for this ``body``, the stored one.
