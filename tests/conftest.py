@@ -161,6 +161,22 @@ def api(aws: MockedAws) -> Any:
 
 
 @pytest.fixture
+def announced(aws: MockedAws, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every webhook event the service queues (the call still reaches the queue)."""
+    from patient_docs.adapters import webhook_queue
+
+    events: list[dict[str, Any]] = []
+    original = webhook_queue.announce
+
+    def announce(batch: list[dict[str, Any]]) -> None:
+        events.extend(batch)
+        original(batch)
+
+    monkeypatch.setattr(webhook_queue, "announce", announce)
+    return events
+
+
+@pytest.fixture
 def clock(monkeypatch):
     """Moves the service's clock (every ``utc_now``) forward by ``clock.advance(seconds)``."""
     from patient_docs.rules import timestamps

@@ -7,8 +7,11 @@ implies — is checked for every test by tests/conftest.py (local/iam_check.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+import pytest
 
 from tests.integration.page_helpers import (
     create_request,
@@ -19,7 +22,8 @@ from tests.integration.page_helpers import (
     upload,
     verify,
 )
-from tests.utils import STAFF_12, call, png_bytes
+from tests.integration.probe_helpers import save_body, upload_unsigned
+from tests.utils import STAFF_12, b64, call, pdf_bytes, png_bytes
 
 # The function that sends what a request queued (the local queues deliver it before the request returns).
 SENDER = "NotificationSendFunction"
@@ -177,3 +181,58 @@ def test_a_device_is_registered_from_the_patient_record(api, aws, monkeypatch):
     get_settings.cache_clear()
     assert reply.status == 201, reply.body
     assert calls == ["GetItem", "CreatePlatformEndpoint", "UpdateItem"]
+
+
+# ------------------------------------------------------------------ the document creates and Idempotency-Key
+# The minimum calls of bench/examples.py, unchanged by the header's support: a create without the key
+# reads and writes no idempotency record.
+INLINE = ["PutObject", TAIL, "TransactWriteItems", "SendMessage", "GetItem"]
+SAVE = ["GetObject", TAIL, "TransactWriteItems", "SendMessage", "GetItem"]
+CREATES = [
+    ("InlineDocumentsCreateFunction", INLINE),
+    ("PatientDocumentSaveFunction", SAVE),
+    ("FhirDocumentReferenceCreateFunction", INLINE),
+]
+
+
+def _create(api, aws, function: str, key: str | None) -> Callable[[], int]:
+    """A create through ``function``'s door, to be sent (and sent again): its status."""
+    headers = {"idempotency-key": key} if key else {}
+    data = b64(pdf_bytes())
+    if function == "InlineDocumentsCreateFunction":
+        body = {"doc": {"document_name": "a.pdf", "mime_type": "application/pdf", "data": data}}
+        body["doc"]["record_type"] = "Patient Record"
+        return lambda: call(api, "POST", "/api/v2/patients/1172416/documents", body, STAFF_12, headers).status
+    if function == "PatientDocumentSaveFunction":
+        uploaded = upload_unsigned(api, aws, "card.pdf", pdf_bytes(), "application/pdf")
+        saved = save_body(aws, uploaded["file_url"])
+        return lambda: call(api, "POST", "/apis/v1/patient-document", saved, STAFF_12, headers).status
+    attachment = {"contentType": "application/pdf", "data": data, "title": "a.pdf"}
+    resource = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": "Patient/1172416"},
+        "content": [{"attachment": attachment}],
+    }
+    raw, fhir = json.dumps(resource).encode(), {"content-type": "application/fhir+json", **headers}
+    return lambda: call(api, "POST", "/fhir/R4/DocumentReference", None, STAFF_12, fhir, raw).status
+
+
+@pytest.mark.parametrize(("function", "minimum"), CREATES, ids=[c[0] for c in CREATES])
+def test_a_document_create_without_a_key_makes_its_minimum_calls(api, aws, function, minimum):
+    send = _create(api, aws, function, None)
+    with aws_calls(function) as calls:
+        assert send() in (200, 201)
+    assert calls == minimum
+
+
+@pytest.mark.parametrize(("function", "minimum"), CREATES, ids=[c[0] for c in CREATES])
+def test_a_document_create_with_a_key_adds_its_claim_and_result_and_a_retry_only_the_claim(api, aws, function, minimum):
+    send = _create(api, aws, function, "k-1")
+    with aws_calls(function) as first:
+        assert send() in (200, 201)
+    with aws_calls(function) as retry:
+        assert send() in (200, 201)
+    # the record's claim (PutItem), the create, its answer stored (UpdateItem); a retry's claim finds the record
+    assert first == ["PutItem", *minimum, "UpdateItem"]
+    assert retry == ["PutItem"]

@@ -18,6 +18,7 @@ import requests
 from tests.authz_fixtures import OTHER_ACCOUNTS_STAFF, inline_document, saved_document
 from tests.conftest import NAMES
 from tests.fhir_validation import assert_us_core_document_reference, valid_r4
+from tests.integration.idempotency_helpers import items_of, records, stored
 from tests.integration.page_helpers import create_request, jpeg_bytes, queued_events, register, session_for, upload
 from tests.integration.probe_helpers import Outage
 from tests.scanning import scan_all
@@ -495,3 +496,79 @@ def test_create_accepts_a_matching_size_and_hash_and_both_json_media_types(api, 
     assert fhir_post(api, with_attachment(size=len(pdf_bytes()), hash=digest)).status == 201
     assert fhir_post(api, new_reference(), content_type="application/json; charset=utf-8").status == 201
     outcome(fhir_post(api, new_reference(), content_type="text/plain"), 415)
+
+
+# ------------------------------------------------------------------ Idempotency-Key
+def fhir_post_with_key(api: Any, resource: dict[str, Any], key: str, caller: dict[str, Any] = STAFF_12) -> Reply:
+    raw = json.dumps(resource).encode()
+    headers = {"content-type": FHIR_JSON, "idempotency-key": key}
+    return call(api, "POST", "/fhir/R4/DocumentReference", None, caller, headers, raw)
+
+
+def test_a_retry_with_the_same_key_returns_the_first_resource_and_location_and_stores_nothing(api, aws, announced):
+    # Given a create with an Idempotency-Key
+    first = fhir_post_with_key(api, new_reference(), "dr-7f3a")
+    assert first.status == 201, first.body
+    after_first = stored(aws)
+    # When it is sent again with the same key and resource
+    retry = fhir_post_with_key(api, new_reference(), "dr-7f3a")
+    # Then the retry answers the first: status, resource, Location and media type
+    assert retry.status == 201 and retry.json == first.json
+    assert retry.headers["location"] == first.headers["location"] == f"{BASE}/DocumentReference/{first.json['id']}"
+    assert retry.headers["content-type"] == first.headers["content-type"]
+    assert_us_core_document_reference(retry.json)
+    # And nothing more is stored: no item, no object, no audit event, no webhook announcement
+    assert stored(aws) == after_first
+    assert len(items_of(aws, "document")) == 1 and len(aws.all_objects()) == 1
+    assert len(records(aws, "create_document_reference")) == 1
+    assert [event["type"] for event in announced] == ["document.created"]
+    # And door A's key records are door D's own: the inline file went through door A's create without one
+    assert records(aws, "create_inline_document") == []
+
+
+def test_the_same_key_with_another_resource_is_422_business_rule_and_stores_nothing(api, aws, announced):
+    # Given a create with key dr-7f3a
+    fhir_post_with_key(api, new_reference(), "dr-7f3a")
+    before = stored(aws)
+    # When the key comes back with another resource
+    reply = fhir_post_with_key(api, new_reference(description="Another"), "dr-7f3a")
+    # Then 422: an OperationOutcome naming the header, and nothing is stored
+    issue = outcome(reply, 422, "Idempotency-Key")
+    assert issue["code"] == "business-rule" and "different request body" in issue["diagnostics"]
+    assert stored(aws) == before and len(announced) == 1
+
+
+def test_a_retry_of_a_create_by_file_url_answers_the_first_instead_of_a_409(api, aws):
+    # Given a file uploaded first, and a DocumentReference naming it created with a key
+    presigned = call(
+        api,
+        "POST",
+        "/apis/v1/file/upload/presigned",
+        {
+            "patient_id": PATIENT,
+            "file_name": "scan.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": len(pdf_bytes()),
+        },
+        STAFF_12,
+    ).json["data"]
+    files = {"file": ("scan.pdf", pdf_bytes(), "application/pdf")}
+    assert requests.post(presigned["url"], data=presigned["fields"], files=files, timeout=10).status_code in (200, 204)
+    resource = new_reference()
+    resource["content"] = [{"attachment": {"contentType": "application/pdf", "url": presigned["file_url"]}}]
+    first = fhir_post_with_key(api, resource, "by-url-1")
+    assert first.status == 201, first.body
+    # When it is retried with the key, Then the first answer; without it, the file's one record (409)
+    assert fhir_post_with_key(api, resource, "by-url-1").json == first.json
+    assert outcome(fhir_post(api, resource), 409)["code"] == "conflict"
+    assert len(items_of(aws, "document")) == 1
+
+
+def test_an_invalid_key_is_400_naming_the_header_and_stores_nothing(api, aws):
+    outcome(fhir_post_with_key(api, new_reference(), "x" * 256), 400, "Idempotency-Key")
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+def test_without_a_key_each_create_is_a_new_document(api, aws):
+    assert fhir_post(api, new_reference()).json["id"] != fhir_post(api, new_reference()).json["id"]
+    assert len(items_of(aws, "document")) == 2 and records(aws, "create_document_reference") == []

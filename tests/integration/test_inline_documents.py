@@ -7,6 +7,7 @@ import urllib.parse
 import pytest
 
 from tests.images import same_pixels
+from tests.integration.idempotency_helpers import items_of, records, stored
 from tests.scanning import scan_all
 from tests.shape import shape_problems
 from tests.utils import (
@@ -224,3 +225,135 @@ def test_non_json_body_is_refused(api, aws):
     reply = call(api, "POST", DOCS, None, STAFF_12, headers={"content-type": "application/json"}, raw=b"{nope")
     assert reply.status == 400 and reply.json["error"]["field"] == "body"
     assert aws.all_items() == []
+
+
+# ------------------------------------------------------------------ Idempotency-Key
+
+
+def _create_with_key(api, key, body=None, caller=STAFF_12, path=DOCS):
+    return call(api, "POST", path, body if body is not None else _doc(), caller, headers={"idempotency-key": key})
+
+
+def test_a_retry_with_the_same_key_returns_the_first_document_and_stores_nothing_more(api, aws, announced):
+    # Given a create with an Idempotency-Key
+    first = _create_with_key(api, "doc-7f3a")
+    assert first.status == 201, first.body
+    after_first = stored(aws)
+    # When it is sent again with the same key and body
+    retry = _create_with_key(api, "doc-7f3a")
+    # Then the retry answers the first document: same status, same body
+    assert retry.status == 201 and retry.json == first.json
+    # And nothing more is stored: no item, no object, no audit event, no webhook announcement
+    assert stored(aws) == after_first
+    assert len(items_of(aws, "document")) == 1 and len(aws.all_objects()) == 1
+    assert len(records(aws, "create_inline_document")) == 1
+    assert [event["type"] for event in announced] == ["document.created"]
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "path"),
+    [
+        ("another file", _doc(data=b64(pdf_bytes() + b"\n% page 2\n")), DOCS),
+        ("another name", _doc(document_name="other.pdf"), DOCS),
+        ("another patient", _doc(), "/api/v2/patients/1172417/documents"),
+    ],
+)
+def test_the_same_key_with_another_request_is_422_and_stores_nothing(api, aws, announced, case, body, path):
+    # Given a create with key doc-7f3a
+    first = _create_with_key(api, "doc-7f3a", _doc())
+    before = stored(aws)
+    # When the key comes back with another request
+    reply = _create_with_key(api, "doc-7f3a", body, path=path)
+    # Then 422 naming the header in door A's format, and nothing is stored
+    assert reply.status == 422, reply.body
+    assert reply.json["error"]["code"] == "unprocessable" and reply.json["error"]["field"] == "Idempotency-Key"
+    assert "different request body" in reply.json["error"]["message"]
+    assert stored(aws) == before and len(announced) == 1
+    # And the first request's retry still gets its document
+    assert _create_with_key(api, "doc-7f3a", _doc()).json == first.json
+
+
+def test_keys_are_scoped_to_the_caller(api, aws):
+    # Given a key used by one staff user
+    mine = _create_with_key(api, "shared-key").json["doc"]
+    # When another staff user of the account, and staff of another account, use it: each gets a document
+    colleague = {**STAFF_12, "sub": "staff-12-colleague"}
+    theirs = _create_with_key(api, "shared-key", caller=colleague).json["doc"]
+    other_account = _create_with_key(api, "shared-key", caller=STAFF_13).json["doc"]
+    assert len({mine["id"], theirs["id"], other_account["id"]}) == 3
+    assert len(records(aws, "create_inline_document")) == 3
+
+
+def test_without_a_key_each_post_is_a_new_document(api, aws):
+    assert (
+        call(api, "POST", DOCS, _doc(), STAFF_12).json["doc"]["id"]
+        != call(api, "POST", DOCS, _doc(), STAFF_12).json["doc"]["id"]
+    )
+    assert len(items_of(aws, "document")) == 2 and records(aws, "create_inline_document") == []
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "with space", "naïve"])
+def test_an_invalid_key_is_400_naming_the_header_and_stores_nothing(api, aws, key):
+    reply = _create_with_key(api, key)
+    assert reply.status == 400 and reply.json["error"]["field"] == "Idempotency-Key"
+    assert aws.all_items() == [] and aws.all_objects() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [(_doc(data=b64(png_bytes())), "doc.mime_type"), (_doc(data="@@"), "doc.data")]
+)
+def test_a_refused_create_with_a_key_leaves_no_record(api, aws, body, field):
+    # A create refused after its key was claimed removes the claim: nothing is stored
+    reply = _create_with_key(api, "refused-1", body)
+    assert reply.status == 400 and reply.json["error"]["field"] == field
+    assert aws.all_items() == [] and aws.all_objects() == []
+    # And the key is free for the corrected request
+    assert _create_with_key(api, "refused-1").status == 201
+
+
+def test_the_record_of_a_4_mib_create_holds_a_hash_and_the_answer_only(api, aws, monkeypatch):
+    from local import server
+
+    # The local API counts every body as if API Gateway passed it base64-encoded (4/3 larger); a JSON
+    # body reaches the function as text, so the inline limit's 5.6 MB of base64 fits Lambda's 6 MB.
+    monkeypatch.setattr(server, "LAMBDA_PAYLOAD_LIMIT", 8 * 1024 * 1024)
+    # Given a file at the inline limit: about 5.6 MB of base64
+    content = (pdf_bytes() + b"%" + b"0" * (4 * 1024 * 1024))[: 4 * 1024 * 1024]
+    body = _doc(data=b64(content))
+    first = _create_with_key(api, "big-1", body)
+    assert first.status == 201, first.body
+    # Then its idempotency record is small: the body's hash and the answer, never the base64
+    [record] = records(aws, "create_inline_document")
+    assert len(str(record)) < 4096
+    assert b64(content)[:64] not in str(record)
+    # And a retry answers from it
+    assert _create_with_key(api, "big-1", body).json == first.json
+    assert len(items_of(aws, "document")) == 1
+
+
+def test_a_retry_while_the_first_is_still_running_is_409_and_the_first_still_creates(aws, monkeypatch):
+    from local.events import LambdaContext
+    from patient_docs.auth import caller_from_claims
+    from patient_docs.errors import Conflict
+    from patient_docs.logic import create_inline_document as logic
+    from patient_docs.schemas.inline_documents import InlineDocumentIn
+
+    # What the handler does per invocation: in-progress records expire with the invocation
+    monkeypatch.setattr(logic.IDEMPOTENCY, "lambda_context", LambdaContext())
+    caller = caller_from_claims({"sub": "staff-12-user", "account_id": "12", "role": "staff"})
+    doc = InlineDocumentIn.model_validate(_doc()["doc"])
+    refusals = []
+    real_record = logic.record_new_document
+
+    def record_while_a_retry_arrives(*args, **kwargs):
+        # Given the first create has not finished, when its retry arrives
+        with pytest.raises(Conflict) as refused:
+            logic.create_inline_document(caller, PATIENT, doc, idempotency_key="in-flight")
+        refusals.append(refused.value)
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(logic, "record_new_document", record_while_a_retry_arrives)
+    created = logic.create_inline_document(caller, PATIENT, doc, idempotency_key="in-flight")
+    # Then the retry is told to come back (a 409 naming the header), and the first creates one document
+    assert refusals[0].field == "Idempotency-Key" and "still being processed" in refusals[0].message
+    assert created.id and len(items_of(aws, "document")) == 1 and len(aws.all_objects()) == 1

@@ -9,6 +9,7 @@ import uuid
 import pytest
 import requests
 
+from tests.integration.idempotency_helpers import items_of, records, stored
 from tests.shape import shape_problems
 from tests.utils import STAFF_12, STAFF_13, call, pdf_bytes, png_bytes, seed_example
 
@@ -329,3 +330,80 @@ def test_update_refuses_fixed_and_server_owned_fields(api, aws):
     # And the document was not touched
     after = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=STAFF_12).json["data"]["documents"][0]
     assert after["updated_at"] == created["updated_at"]
+
+
+# ------------------------------------------------------------------ Idempotency-Key
+def save_with_key(api, file_url, key, caller=STAFF_12, **overrides):
+    headers = {"idempotency-key": key}
+    return call(api, "POST", "/apis/v1/patient-document", save_body(file_url, **overrides), caller, headers)
+
+
+def test_a_retry_with_the_same_key_returns_the_first_answer_instead_of_a_409(api, aws, announced):
+    # Given an uploaded file saved with an Idempotency-Key
+    file_url = upload_unsigned(api).json["data"]["file_url"]
+    first = save_with_key(api, file_url, "save-7f3a")
+    assert first.status == 200, first.body
+    after_first = stored(aws)
+    # When the Save is sent again with the same key and body
+    retry = save_with_key(api, file_url, "save-7f3a")
+    # Then the retry answers the first: same status, same envelope
+    assert retry.status == 200 and retry.json == first.json
+    # And nothing more is stored: no item, no audit event, no webhook announcement
+    assert stored(aws) == after_first
+    assert len(items_of(aws, "document")) == 1 and len(records(aws, "save_document")) == 1
+    assert [event["type"] for event in announced] == ["document.created"]
+    # And without the key, a second record of the same file is still refused (one object, one record)
+    again = save(api, file_url)
+    assert again.status == 409 and again.json["code"] == 4090 and "document_url" in again.json["message"]
+
+
+def test_the_same_key_with_another_body_is_422_in_door_b_format_and_stores_nothing(api, aws, announced):
+    # Given a Save with key save-7f3a
+    file_url = upload_unsigned(api).json["data"]["file_url"]
+    save_with_key(api, file_url, "save-7f3a")
+    before = stored(aws)
+    # When the key comes back with another body
+    reply = save_with_key(api, file_url, "save-7f3a", name="Another name")
+    # Then 422 in door B's envelope, naming the header, and nothing is stored
+    assert reply.status == 422, reply.body
+    assert reply.json["code"] == 4220 and reply.json["data"] is None
+    assert reply.json["message"].startswith("Idempotency-Key: was already used with a different request body")
+    assert stored(aws) == before and len(announced) == 1
+
+
+def test_a_retry_returns_the_first_thumbnail_url_and_records_no_second_read(api, aws):
+    from tests.integration import probe_helpers
+    from tests.integration.test_audit_trail import actions
+    from tests.scanning import scan_all
+
+    # Given an image uploaded, scanned clean and processed before it is saved with a key
+    file_url = probe_helpers.upload_unsigned(api, aws, "rash.png")["file_url"]
+    scan_all(aws)
+    first = save_with_key(api, file_url, "thumb-1", name="Rash")
+    assert first.status == 200, first.body
+    thumbnail_url = first.json["data"]["thumbnail_url"]
+    assert isinstance(thumbnail_url, str) and "X-Amz-Expires=" in thumbnail_url
+    downloads = actions(aws).count("document.downloaded")
+    # When it is retried, Then the first answer, its thumbnail URL included, and no second read is recorded
+    retry = save_with_key(api, file_url, "thumb-1", name="Rash")
+    assert retry.json == first.json
+    assert actions(aws).count("document.downloaded") == downloads == 1
+
+
+def test_an_invalid_key_is_400_in_door_b_format_and_stores_nothing(api, aws):
+    file_url = upload_unsigned(api).json["data"]["file_url"]
+    before = stored(aws)
+    reply = save_with_key(api, file_url, "x" * 256)
+    assert reply.status == 400 and reply.json["message"].startswith("Idempotency-Key:")
+    assert stored(aws) == before
+
+
+def test_a_refused_save_with_a_key_leaves_no_record(api, aws):
+    # Given a Save refused after its key was claimed (no file at the URL)
+    file_url = upload_unsigned(api).json["data"]["file_url"]
+    missing = file_url.rsplit("/", 1)[0] + "/000000000000000000000000.pdf"
+    before = stored(aws)
+    reply = save_with_key(api, missing, "refused-1")
+    assert reply.status == 400 and reply.json["message"].startswith("document_url:")
+    # Then nothing is stored, not even the claim
+    assert stored(aws) == before

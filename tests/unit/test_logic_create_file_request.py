@@ -295,8 +295,8 @@ def memory_idempotency(monkeypatch):
     store = MemoryIdempotencyStore()
     # No Lambda context left behind by another test: an in-progress record then never expires while its
     # first call runs (a context's remaining time would set, and under load pass, its expiry)
-    monkeypatch.setattr(use_case._idempotent.keywords["config"], "lambda_context", None)
-    layer = use_case._idempotent.keywords["persistence_store"]
+    monkeypatch.setattr(use_case.IDEMPOTENCY, "lambda_context", None)
+    layer = use_case._CREATE.persistence_store
     for name in ("_get_record", "_put_record", "_update_record", "_delete_record"):
         monkeypatch.setattr(layer, name, getattr(store, name))
     return store

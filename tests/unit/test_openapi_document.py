@@ -74,14 +74,15 @@ OPERATION_IDS = {
 # 401 where a token lacks the claims the service needs, 415 only where the route reads a body,
 # 500 everywhere. The rest of what the document lists is API Gateway's own (GATEWAY_STATUSES).
 HANDLER_STATUSES = {
-    "POST /api/v2/patients/{patient_id}/documents": {400, 401, 404, 413, 415, 500, 503},
+    # 409 and 422 on the creates: an Idempotency-Key in flight, or reused with another body.
+    "POST /api/v2/patients/{patient_id}/documents": {400, 401, 404, 409, 413, 415, 422, 500, 503},
     "GET /api/v2/patients/{patient_id}/documents": {400, 401, 404, 500, 503},
     # 409: the file is not served (its malware scan is pending, or found a threat, or withheld by policy)
     "GET /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 404, 409, 500, 503},
     "DELETE /api/v2/patients/{patient_id}/documents/{document_id}": {400, 401, 403, 404, 500, 503},
     "POST /apis/v1/file/upload/unsigned": {400, 401, 404, 413, 415, 500},
     "POST /apis/v1/file/upload/presigned": {400, 401, 404, 413, 415, 500},
-    "POST /apis/v1/patient-document": {400, 401, 403, 404, 409, 415, 500, 503},
+    "POST /apis/v1/patient-document": {400, 401, 403, 404, 409, 415, 422, 500, 503},
     "GET /apis/v1/patient-document/{id}": {400, 401, 404, 500, 503},
     "POST /apis/v1/patient-document/{id}": {400, 401, 403, 404, 415, 500, 503},
     "POST /v1/file-requests": {400, 401, 404, 409, 415, 422, 500, 503},
@@ -98,7 +99,7 @@ HANDLER_STATUSES = {
     "GET /fhir/R4/metadata": {400, 401, 500},
     "GET /fhir/R4/DocumentReference": {400, 401, 404, 500, 503},
     "GET /fhir/R4/DocumentReference/{id}": {400, 401, 404, 410, 500, 503},
-    "POST /fhir/R4/DocumentReference": {400, 401, 404, 409, 413, 415, 500, 503},
+    "POST /fhir/R4/DocumentReference": {400, 401, 404, 409, 413, 415, 422, 500, 503},
     "GET /fhir/R4/Binary/{id}": {400, 401, 404, 409, 410, 500, 503},
     "GET /r/{short_link_id}": {400, 404, 410, 423, 500, 503},
     "POST /r/{short_link_id}/verify": {400, 404, 410, 415, 423, 500, 503},
@@ -235,9 +236,28 @@ def test_no_operation_documents_the_422_powertools_adds_for_validation_errors():
     # Validation errors are answered 400 in each door's format; the one 422 is a reused Idempotency-Key.
     text = json.dumps(DOCUMENT)
     assert "HTTPValidationError" not in text and "#/components/schemas/ValidationError" not in text
-    with_422 = [route.route_key for route in ROUTES if "422" in _operation(route.route_key)["responses"]]
-    assert with_422 == ["POST /v1/file-requests"]
-    assert _bodies(_operation("POST /v1/file-requests")["responses"]["422"]) == {"ErrorResponse"}
+    with_422 = {route.route_key for route in ROUTES if "422" in _operation(route.route_key)["responses"]}
+    creates = {
+        "POST /api/v2/patients/{patient_id}/documents": {"ErrorResponse"},
+        "POST /apis/v1/patient-document": {"DoorBErrorResponse"},
+        "POST /v1/file-requests": {"ErrorResponse"},
+        "POST /fhir/R4/DocumentReference": {"OperationOutcome"},
+    }
+    assert with_422 == set(creates)
+    for route_key, body in creates.items():
+        assert _bodies(_operation(route_key)["responses"]["422"]) == body, route_key
+
+
+def test_every_create_taking_an_idempotency_key_documents_the_header():
+    for route_key in (
+        "POST /api/v2/patients/{patient_id}/documents",
+        "POST /apis/v1/patient-document",
+        "POST /v1/file-requests",
+        "POST /fhir/R4/DocumentReference",
+    ):
+        headers = [p for p in _operation(route_key).get("parameters", []) if p["in"] == "header"]
+        assert [p["name"] for p in headers] == ["idempotency-key"], route_key
+        assert not headers[0].get("required"), route_key
 
 
 # Door B's bodies speak the vendor's format; everything else writes RFC 3339 with an offset.

@@ -164,9 +164,11 @@ CREATE_ERRORS = errors(
     {
         **_ANY,
         404: "No such patient for this caller",
-        409: "Another document already points at this file_url (one object, one record)",
+        409: "Another document already points at this file_url (one object, one record), or a request with the"
+        " same Idempotency-Key is still being processed",
         413: "File larger than the inline limit (upload it with door B's presigned POST, then send its file_url)",
         415: "Unsupported Content-Type (send application/fhir+json or application/json)",
+        422: "The Idempotency-Key was already used with a different DocumentReference",
         **AUDIT_UNAVAILABLE,
     }
 )

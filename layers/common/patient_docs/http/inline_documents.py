@@ -33,7 +33,14 @@ DELETE_ERRORS = error_responses(
     ErrorResponse, {**_ANY, 403: "A patient token deleting a document staff added (patient_docs.permissions)"}
 )
 CREATE_ERRORS = error_responses(
-    ErrorResponse, {**_ANY, 413: "File larger than the inline limit", 415: "Unsupported Content-Type"}
+    ErrorResponse,
+    {
+        **_ANY,
+        409: "A request with the same Idempotency-Key is still being processed",
+        413: "File larger than the inline limit",
+        415: "Unsupported Content-Type",
+        422: "The Idempotency-Key was already used with a different body",
+    },
 )
 # A file is served only once its malware scan allows it (logic/file_safety.py).
 NOT_SERVED = {

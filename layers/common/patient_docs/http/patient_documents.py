@@ -43,7 +43,9 @@ SAVE_ERRORS = error_responses(
         **_BODY,
         **AUDIT_UNAVAILABLE,
         403: "A patient token setting a signature field",
-        409: "Another document already points at this document_url (one object, one record)",
+        409: "Another document already points at this document_url (one object, one record), or a request with"
+        " the same Idempotency-Key is still being processed",
+        422: "The Idempotency-Key was already used with a different body",
     },
 )
 UPLOAD_ERRORS = error_responses(DoorBErrorResponse, {**_BODY, 413: "File larger than allowed"})

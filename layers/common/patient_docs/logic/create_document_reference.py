@@ -5,6 +5,10 @@ A's create (the same inline limit, the same check of the bytes), and a file uplo
 door B's presigned POST (``content[0].attachment.url`` = its ``file_url``) through door B's Save
 Document (same bucket, that patient's area, the object exists and is of an accepted type, never
 fetched). Their refusals are renamed to the DocumentReference element the client sent.
+
+With an ``Idempotency-Key`` header, a retry within 24 hours returns the stored document (the same
+resource and Location) and stores nothing more; the same key with another resource is a 422, and
+while the first is still running a 409 (logic/idempotent_create.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pydantic import ValidationError
 from patient_docs.auth import Caller
 from patient_docs.errors import InvalidField
 from patient_docs.logic.create_inline_document import create_inline_document
+from patient_docs.logic.idempotent_create import IdempotentCreate
 from patient_docs.logic.save_document import save_document
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, new_document_target, require
@@ -114,14 +119,24 @@ def _check_inline(attachment: AttachmentIn) -> None:
         raise InvalidField(f"{ATTACHMENT}.hash", "is not the SHA-1 (base64) of the data")
 
 
-def create_document_reference(caller: Caller, request: DocumentReferenceIn, base_url: str) -> Document:
+_CREATE = IdempotentCreate("create_document_reference", Document, __name__)
+IDEMPOTENCY = _CREATE.config
+
+
+def create_document_reference(
+    caller: Caller, request: DocumentReferenceIn, base_url: str, idempotency_key: str | None = None
+) -> Document:
     try:
         patient_id = fhir.patient_of_reference(request.subject.reference, base_url)
     except ValueError as exc:
         raise InvalidField("subject.reference", str(exc)) from exc
-    # Who may add a document for this patient is decided before anything else is read (door A's and
-    # door B's create ask again, as they always do).
+    # Who may add a document for this patient is decided before anything else is read, idempotency records
+    # included (door A's and door B's create ask again, as they always do).
     require(caller, Action.CREATE_DOCUMENT, new_document_target(caller, caller.account_id, patient_id))
+    return _CREATE(caller, idempotency_key, request, lambda: _create(caller, request, patient_id))
+
+
+def _create(caller: Caller, request: DocumentReferenceIn, patient_id: int) -> Document:
     described = _described(request)
     attachment = request.content[0].attachment
     title = attachment.title or DEFAULT_TITLE

@@ -16,20 +16,10 @@ Decisions the seed leaves open:
   nothing; the same key with another body is a 422, and while the first is still running a 409.
 """
 
-import re
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-from pydantic import BaseModel
-
-from patient_docs.adapters import file_requests_table, idempotency, patients_table
+from patient_docs.adapters import file_requests_table, patients_table
 from patient_docs.adapters.sms_quota import next_day_starts
 from patient_docs.auth import Caller
 from patient_docs.errors import (
@@ -38,10 +28,10 @@ from patient_docs.errors import (
     QuotaUsedUp,
     RecordTaken,
     SmsQuotaExceeded,
-    UnprocessableRequest,
 )
 from patient_docs.logic import audit_trail
 from patient_docs.logic.account_settings import sms_daily_quota, with_defaults
+from patient_docs.logic.idempotent_create import IdempotentCreate
 from patient_docs.logic.notify_patient import plan_reminder, queue_notification
 from patient_docs.models.audit import Target
 from patient_docs.models.file_requests import FileRequest
@@ -53,23 +43,11 @@ from patient_docs.rules.ids import new_patient_number
 from patient_docs.rules.timestamps import utc_now
 from patient_docs.schemas.file_requests import CreateFileRequestBody
 
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 _WRITE_ATTEMPTS = 3
 
-
-class CreateFileRequestCommand(BaseModel):
-    """What the idempotency record hashes: the key is scoped to the caller, the body is validated."""
-
-    caller: Caller
-    idempotency_key: str | None = None
-    body: CreateFileRequestBody
-
-
-IDEMPOTENCY = idempotency.config(
-    event_key_jmespath="[caller.account_id, caller.subject, idempotency_key]",
-    payload_validation_jmespath="body",
-)
+# A retry with the same key returns the stored request and notifies nobody again (logic/idempotent_create.py).
+_CREATE = IdempotentCreate("create_file_request", FileRequest, __name__)
+IDEMPOTENCY = _CREATE.config
 
 
 def _resolve_staff(
@@ -120,8 +98,7 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds()) + 1)
 
 
-def _create(command: CreateFileRequestCommand) -> FileRequest:
-    caller, body = command.caller, command.body
+def _create(caller: Caller, body: CreateFileRequestBody) -> FileRequest:
     for _ in range(_WRITE_ATTEMPTS):
         now = utc_now()
         found_staff, found_patient, stored_settings = patients_table.read_for_create(
@@ -171,40 +148,9 @@ def _create(command: CreateFileRequestCommand) -> FileRequest:
     raise RuntimeError("could not record the file request")
 
 
-_CreateOnce = Callable[..., FileRequest]
-# Powertools' decorator is untyped; it keeps the function's signature and return type.
-_idempotent: Callable[[_CreateOnce], _CreateOnce] = idempotent_function(
-    data_keyword_argument="command",
-    persistence_store=idempotency.persistence_layer("create_file_request"),
-    config=IDEMPOTENCY,
-    output_serializer=PydanticSerializer(FileRequest),
-)
-
-
-@_idempotent
-def _create_once(*, command: CreateFileRequestCommand) -> FileRequest:
-    """A retry with the same key returns the stored request and notifies nobody again."""
-    return _create(command)
-
-
 def create_file_request(caller: Caller, body: CreateFileRequestBody, idempotency_key: str | None) -> FileRequest:
     # Checked before anything is read or written, idempotency records included.
     require(caller, Action.CREATE_FILE_REQUEST, account_target(body.account_id, "account"))
     if body.staff_id is None and body.account_user_id is None:
         raise InvalidField("accountUserId", "is required when staffId is absent")
-    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
-        raise InvalidField(IDEMPOTENCY_KEY_HEADER, "must be 1 to 255 visible ASCII characters")
-    command = CreateFileRequestCommand(caller=caller, idempotency_key=idempotency_key, body=body)
-    if idempotency_key is None:
-        return _create(command)
-    try:
-        result: FileRequest = _create_once(command=command)
-    except IdempotencyValidationError as exc:
-        raise UnprocessableRequest(
-            "was already used with a different request body; use a new key for a new request", IDEMPOTENCY_KEY_HEADER
-        ) from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise Conflict(
-            "a request with this key is still being processed; retry shortly", IDEMPOTENCY_KEY_HEADER
-        ) from exc
-    return result
+    return _CREATE(caller, idempotency_key, body, lambda: _create(caller, body))

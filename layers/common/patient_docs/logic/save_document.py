@@ -3,15 +3,22 @@
 The URL is parsed, never fetched: it must name an object of this service's bucket,
 inside the caller's account and that patient's area, and the object must exist and
 really be of an accepted type.
+
+With an ``Idempotency-Key`` header, a retry within 24 hours returns the stored answer (the document
+and the thumbnail URL the first answer held) and stores nothing more: not the 409 a second record of
+the same file would be, no audit event, no announcement. The same key with another body is a 422,
+and while the first is still running a 409 (logic/idempotent_create.py).
 """
 
-from __future__ import annotations
+from pydantic import BaseModel
 
 from patient_docs.adapters import object_store
 from patient_docs.auth import Caller
 from patient_docs.errors import Conflict, InvalidField, ObjectClaimed
 from patient_docs.logic import audit_trail, file_safety
+from patient_docs.logic.idempotent_create import IdempotentCreate
 from patient_docs.logic.new_document import record_new_document
+from patient_docs.logic.read_documents import thumbnail_urls
 from patient_docs.logic.upload_file import check_bucket
 from patient_docs.models.documents import Document
 from patient_docs.permissions import Action, new_document_target, require, signature_field
@@ -41,12 +48,39 @@ def _object_key(caller: Caller, request: SaveDocumentRequest) -> str:
     return parsed.key
 
 
-def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
+class SavedDocument(BaseModel):
+    """Save Document's answer: the record, and its thumbnail's URL when one was handed out (``thumbnail_urls``)."""
+
+    document: Document
+    thumbnail_url: str | None = None
+
+
+_SAVE = IdempotentCreate("save_document", SavedDocument, __name__)
+IDEMPOTENCY = _SAVE.config
+
+
+def _require_may_save(caller: Caller, request: SaveDocumentRequest) -> None:
     target = new_document_target(caller, caller.account_id, request.patient_id)
     require(caller, Action.CREATE_DOCUMENT, target)
     signing = signature_field(request.model_fields_set)
     if signing is not None:
         require(caller, Action.SIGN_DOCUMENT, target, signing)
+
+
+def save_document_answer(caller: Caller, request: SaveDocumentRequest, idempotency_key: str | None) -> SavedDocument:
+    """Door B's Save: the record, and its thumbnail URL (a read, recorded as one) for an image already processed."""
+    # Checked before anything is read or written, idempotency records included.
+    _require_may_save(caller, request)
+    return _SAVE(caller, idempotency_key, request, lambda: _saved(caller, request))
+
+
+def _saved(caller: Caller, request: SaveDocumentRequest) -> SavedDocument:
+    doc = save_document(caller, request)
+    return SavedDocument(document=doc, thumbnail_url=thumbnail_urls(caller, [doc]).get(doc.id))
+
+
+def save_document(caller: Caller, request: SaveDocumentRequest) -> Document:
+    _require_may_save(caller, request)
     key = _object_key(caller, request)
     found = object_store.read_head(key, SNIFF_BYTES)
     if found is None:
