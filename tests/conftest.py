@@ -168,9 +168,9 @@ def announced(aws: MockedAws, monkeypatch: pytest.MonkeyPatch) -> list[dict[str,
     events: list[dict[str, Any]] = []
     original = webhook_queue.announce
 
-    def announce(batch: list[dict[str, Any]]) -> None:
+    def announce(batch: list[dict[str, Any]], once: bool = False) -> None:
         events.extend(batch)
-        original(batch)
+        original(batch, once)
 
     monkeypatch.setattr(webhook_queue, "announce", announce)
     return events
