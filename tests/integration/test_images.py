@@ -80,9 +80,13 @@ def test_a_heic_with_gps_and_a_rotated_jpeg_from_the_patient_page_are_served_cle
     assert set(by_name) == {"IMG_0001.jpg", "IMG_0002.JPG"}, files
     for file in files:
         assert file["mime_type"] == "image/jpeg" and file["scan_status"] == "clean"
-    assert_clean_upright_jpeg(fetch(by_name["IMG_0001.jpg"]["download_url"]), (96, 64))
+    clean_heic = fetch(by_name["IMG_0001.jpg"]["download_url"])
+    assert_clean_upright_jpeg(clean_heic, (96, 64))
     upright = fetch(by_name["IMG_0002.JPG"]["download_url"])
     assert_clean_upright_jpeg(upright, (32, 64))
+    # (each file's size is that of the bytes its URL serves, the clean copy's, as its type and name are)
+    assert by_name["IMG_0001.jpg"]["size"] == len(clean_heic) != len(gps_heic())
+    assert by_name["IMG_0002.JPG"]["size"] == len(upright)
     top, bottom, _ = top_and_bottom(upright)
     assert near(top, RED) and near(bottom, BLUE)
     # And each has a thumbnail and a preview, reachable, within their bounds
