@@ -354,3 +354,29 @@ def test_an_image_deleted_while_it_is_rendered_leaves_none_of_its_renditions(api
     # Then nothing made of the deleted patient's image stays in the bucket
     assert not exists(aws, key)
     assert derived_objects(aws, key) == []
+
+
+def test_a_result_that_reached_only_its_entry_is_applied_by_a_download_and_then_read_by_door_d(api, aws, monkeypatch):
+    from patient_docs.logic import clean_images, process_image
+
+    # Given a door A image whose clean copy was made and kept under its object's key, but whose
+    # processor stopped before it reached the document
+    created = create(api, rotated_jpeg(), "image/jpeg", "a.jpg")
+    with monkeypatch.context() as patched:
+        patched.setattr(process_image, "_reach_document", lambda *args: None)
+        scanning.scan_all(aws)
+    stale = documents_table.get_document(created["id"])
+    assert stale is not None and stale.image is None
+    fhir_doc = f"/fhir/R4/DocumentReference/{created['id']}"
+    # Then door D's read shows it as stored: not processed yet, so no size
+    before = call(api, "GET", fhir_doc, caller=STAFF_12).json
+    assert "size" not in before["content"][0]["attachment"]
+    # When it is downloaded (door A's get applies what its entry holds)
+    served = fetch(get_doc(api, created["id"]).json["doc"]["download_url"])
+    # Then door D's read describes those bytes, and its lastUpdated moved
+    after = call(api, "GET", fhir_doc, caller=STAFF_12).json
+    attachment = after["content"][0]["attachment"]
+    assert (attachment["contentType"], attachment["size"]) == ("image/jpeg", len(served))
+    assert after["meta"]["lastUpdated"] > before["meta"]["lastUpdated"]
+    # And a read that finds the result applied meanwhile by another caller answers the document as stored
+    assert clean_images.settle_image(stale) == documents_table.get_document(created["id"])

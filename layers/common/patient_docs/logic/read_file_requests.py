@@ -69,8 +69,11 @@ def present(
 
 def _as_served(file: RequestFile, served: clean_images.ServedFile, size: int | None) -> RequestFile:
     """The file as its download URL serves it: the clean image's key, type, name and (when kept) size."""
-    update: dict[str, object] = {"object_key": served.key, "mime_type": served.mime_type}
-    update["original_name"] = served.file_name
+    update: dict[str, object] = {
+        "object_key": served.key,
+        "mime_type": served.mime_type,
+        "original_name": served.file_name,
+    }
     if size is not None:
         update["size"] = size
     return file.model_copy(update=update)
