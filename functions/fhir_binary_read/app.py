@@ -43,7 +43,7 @@ def read(id: Annotated[PathId, Path(description="The document id")]) -> Response
         return Response(status_code=302, content_type=None, body="", headers=headers)
     binary = Binary(
         id=str(found.document.id),
-        content_type=found.document.mime_type,
+        content_type=found.document.served_content().mime_type,  # as the DocumentReference's attachment says
         security_context=Reference(reference=f"DocumentReference/{found.document.id}"),
         data=base64.b64encode(found.content).decode(),
     )

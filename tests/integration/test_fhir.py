@@ -9,15 +9,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from tests import scanning
 from tests.authz_fixtures import OTHER_ACCOUNTS_STAFF, inline_document, saved_document
 from tests.conftest import NAMES
 from tests.fhir_validation import assert_us_core_document_reference, valid_r4
+from tests.images import corrupt_jpeg, gps_heic, metadata_of, rotated_jpeg
 from tests.integration.idempotency_helpers import items_of, records, stored
 from tests.integration.page_helpers import create_request, jpeg_bytes, queued_events, register, session_for, upload
 from tests.integration.probe_helpers import Outage
@@ -275,11 +278,8 @@ def test_a_larger_file_goes_through_door_b_presigned_post_then_its_file_url(api,
     assert reply.status == 201, reply.body
     assert_us_core_document_reference(reply.json)
     attachment = reply.json["content"][0]["attachment"]
-    assert (attachment["contentType"], attachment["size"], attachment["title"]) == (
-        "image/png",
-        len(png_bytes()),
-        "Scan",
-    )
+    # (an image: no size until its clean copy, what Binary will serve, exists)
+    assert (attachment["contentType"], attachment.get("size"), attachment["title"]) == ("image/png", None, "Scan")
     door_b = call(api, "GET", f"/apis/v1/patient-document/{PATIENT}", caller=STAFF_12).json["data"]["documents"]
     assert [(d["document_url"], d["document_category"]) for d in door_b] == [
         (presigned["file_url"], "DIAGNOSTIC_TESTS")
@@ -572,3 +572,98 @@ def test_an_invalid_key_is_400_naming_the_header_and_stores_nothing(api, aws):
 def test_without_a_key_each_create_is_a_new_document(api, aws):
     assert fhir_post(api, new_reference()).json["id"] != fhir_post(api, new_reference()).json["id"]
     assert len(items_of(aws, "document")) == 2 and records(aws, "create_document_reference") == []
+
+
+# ------------------------------------------------------------------ images: the attachment describes what Binary serves
+def sha1_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode()
+
+
+def served_bytes(api: Any, document_id: int | str) -> tuple[bytes, str]:
+    """What Binary serves, both ways (the redirect's bytes and the inline resource's), and its contentType."""
+    redirect = fhir_get(api, f"Binary/{document_id}")
+    assert redirect.status == 302, redirect.body
+    fetched = requests.get(redirect.headers["location"], timeout=10).content
+    inline = fhir_get(api, f"Binary/{document_id}", accept=FHIR_JSON)
+    assert inline.status == 200, inline.body
+    binary = valid_r4(inline.json).as_json()
+    assert base64.b64decode(binary["data"]) == fetched
+    return fetched, str(binary["contentType"])
+
+
+def read_reference(api: Any, document_id: int | str) -> dict[str, Any]:
+    reply = fhir_get(api, f"DocumentReference/{document_id}")
+    assert reply.status == 200, reply.body
+    assert_us_core_document_reference(reply.json)
+    return dict(reply.json)
+
+
+def test_a_heic_reads_as_the_jpeg_binary_serves_once_processed_and_its_last_updated_moves(api, aws):
+    # Given a HEIC with GPS created through door D
+    sent = gps_heic()
+    resource = new_reference(sent)
+    resource["content"][0]["attachment"].update(contentType="image/heic", title="IMG_0001.HEIC", size=len(sent))
+    created = fhir_post(api, resource)
+    assert created.status == 201, created.body
+    doc_id = created.json["id"]
+    # Then before it is processed it says the type it will be served as, and no size: Binary serves nothing yet
+    attachment = created.json["content"][0]["attachment"]
+    assert attachment["contentType"] == "image/jpeg" and "size" not in attachment and "hash" not in attachment
+    assert read_reference(api, doc_id) == created.json
+    outcome(fhir_get(api, f"Binary/{doc_id}"), 409)
+    # When it is scanned clean (which makes its clean copy)
+    scan_all(aws)
+    # Then the read describes exactly the bytes Binary serves: type, size and SHA-1
+    served, binary_type = served_bytes(api, doc_id)
+    assert served.startswith(b"\xff\xd8") and metadata_of(served) == {} and len(served) != len(sent)
+    read = read_reference(api, doc_id)
+    attachment = read["content"][0]["attachment"]
+    assert attachment["contentType"] == binary_type == "image/jpeg"
+    assert attachment["size"] == len(served) and attachment["hash"] == sha1_b64(served)
+    # And the resource changed, so its lastUpdated moved; the rest is as created
+    assert datetime.fromisoformat(read["meta"]["lastUpdated"]) > datetime.fromisoformat(
+        created.json["meta"]["lastUpdated"]
+    )
+    assert {k: v for k, v in read.items() if k not in ("meta", "content")} == {
+        k: v for k, v in created.json.items() if k not in ("meta", "content")
+    }
+    # And the search says the same as the read
+    (entry,) = search(api, f"patient={PATIENT}")["entry"]
+    assert entry["resource"] == read
+
+
+def test_a_jpeg_with_gps_from_door_a_reads_as_its_clean_copy_and_a_repeated_result_changes_nothing(api, aws):
+    # Given a camera JPEG with EXIF and GPS posted through door A, scanned and processed
+    sent = rotated_jpeg()
+    doc = {"document_name": "a.jpg", "data": b64(sent), "mime_type": "image/jpeg", "record_type": "Test Result"}
+    body = {"doc": doc}
+    created = call(api, "POST", f"/api/v2/patients/{PATIENT}/documents", body, STAFF_12).json["doc"]
+    (key,) = scan_all(aws)
+    # When door D reads it
+    read = read_reference(api, created["id"])
+    served, binary_type = served_bytes(api, created["id"])
+    # Then its size and hash are the clean copy's (metadata stripped: fewer bytes than were sent), not the original's
+    attachment = read["content"][0]["attachment"]
+    assert len(served) < len(sent) and metadata_of(served) == {}
+    assert (attachment["contentType"], attachment["size"], attachment["hash"]) == (
+        binary_type,
+        len(served),
+        sha1_b64(served),
+    )
+    # When the same verdict is delivered again, then nothing moves
+    scanning.deliver(scanning.result_event(aws, key))
+    assert read_reference(api, created["id"]) == read
+
+
+def test_an_image_that_cannot_be_decoded_keeps_what_its_create_said_and_binary_withholds_it(api, aws):
+    # Given a JPEG that cannot be decoded, created through door D
+    resource = new_reference(corrupt_jpeg())
+    resource["content"][0]["attachment"].update(contentType="image/jpeg", title="broken.jpg")
+    created = fhir_post(api, resource)
+    assert created.status == 201, created.body
+    # When it is scanned and refused by the image processor
+    scan_all(aws)
+    # Then its DocumentReference is unchanged (no size: nothing is served) and Binary withholds it
+    assert read_reference(api, created.json["id"]) == created.json
+    assert "size" not in created.json["content"][0]["attachment"]
+    assert outcome(fhir_get(api, f"Binary/{created.json['id']}"), 409)["code"] == "suppressed"

@@ -80,9 +80,13 @@ def test_a_heic_with_gps_and_a_rotated_jpeg_from_the_patient_page_are_served_cle
     assert set(by_name) == {"IMG_0001.jpg", "IMG_0002.JPG"}, files
     for file in files:
         assert file["mime_type"] == "image/jpeg" and file["scan_status"] == "clean"
-    assert_clean_upright_jpeg(fetch(by_name["IMG_0001.jpg"]["download_url"]), (96, 64))
+    clean_heic = fetch(by_name["IMG_0001.jpg"]["download_url"])
+    assert_clean_upright_jpeg(clean_heic, (96, 64))
     upright = fetch(by_name["IMG_0002.JPG"]["download_url"])
     assert_clean_upright_jpeg(upright, (32, 64))
+    # (each file's size is that of the bytes its URL serves, the clean copy's, as its type and name are)
+    assert by_name["IMG_0001.jpg"]["size"] == len(clean_heic) != len(gps_heic())
+    assert by_name["IMG_0002.JPG"]["size"] == len(upright)
     top, bottom, _ = top_and_bottom(upright)
     assert near(top, RED) and near(bottom, BLUE)
     # And each has a thumbnail and a preview, reachable, within their bounds
@@ -350,3 +354,29 @@ def test_an_image_deleted_while_it_is_rendered_leaves_none_of_its_renditions(api
     # Then nothing made of the deleted patient's image stays in the bucket
     assert not exists(aws, key)
     assert derived_objects(aws, key) == []
+
+
+def test_a_result_that_reached_only_its_entry_is_applied_by_a_download_and_then_read_by_door_d(api, aws, monkeypatch):
+    from patient_docs.logic import clean_images, process_image
+
+    # Given a door A image whose clean copy was made and kept under its object's key, but whose
+    # processor stopped before it reached the document
+    created = create(api, rotated_jpeg(), "image/jpeg", "a.jpg")
+    with monkeypatch.context() as patched:
+        patched.setattr(process_image, "_reach_document", lambda *args: None)
+        scanning.scan_all(aws)
+    stale = documents_table.get_document(created["id"])
+    assert stale is not None and stale.image is None
+    fhir_doc = f"/fhir/R4/DocumentReference/{created['id']}"
+    # Then door D's read shows it as stored: not processed yet, so no size
+    before = call(api, "GET", fhir_doc, caller=STAFF_12).json
+    assert "size" not in before["content"][0]["attachment"]
+    # When it is downloaded (door A's get applies what its entry holds)
+    served = fetch(get_doc(api, created["id"]).json["doc"]["download_url"])
+    # Then door D's read describes those bytes, and its lastUpdated moved
+    after = call(api, "GET", fhir_doc, caller=STAFF_12).json
+    attachment = after["content"][0]["attachment"]
+    assert (attachment["contentType"], attachment["size"]) == ("image/jpeg", len(served))
+    assert after["meta"]["lastUpdated"] > before["meta"]["lastUpdated"]
+    # And a read that finds the result applied meanwhile by another caller answers the document as stored
+    assert clean_images.settle_image(stale) == documents_table.get_document(created["id"])

@@ -484,15 +484,23 @@ def get_documents(document_ids: list[int]) -> dict[int, Document]:
 # ------------------------------------------------------------------ clean images (rules/images.py)
 
 
-def set_image(document_id: int, image: ImageRenditions, event: EventValues) -> bool:
+def set_image(document_id: int, image: ImageRenditions, event: EventValues, updated_at: datetime) -> bool:
     """Put an image's renditions on its document once, with its audit event, in one transaction; a clean
-    image's type and extension become the document's (what its downloads serve). False (nothing
-    written) when the document is gone or has them already."""
+    image's type and extension become the document's (what its downloads serve), and the document is
+    updated at ``updated_at`` (what it serves changed: door D's ``meta.lastUpdated``). A refused image
+    changes nothing served, so nothing else. False (nothing written) when the document is gone or has
+    them already."""
     values: dict[str, Any] = {":image": serialize(image.model_dump(mode="json", exclude_none=True))}
     expression = "SET image = :image"
     if image.status == "clean" and image.mime_type is not None:
-        expression += ", mime_type = :mime, extension = :extension"
-        values.update({":mime": {"S": image.mime_type}, ":extension": {"S": EXTENSION[image.mime_type]}})
+        expression += ", mime_type = :mime, extension = :extension, updated_at = :updated_at"
+        values.update(
+            {
+                ":mime": {"S": image.mime_type},
+                ":extension": {"S": EXTENSION[image.mime_type]},
+                ":updated_at": {"S": updated_at.isoformat()},
+            }
+        )
     update = {
         "TableName": table_name(),
         "Key": _doc_key(document_id),

@@ -11,6 +11,7 @@ of the two (the result, the document's record) comes second (``settle_image``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from patient_docs.adapters import documents_table, object_store, scan_results_table
 from patient_docs.errors import ImageNotProcessed, ImageWithheld
@@ -19,6 +20,7 @@ from patient_docs.models.audit import Outcome, Target
 from patient_docs.models.documents import Document, ImageRenditions
 from patient_docs.rules.images import EXTENSION, is_image, served_name
 from patient_docs.rules.scanning import RETRY_AFTER_SECONDS, object_ids
+from patient_docs.rules.timestamps import utc_now
 
 # The audit trail's name for the image processor, whichever function applies its result.
 ACTOR = "image-processing"
@@ -36,8 +38,11 @@ def awaits_image(doc: Document) -> bool:
     return doc.image is None and is_image(doc.mime_type)
 
 
-def apply_image(object_key: str, document_id: int, patient_id: int, image: ImageRenditions) -> bool:
-    """Put the renditions on the document (once, with its audit event): whether this call did."""
+def apply_image(
+    object_key: str, document_id: int, patient_id: int, image: ImageRenditions, at: datetime | None = None
+) -> bool:
+    """Put the renditions on the document (once, with its audit event), a clean image's as updated ``at``
+    (default: now): whether this call did."""
     ids = object_ids(object_key)
     account_id = ids.account_id if ids is not None else ""
     target = Target(
@@ -49,7 +54,7 @@ def apply_image(object_key: str, document_id: int, patient_id: int, image: Image
     outcome: Outcome = "success" if image.status == "clean" else "failure"
     actor = audit_trail.system_actor(account_id, ACTOR)
     event = audit_trail.pending("file.image_processed", actor, target, outcome)
-    return documents_table.set_image(document_id, image, event)
+    return documents_table.set_image(document_id, image, event, at or utc_now())
 
 
 def settle_image(doc: Document) -> Document:
@@ -59,11 +64,16 @@ def settle_image(doc: Document) -> Document:
     entry = scan_results_table.get_entry(doc.object_key)
     if entry is None or entry.image is None:
         return doc
-    apply_image(doc.object_key, doc.id, doc.patient_id, entry.image)
+    now = utc_now()
+    applied = apply_image(doc.object_key, doc.id, doc.patient_id, entry.image, now)
     update: dict[str, object] = {"image": entry.image}
     if entry.image.status == "clean" and entry.image.mime_type is not None:
-        update.update(mime_type=entry.image.mime_type, extension=EXTENSION[entry.image.mime_type])
-    return doc.model_copy(update=update)
+        update.update(mime_type=entry.image.mime_type, extension=EXTENSION[entry.image.mime_type], updated_at=now)
+    settled = doc.model_copy(update=update)
+    if not applied:
+        # Applied meanwhile (the processor, another read): the document as that left it, if it is still there.
+        return documents_table.get_document(doc.id) or settled
+    return settled
 
 
 def servable_image(doc: Document) -> bool:

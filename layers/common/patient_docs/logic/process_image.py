@@ -9,15 +9,18 @@ Each run: read the original, render it (logic/image_renditions.py), write the re
 ``derived/`` carrying the original's verdict tag (the bucket policy serves nothing there without it),
 tag the original superseded (the lifecycle rule removes it after ``ImageOriginalRetentionDays``), then
 keep the result under the object's key and put it on the document if one is recorded
-(logic/clean_images.py). An image that cannot be decoded (corrupt, truncated, a decompression bomb) is
-moved to quarantine and recorded as refused; the consumer itself never fails on it. A repeated event
-finds the result kept and changes nothing. Renditions made of an object that is gone by then (deleted
-with its document while it was rendered) are deleted again, and their entry, once no record names it,
-expires (``file_safety.expire_if_gone``).
+(logic/clean_images.py). The result records the clean image's type, size and SHA-1: what door D's
+DocumentReference says of the bytes its Binary serves. An image that cannot be decoded (corrupt,
+truncated, a decompression bomb) is moved to quarantine and recorded as refused; the consumer itself
+never fails on it. A repeated event finds the result kept and changes nothing. Renditions made of an
+object that is gone by then (deleted with its document while it was rendered) are deleted again, and
+their entry, once no record names it, expires (``file_safety.expire_if_gone``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,6 +86,8 @@ def process_image(found: StoredImage) -> Outcome:
         preview_key=derived_key(found.object_key, "preview"),
         width=rendered.width,
         height=rendered.height,
+        size_bytes=len(rendered.clean),
+        sha1=base64.b64encode(hashlib.sha1(rendered.clean, usedforsecurity=False).digest()).decode(),
     )
     for key, body, content_type in (
         (image.clean_key, rendered.clean, rendered.mime_type),

@@ -37,13 +37,15 @@ def read_binary(caller: Caller, document_id: int, inline: bool) -> BinaryContent
         doc = get_document(caller, document_id, action=Action.DOWNLOAD_DOCUMENT)
     except NotFound:
         raise missing_document(caller, document_id) from None  # 410 for a deleted one
-    if inline and doc.size_bytes <= INLINE_BINARY_MAX_BYTES:
-        doc = file_safety.require_servable(doc)
+    if inline:
+        doc = file_safety.require_servable(doc)  # settled first: an image's clean copy has a size of its own
+    size = doc.served_content().size_bytes
+    if inline and size is not None and size <= INLINE_BINARY_MAX_BYTES:
         target = Target(patient_id=doc.patient_id, document_id=doc.id)
         audit_trail.record("document.downloaded", audit_trail.actor_of(caller), target)
         served = clean_images.served_file(doc)  # an image's clean rendition, never its original
         if served.key == doc.object_key:
-            found = object_store.read_head(served.key, max(doc.size_bytes, 1))
+            found = object_store.read_head(served.key, max(size, 1))
         else:
             found = object_store.read_object(served.key)
         if found is None:  # the record outlived its object (deleted in the meantime)

@@ -59,7 +59,7 @@ def present(
             # An image's clean rendition (its type and extension), never the original sent.
             served_file = clean_images.served_file(doc, file.original_name)
             if served_file.key != doc.object_key:
-                file = _as_served(file, served_file)
+                file = _as_served(file, served_file, doc.served_content().size_bytes)
             url = object_store.presign_download(file.object_key, file.original_name, file.mime_type)
             thumbnail_url, preview_url = clean_images.view_urls(doc)
         status, scanned_at = (doc.scan_status, doc.scanned_at) if doc is not None else ("pending", None)
@@ -67,8 +67,15 @@ def present(
     return FileRequestOut.of(request, get_settings().public_base_url, now, files)
 
 
-def _as_served(file: RequestFile, served: clean_images.ServedFile) -> RequestFile:
-    update = {"object_key": served.key, "mime_type": served.mime_type, "original_name": served.file_name}
+def _as_served(file: RequestFile, served: clean_images.ServedFile, size: int | None) -> RequestFile:
+    """The file as its download URL serves it: the clean image's key, type, name and (when kept) size."""
+    update: dict[str, object] = {
+        "object_key": served.key,
+        "mime_type": served.mime_type,
+        "original_name": served.file_name,
+    }
+    if size is not None:
+        update["size"] = size
     return file.model_copy(update=update)
 
 

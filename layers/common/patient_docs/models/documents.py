@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from patient_docs.rules.images import ImageStatus
+from patient_docs.rules.images import ImageStatus, is_image, served_type
 from patient_docs.rules.scanning import ScanStatus
 
 DocumentSource = Literal["inline", "upload", "file_request"]
@@ -25,6 +25,19 @@ class ImageRenditions(BaseModel):
     preview_key: str | None = None
     width: int | None = None
     height: int | None = None
+    # The clean image's bytes, as served: their count and SHA-1 (base64, FHIR's Attachment.hash). None on
+    # renditions made before they were kept.
+    size_bytes: int | None = None
+    sha1: str | None = None
+
+
+class ServedContent(BaseModel):
+    """What a download of a document serves, as far as the record knows before any byte is read:
+    its type, and its size and SHA-1 (base64) when known (None: not known, or nothing served yet)."""
+
+    mime_type: str
+    size_bytes: int | None = None
+    sha1: str | None = None
 
 
 class Document(BaseModel):
@@ -68,6 +81,17 @@ class Document(BaseModel):
     scanned_at: datetime | None = None
     # Clean images (rules/images.py): set once the image processor has made its renditions.
     image: ImageRenditions | None = None
+
+    def served_content(self) -> ServedContent:
+        """The bytes a download serves (logic/clean_images.served_file): the file as stored, or an image's
+        clean copy. An image whose clean copy is not made yet (or never will be: refused) serves nothing
+        yet: its type is the one it will be served as (rules/images.served_type), its size unknown."""
+        if not is_image(self.mime_type):
+            return ServedContent(mime_type=self.mime_type, size_bytes=self.size_bytes)
+        image = self.image
+        if image is not None and image.status == "clean" and image.mime_type is not None:
+            return ServedContent(mime_type=image.mime_type, size_bytes=image.size_bytes, sha1=image.sha1)
+        return ServedContent(mime_type=served_type(self.mime_type))
 
     @property
     def author(self) -> AuthorRole:

@@ -286,6 +286,12 @@ def instant(moment: datetime) -> str:
     return at_second(moment).isoformat()
 
 
+def last_updated(moment: datetime) -> str:
+    """``meta.lastUpdated``: an ``instant`` to the millisecond, so a change made within the second of the
+    one before (an image's clean copy replacing what is served just after its create) still moves it."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 _ID = re.compile(r"[1-9][0-9]{0,15}")  # as a path id: no leading zero, no other script's digits
 REFERENCE_RULE = "must be Patient/{id} (or the id alone) of a patient of this server"
 

@@ -71,9 +71,19 @@ class Meta(_Answer):
 
 
 class Attachment(_Answer):
-    content_type: str = Field(description="The file's real type (its bytes were checked)")
+    """Describes the bytes ``url`` (Binary) serves: for an image, its clean copy (docs/images.md)."""
+
+    content_type: str = Field(
+        description="The type Binary serves: the file's real type (its bytes were checked); an image's clean type"
+    )
     url: str = Field(description="The file: GET it (Binary) for a redirect to a short-lived download URL")
-    size: int = Field(ge=0, description="Bytes")
+    size: Annotated[int, Field(ge=0)] | Absent = Field(
+        default=None,
+        description="Bytes Binary serves; absent while an image's clean copy is not made (Binary answers 409)",
+    )
+    hash: str | Absent = Field(
+        default=None, description="SHA-1 (base64) of the bytes Binary serves: given for an image's clean copy"
+    )
     title: str = Field(description="The document's name")
     creation: Timestamp
 
@@ -106,9 +116,10 @@ class DocumentReference(_Answer):
             doc.record_type, doc.document_category, doc.document_type, patient_photo=doc.source == "file_request"
         )
         created = fhir.instant(doc.created_at)
+        served = doc.served_content()  # what Binary serves: an image's clean copy, not the file as sent
         return cls(
             id=str(doc.id),
-            meta=Meta(last_updated=fhir.instant(doc.updated_at), profile=[fhir.US_CORE_DOCUMENT_REFERENCE]),
+            meta=Meta(last_updated=fhir.last_updated(doc.updated_at), profile=[fhir.US_CORE_DOCUMENT_REFERENCE]),
             status="current",
             doc_status=fhir.doc_status_of(doc.signature_status),
             type=CodeableConcept(coding=[_coding(kind.type_coding)], text=kind.type_text),
@@ -120,9 +131,10 @@ class DocumentReference(_Answer):
             content=[
                 DocumentReferenceContent(
                     attachment=Attachment(
-                        content_type=doc.mime_type,
+                        content_type=served.mime_type,
                         url=f"{base_url}/Binary/{doc.id}",
-                        size=doc.size_bytes,
+                        size=served.size_bytes,
+                        hash=served.sha1,
                         title=doc.name,
                         creation=created,
                     )
