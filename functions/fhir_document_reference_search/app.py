@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from patient_docs.auth import caller_from_event
-from patient_docs.errors import InvalidField
+from patient_docs.errors import InvalidField, NotSupported
 from patient_docs.http import fhir
 from patient_docs.logic.search_document_references import (
     DEFAULT_COUNT,
@@ -33,11 +33,28 @@ DateValue = Annotated[str, Field(min_length=4, max_length=60, json_schema_extra=
 _PATIENT: dict[str, Any] = {"json_schema_extra": {"pattern": rules.PATIENT_SEARCH_PATTERN}}
 
 
+# What a search reads: its filters, its paging and order, and the result parameters that only shape the
+# answer (``_format`` and ``_pretty``: http/fhir.py). Anything else would filter (or include, or elide) in
+# a way this server does not, so it is refused by name, modifiers too, whatever ``Prefer: handling`` says:
+# an ignored filter would answer more than was asked.
+FILTERS = ("patient", "category", "type", "date")
+READ = {*FILTERS, "_count", "_sort", "_cursor", *fhir.RESULT_PARAMETERS}
+
+
+def _pairs() -> list[tuple[str, str]]:
+    return parse_qsl(app.current_event.raw_query_string or "", keep_blank_values=True)
+
+
 def _raw(name: str) -> list[str]:
     """Each occurrence of a parameter as sent (API Gateway joins repeated ones with commas; FHIR reads a
     comma as "any of" and a repetition as "all of", so the raw query decides)."""
-    pairs = parse_qsl(app.current_event.raw_query_string or "", keep_blank_values=True)
-    return [value for key, value in pairs if key == name]
+    return [value for key, value in _pairs() if key == name]
+
+
+def _refuse_unsupported() -> None:
+    for name, _ in _pairs():
+        if name not in READ:
+            raise NotSupported(*rules.unsupported_parameter(name))
 
 
 def _parsed(name: str, parse: Any) -> list[Any]:
@@ -68,6 +85,7 @@ def search(
         str | None, Query(alias="_cursor", max_length=MAX_CURSOR_LENGTH, description="From the next link, as it is")
     ] = None,
 ) -> Response[str]:
+    _refuse_unsupported()
     base = fhir.base_url()
     try:
         patient_id = rules.patient_of_reference(patient, base)

@@ -366,6 +366,49 @@ def test_search_refuses_what_it_cannot_read_naming_the_parameter(api, aws):
         outcome(fhir_get(api, f"DocumentReference?{query}"), 400, parameter)
 
 
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("_id=999", "_id"),
+        ("identifier=urn:x|1", "identifier"),
+        ("status=superseded", "status"),
+        ("contenttype=application/pdf", "contenttype"),
+        ("_lastUpdated=ge2026-01-01", "_lastUpdated"),
+        ("subject=Patient/1172416", "subject"),
+        ("_elements=id", "_elements"),
+        ("_include=DocumentReference:subject", "_include"),
+        ("_has:Patient:link:id=1", "_has:Patient:link:id"),
+        ("type:not=UNK", "type:not"),
+        ("category:text=note", "category:text"),
+        ("patient:Patient=1172416", "patient:Patient"),
+        ("date:missing=true", "date:missing"),
+        ("Patient=1172416", "Patient"),
+        ("na%20me=1", "query"),
+        ("=1", "query"),
+    ],
+)
+def test_search_refuses_every_parameter_and_modifier_it_does_not_read_and_lists_nothing(api, aws, query, parameter):
+    # Given a patient with documents
+    _documents(api, aws)
+    before = audit_actions(aws)
+    # When a search adds a parameter (or modifier) that would filter otherwise than the server does,
+    # with or without Prefer: handling=lenient
+    for prefer in ("handling=strict", "handling=lenient", None):
+        headers = {"prefer": prefer} if prefer else {}
+        reply = fhir_get(api, f"DocumentReference?patient={PATIENT}&{query}", **headers)
+        # Then it is refused naming it, as not supported, and nothing is listed (no audit event either)
+        issue = outcome(reply, 400, parameter)
+        assert issue["code"] == "not-supported", issue
+        assert audit_actions(aws) == before
+
+
+def test_search_refusals_name_a_parameter_only_in_fhirs_own_shape(api, aws):
+    # A parameter name that is free text is refused without being repeated (logs and errors hold no PHI)
+    reply = fhir_get(api, f"DocumentReference?patient={PATIENT}&John%20Smith%2001-02-1960=1")
+    issue = outcome(reply, 400, "query")
+    assert "Smith" not in reply.body.decode() and "1960" not in reply.body.decode(), issue
+
+
 def test_a_cursor_of_another_patients_search_is_refused(api, aws):
     # Given a next link of patient 1172416's search
     for _ in range(2):

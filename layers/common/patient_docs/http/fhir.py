@@ -34,12 +34,16 @@ if TYPE_CHECKING:  # loaded when the document is asked for, as in http/resolver.
 from patient_docs.settings import get_settings
 
 JSON = "application/json"
+# Parameters every door D GET takes that shape the answer only (its media type, its layout).
+RESULT_PARAMETERS = ("_format", "_pretty")
 TAGS = ["Door D: FHIR R4"]
 
 # FHIR's issue type (http://hl7.org/fhir/issue-type) for each error code of http/resolver.py.
 ISSUE_TYPES = {
     "bad_request": "invalid",
     "invalid_field": "invalid",
+    "not_supported": "not-supported",
+    "not_acceptable": "not-supported",
     "payload_too_large": "too-long",
     "unauthenticated": "login",
     "forbidden": "forbidden",

@@ -286,6 +286,26 @@ def instant(moment: datetime) -> str:
     return at_second(moment).isoformat()
 
 
+# A parameter name shown back in a refusal: FHIR's own shape (``_lastUpdated``, ``type:not``), nothing
+# else (a query may carry anything; a refusal and its log line never repeat free text).
+_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}(?::[A-Za-z_][A-Za-z0-9_.\-]{0,63}){0,3}", re.ASCII)
+UNNAMED_PARAMETER = "query"
+
+
+def unsupported_parameter(name: str) -> tuple[str, str]:
+    """The refusal of a search parameter this server does not support: (the name to show, why)."""
+    shown = name if _PARAMETER_NAME.fullmatch(name) else UNNAMED_PARAMETER
+    if ":" in name:
+        base, _, modifier = name.partition(":")
+        if base == "_has":
+            return shown, "is not supported by this server (no reverse chaining)"
+        detail = f" (:{modifier})" if shown == name else ""
+        return shown, f"modifiers are not supported{detail}: the parameter would be read otherwise than asked"
+    if shown != name:
+        return shown, "holds a parameter name this server does not support"
+    return shown, "is not supported by this server (the CapabilityStatement lists the search parameters it reads)"
+
+
 _ID = re.compile(r"[1-9][0-9]{0,15}")  # as a path id: no leading zero, no other script's digits
 REFERENCE_RULE = "must be Patient/{id} (or the id alone) of a patient of this server"
 

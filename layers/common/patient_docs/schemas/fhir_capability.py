@@ -96,7 +96,8 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         supported_profile=[fhir.US_CORE_DOCUMENT_REFERENCE],
         documentation=(
             f"Every document of the service, whichever door stored it. Search: _count (1-{max_count}), "
-            "_sort (-date, the default, or date), and the next link's opaque _cursor. Create: one file, "
+            "_sort (-date, the default, or date), and the next link's opaque _cursor; any other search parameter "
+            "and every modifier is refused (400, not-supported), whatever Prefer: handling says. Create: one file, "
             f"inline in content[0].attachment.data (at most {inline_max_bytes} bytes decoded) or uploaded "
             "first through POST /apis/v1/file/upload/presigned and named by its file_url in "
             "content[0].attachment.url."
