@@ -359,7 +359,10 @@ def test_search_refuses_what_it_cannot_read_naming_the_parameter(api, aws):
         f"patient={PATIENT}&date=2026-02-30": "date",
         f"patient={PATIENT}&category=a|": "category",
         f"patient={PATIENT}&_sort=title": "_sort",
-        f"patient={PATIENT}&_count=0": "_count",
+        f"patient={PATIENT}&_count=-1": "_count",
+        f"patient={PATIENT}&_count=": "_count",
+        f"patient={PATIENT}&_summary=nope": "_summary",
+        f"patient={PATIENT}&_summary=count,false": "_summary",
         f"patient={PATIENT}&_cursor=bm90IGEgY3Vyc29y": "_cursor",
     }
     for query, parameter in cases.items():
@@ -407,6 +410,41 @@ def test_search_refusals_name_a_parameter_only_in_fhirs_own_shape(api, aws):
     reply = fhir_get(api, f"DocumentReference?patient={PATIENT}&John%20Smith%2001-02-1960=1")
     issue = outcome(reply, 400, "query")
     assert "Smith" not in reply.body.decode() and "1960" not in reply.body.decode(), issue
+
+
+@pytest.mark.parametrize("asked", ["_count=0", "_summary=count", "_summary=count&_count=3", "_count=0&_summary=false"])
+def test_count_0_and_summary_count_answer_the_total_alone(api, aws, asked):
+    _documents(api, aws)
+    # When the total alone is asked for (FHIR: _count=0 is read as _summary=count)
+    bundle = search(api, f"patient={PATIENT}&type=UNK,11502-2&{asked}")
+    # Then the Bundle holds the total of the matches and no entry, and its self link says what was applied
+    assert bundle["total"] == 2 and "entry" not in bundle
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    applied = parse_qs(urlsplit(bundle["link"][0]["url"]).query)
+    assert applied["_summary"] == ["count"] and "_count" not in applied and applied["type"] == ["UNK,11502-2"]
+
+
+def test_a_count_above_the_maximum_is_read_as_the_maximum(api, aws, monkeypatch):
+    documents = [d["id"] for d in reversed(_documents(api, aws))]
+    monkeypatch.setattr("functions.fhir_document_reference_search.app.MAX_COUNT", 3)
+    # When a page larger than the maximum is asked for
+    bundle = search(api, f"patient={PATIENT}&_count=1000000")
+    # Then the page holds the maximum, says so in its self link, and the next link goes on from there
+    assert ids_of(bundle) == documents[:3] and bundle["total"] == 4
+    links = {link["relation"]: parse_qs(urlsplit(link["url"]).query) for link in bundle["link"]}
+    assert links["self"]["_count"] == ["3"] and links["next"]["_count"] == ["3"]
+
+
+def test_summary_data_and_false_are_the_whole_resources_and_true_and_text_are_not_supported(api, aws):
+    _documents(api, aws)
+    whole = search(api, f"patient={PATIENT}")
+    for value in ("data", "false"):
+        assert ids_of(search(api, f"patient={PATIENT}&_summary={value}")) == ids_of(whole)
+    before = audit_actions(aws)
+    for value in ("true", "text"):
+        issue = outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_summary={value}"), 400, "_summary")
+        assert issue["code"] == "not-supported"
+    assert audit_actions(aws) == before
 
 
 def test_a_cursor_of_another_patients_search_is_refused(api, aws):

@@ -95,7 +95,8 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         type="DocumentReference",
         supported_profile=[fhir.US_CORE_DOCUMENT_REFERENCE],
         documentation=(
-            f"Every document of the service, whichever door stored it. Search: _count (1-{max_count}), "
+            f"Every document of the service, whichever door stored it. Search: _count (at most {max_count}, a "
+            f"larger count is read as {max_count}; 0: the total alone), _summary (count; data and false: the default), "
             "_sort (-date, the default, or date), and the next link's opaque _cursor; any other search parameter "
             "and every modifier is refused (400, not-supported), whatever Prefer: handling says. Create: one file, "
             f"inline in content[0].attachment.data (at most {inline_max_bytes} bytes decoded) or uploaded "
