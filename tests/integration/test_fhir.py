@@ -515,6 +515,98 @@ def test_a_binary_over_the_inline_size_is_redirected_even_when_asked_as_a_resour
     )
 
 
+# ------------------------------------------------------------------ formats: FHIR R4 JSON only
+@pytest.mark.parametrize(
+    ("headers", "query", "refused"),
+    [
+        ({"accept": "application/fhir+xml"}, "", "Accept"),
+        ({"accept": "application/xml, text/html"}, "", "Accept"),
+        ({"accept": "application/fhir+json; fhirVersion=3.0"}, "", "Accept"),
+        ({}, "_format=xml", "_format"),
+        ({"accept": FHIR_JSON}, "_format=application/fhir+xml", "_format"),
+        ({}, "_format=ttl", "_format"),
+    ],
+)
+def test_a_format_other_than_fhir_r4_json_is_406_and_reads_nothing(api, aws, headers, query, refused):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    before = audit_actions(aws)
+    for path in ("metadata", f"DocumentReference/{doc['id']}", f"DocumentReference?patient={PATIENT}"):
+        separator = "&" if "?" in path else "?"
+        reply = fhir_get(api, f"{path}{separator}{query}" if query else path, **headers)
+        # Then it is a 406, an OperationOutcome in JSON naming what asked for it, and nothing was read
+        issue = outcome(reply, 406, refused)
+        assert issue["code"] == "not-supported"
+    assert audit_actions(aws) == before
+
+
+@pytest.mark.parametrize(
+    ("accept", "query"),
+    [
+        (None, ""),
+        (FHIR_JSON, ""),
+        ("application/json", ""),
+        ("*/*", ""),
+        ("application/*", ""),
+        ("application/fhir+json; fhirVersion=4.0", ""),
+        ("application/fhir+xml;q=0.9, application/json;q=0.5", ""),
+        ("application/fhir+xml", "_format=json"),
+        ("text/html", "_format=application/fhir%2Bjson"),
+    ],
+)
+def test_fhir_json_is_answered_to_what_admits_it(api, aws, accept, query):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    headers = {"accept": accept} if accept else {}
+    for path in ("metadata", f"DocumentReference/{doc['id']}", f"DocumentReference?patient={PATIENT}"):
+        separator = "&" if "?" in path else "?"
+        reply = fhir_get(api, f"{path}{separator}{query}" if query else path, **headers)
+        assert reply.status == 200 and reply.headers["content-type"] == FHIR_JSON, (path, reply.body)
+        valid_r4(reply.json)
+
+
+def test_pretty_lays_the_json_out_and_takes_true_or_false(api, aws):
+    plain = fhir_get(api, "metadata?_pretty=false")
+    laid_out = fhir_get(api, "metadata?_pretty=true")
+    assert laid_out.status == 200 and b"\n  " in laid_out.body and laid_out.json == plain.json
+    assert b"\n" not in plain.body
+    outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_pretty=yes"), 400, "_pretty")
+
+
+def test_binary_answers_the_resource_the_file_or_406(api, aws):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scan_all(aws)
+    # _format=json asks for the resource, whatever Accept says
+    reply = fhir_get(api, f"Binary/{doc['id']}?_format=json", accept="image/png")
+    assert reply.status == 200 and valid_r4(reply.json).as_json()["resourceType"] == "Binary"
+    # the file itself, by default or when Accept admits any type
+    for accept in ("*/*", "image/png", "application/pdf, application/fhir+xml"):
+        assert fhir_get(api, f"Binary/{doc['id']}", accept=accept).status == 302
+    downloads = audit_actions(aws).count("document.downloaded")
+    # FHIR formats other than R4 JSON cannot be made: 406, and no download is recorded or handed out
+    for query, accept, refused in (
+        ("", "application/fhir+xml", "Accept"),
+        ("", "application/fhir+json; fhirVersion=5.0", "Accept"),
+        ("?_format=xml", FHIR_JSON, "_format"),
+    ):
+        reply = fhir_get(api, f"Binary/{doc['id']}{query}", accept=accept)
+        outcome(reply, 406, refused)
+        assert "location" not in reply.headers
+    assert audit_actions(aws).count("document.downloaded") == downloads
+
+
+def test_create_refuses_a_format_it_cannot_answer_and_a_body_of_another_fhir_version(api, aws):
+    raw = json.dumps(new_reference()).encode()
+    for headers, status in (
+        ({"content-type": FHIR_JSON, "accept": "application/fhir+xml"}, 406),
+        ({"content-type": "application/fhir+json; fhirVersion=3.0"}, 415),
+        ({"content-type": "application/json; fhirVersion=5.0"}, 415),
+    ):
+        reply = call(api, "POST", "/fhir/R4/DocumentReference", None, STAFF_12, headers, raw)
+        outcome(reply, status)
+        assert aws.all_items() == [] and aws.all_objects() == []
+    headers = {"content-type": "application/fhir+json; fhirVersion=4.0", "accept": "application/fhir+json"}
+    assert call(api, "POST", "/fhir/R4/DocumentReference", None, STAFF_12, headers, raw).status == 201
+
+
 # ------------------------------------------------------------------ create: refusals write nothing
 @pytest.mark.parametrize(
     ("resource", "expression"),

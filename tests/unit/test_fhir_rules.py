@@ -233,19 +233,76 @@ def test_anything_else_is_not_a_patient_of_this_server(value):
 
 
 @pytest.mark.parametrize(
-    ("accept", "resource"),
+    ("accept", "answer"),
     [
-        ("", False),
-        ("*/*", False),
-        ("application/pdf", False),
-        ("application/fhir+json", True),
-        ("Application/FHIR+JSON; charset=utf-8", True),
-        ("text/html, application/json;q=0.9", True),
-        ("application/fhir+json;q=0", False),
+        ("", "file"),
+        ("*/*", "file"),
+        ("application/pdf", "file"),
+        ("image/*, application/fhir+xml", "file"),
+        ("application/fhir+json", "resource"),
+        ("Application/FHIR+JSON; charset=utf-8", "resource"),
+        ("application/fhir+json; fhirVersion=4.0", "resource"),
+        ("text/html, application/json;q=0.9", "resource"),
+        ("application/fhir+json;q=0", "file"),
+        ("application/fhir+xml", "none"),
+        ("application/fhir+json; fhirVersion=3.0", "none"),
+        ("application/json; fhirVersion=5.0, application/xml+fhir", "none"),
     ],
 )
-def test_accept_says_whether_a_resource_is_wanted(accept, resource):
-    assert fhir.wants_resource(accept) is resource
+def test_accept_says_whether_a_binary_resource_the_file_or_nothing_servable_is_wanted(accept, answer):
+    assert fhir.binary_answer(accept) == answer
+
+
+@pytest.mark.parametrize(
+    ("accept", "acceptable"),
+    [
+        ("", True),
+        ("*/*", True),
+        ("application/*", True),
+        ("application/fhir+json", True),
+        ("application/json", True),
+        ("application/json+fhir", True),
+        ("APPLICATION/FHIR+JSON; charset=utf-8; fhirVersion=4.0", True),
+        ('application/fhir+json; fhirVersion="4.0.1"', True),
+        ("application/fhir+xml, application/fhir+json;q=0.5", True),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),
+        ("application/fhir+xml", False),
+        ("application/xml", False),
+        ("text/html", False),
+        ("application/fhir+json; fhirVersion=3.0", False),
+        ("application/fhir+json;q=0", False),
+        ("application/fhir+json;q=0.000, */*;q=0", False),
+        ("application/*;q=0, application/fhir+json", True),
+        ("application/json;q=0, */*", True),
+        ("application/fhir+xml, application/fhir+json;q=2", False),  # a range with a wrong q is left out
+        ("application/fhir+json;q=2", True),  # and a header with no readable range is as if absent
+    ],
+)
+def test_accept_admits_fhir_r4_json_or_not(accept, acceptable):
+    assert fhir.accepts_fhir_json(accept) is acceptable
+
+
+@pytest.mark.parametrize(
+    ("value", "json"),
+    [
+        ("json", True),
+        ("JSON", True),
+        ("application/fhir+json", True),
+        ("application/json", True),
+        ("application/fhir+json;fhirVersion=4.0", True),
+        ("xml", False),
+        ("application/fhir+xml", False),
+        ("text/xml", False),
+        ("ttl", False),
+        ("html", False),
+        ("*/*", False),
+        ("", False),
+        ("json,xml", False),
+        ("application/fhir+json;fhirVersion=3.0", False),
+    ],
+)
+def test_format_names_fhir_r4_json_or_not(value, json):
+    assert fhir.format_is_fhir_json(value) is json
 
 
 @pytest.mark.parametrize(

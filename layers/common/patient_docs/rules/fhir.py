@@ -322,16 +322,93 @@ def patient_of_reference(value: str, base_url: str) -> int:
     raise ValueError(REFERENCE_RULE)
 
 
-_RESOURCE_TYPES = {FHIR_JSON, "application/json", "application/json+fhir"}
+# ------------------------------------------------------------------ content negotiation
+# The media types of the one format served: FHIR JSON (application/json+fhir: DSTU2's name, still sent).
+JSON_TYPES = (FHIR_JSON, "application/json", "application/json+fhir")
+# FHIR's fhirVersion media type parameter for R4 (http.html#version-parameter: major.minor, 4.0.1 taken too).
+R4_VERSIONS = ("4.0", "4.0.1")
+# _format's short names (http.html#mime-type).
+FORMAT_NAMES = {"json": FHIR_JSON, "xml": "application/fhir+xml", "ttl": "application/fhir+turtle", "html": "text/html"}
+_QUALITY = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?", re.ASCII)
 
 
-def wants_resource(accept: str) -> bool:
-    """Whether an ``Accept`` header asks for a FHIR resource (JSON) rather than the file's own bytes."""
-    for part in accept.split(","):
-        kind, _, parameters = part.partition(";")
-        refused = any(
-            p.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters.split(";")
-        )
-        if kind.strip().lower() in _RESOURCE_TYPES and not refused:
-            return True
-    return False
+@dataclass(frozen=True)
+class MediaRange:
+    kind: str  # type/subtype, lower case ("*/*", "application/*" included)
+    quality: float
+    fhir_version: str | None
+
+    def r4(self) -> bool:
+        return self.fhir_version is None or self.fhir_version in R4_VERSIONS
+
+    def names_fhir(self) -> bool:
+        """Whether it asks for a FHIR resource (in any format or version), not a file's own bytes."""
+        return self.kind in JSON_TYPES or "fhir" in self.kind
+
+
+def media_ranges(header: str) -> list[MediaRange]:
+    """An ``Accept`` header's (or ``_format``'s) media ranges; a part that is not ``type/subtype`` or whose
+    ``q`` is not RFC 9110's qvalue is left out."""
+    ranges: list[MediaRange] = []
+    for part in header.split(","):
+        kind, *parameters = part.split(";")
+        kind = kind.strip().lower()
+        if kind.count("/") != 1 or " " in kind or kind.startswith("/") or kind.endswith("/"):
+            continue
+        quality: float | None = 1.0
+        version = None
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            name, value = name.strip().lower(), value.strip().strip('"')
+            if name == "q":
+                quality = float(value) if _QUALITY.fullmatch(value) else None
+            elif name == "fhirversion":
+                version = value
+        if quality is not None:
+            ranges.append(MediaRange(kind, quality, version))
+    return ranges
+
+
+def _quality_of(kind: str, ranges: list[MediaRange]) -> float:
+    """How much ``ranges`` accept ``kind`` (in R4): the most specific range that covers it decides."""
+    family = kind.split("/", 1)[0] + "/*"
+    for covering in (kind, family, "*/*"):
+        found = [r.quality for r in ranges if r.kind == covering and r.r4()]
+        if found:
+            return max(found)
+    return 0.0
+
+
+def accepts_fhir_json(accept: str) -> bool:
+    """Whether an ``Accept`` header admits the answer this server makes: FHIR R4 JSON. No header (or none
+    readable) admits anything; ``*/*`` and ``application/*`` admit it; ``fhirVersion`` other than R4 does not."""
+    ranges = media_ranges(accept)
+    return not ranges or any(_quality_of(kind, ranges) > 0 for kind in JSON_TYPES)
+
+
+def format_is_fhir_json(value: str) -> bool:
+    """Whether a ``_format`` value (``json``, or a media type with its parameters) names FHIR R4 JSON."""
+    text = value.strip()
+    ranges = media_ranges(FORMAT_NAMES.get(text.lower(), text))
+    return len(ranges) == 1 and ranges[0].kind in JSON_TYPES and ranges[0].r4() and ranges[0].quality > 0
+
+
+BinaryAnswer = Literal["resource", "file", "none"]
+
+
+def binary_answer(accept: str) -> BinaryAnswer:
+    """What a Binary read's ``Accept`` asks for: the ``resource`` (a JSON media type named, R4), the ``file``
+    itself (no header, wildcards, the file's own types), or ``none`` that can be made (FHIR formats only,
+    none of them R4 JSON: FHIR XML, another fhirVersion)."""
+    ranges = [r for r in media_ranges(accept) if r.quality > 0]
+    if any(r.kind in JSON_TYPES and r.r4() for r in ranges):
+        return "resource"
+    if ranges and all(r.names_fhir() for r in ranges):
+        return "none"
+    return "file"
+
+
+def content_type_is_r4(content_type: str) -> bool:
+    """Whether a request body's ``Content-Type`` says FHIR R4, or no version (``fhirVersion=4.0`` or none)."""
+    ranges = media_ranges(content_type.split(",", 1)[0])
+    return not ranges or ranges[0].r4()

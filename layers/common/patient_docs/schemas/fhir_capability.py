@@ -114,7 +114,7 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         type="Binary",
         documentation=(
             "A document's file: a redirect (302) to a short-lived download URL, or with Accept: "
-            "application/fhir+json a Binary resource holding it when it is small."
+            "application/fhir+json (or _format=json) a Binary resource holding it when it is small."
         ),
         interaction=[CapabilityInteraction(code="read")],
     )
@@ -146,7 +146,10 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         format=["json"],
         rest=[
             CapabilityRest(
-                documentation="The same documents as doors A, B and C, as FHIR R4.",
+                documentation=(
+                    "The same documents as doors A, B and C, as FHIR R4. JSON only: an Accept or _format that "
+                    "admits no FHIR R4 JSON is a 406; _pretty=true lays the JSON out."
+                ),
                 security=security,
                 resource=[documents, binary],
             )
