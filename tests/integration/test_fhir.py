@@ -626,6 +626,26 @@ def test_create_refuses_a_format_it_cannot_answer_and_a_body_of_another_fhir_ver
         (with_attachment(size=3), "DocumentReference.content[0].attachment.size"),
         (with_attachment(hash=b64(b"0" * 20)), "DocumentReference.content[0].attachment.hash"),
         (with_attachment(title="../etc/passwd"), "DocumentReference.content.attachment.title"),
+        (new_reference(date="Smith-John"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00:00"), "DocumentReference.date"),
+        (new_reference(date="2026-02-30T10:00:00Z"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00Z"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00:00+15:00"), "DocumentReference.date"),
+        (new_reference(date=20261202), "DocumentReference.date"),
+        (with_attachment(creation="not-a-date"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2026-13"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2025-02-29"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2026-12-02T10:00"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="0000"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(size="45"), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=45.0), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=True), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=-1), "DocumentReference.content.attachment.size"),
+        (
+            new_reference(type={"coding": [{"code": "11502-2", "userSelected": "true"}]}),
+            "DocumentReference.type.coding.userSelected",
+        ),
         (
             new_reference(category=[{"coding": [{"system": "urn:patient-docs:document-category", "code": "NOPE"}]}]),
             "DocumentReference.category.coding.code",
@@ -637,6 +657,21 @@ def test_create_refusals_are_operation_outcomes_naming_the_element_and_write_not
     reply = fhir_post(api, resource)
     outcome(reply, 400, expression)
     assert aws.all_items() == [] and aws.all_objects() == []
+
+
+@pytest.mark.parametrize(
+    ("date", "creation"),
+    [
+        ("2026-12-02T10:00:00Z", "2026"),
+        ("2026-12-02T10:00:00.123+14:00", "2026-12"),
+        ("2016-12-31T23:59:60Z", "2024-02-29"),
+        ("2026-12-02T10:00:00-05:00", "2026-12-02T10:00:00.5Z"),
+    ],
+)
+def test_create_takes_fhirs_instant_and_datetime_and_keeps_the_servers_clock(api, aws, date, creation):
+    reply = fhir_post(api, with_attachment(creation=creation, size=len(pdf_bytes())) | {"date": date})
+    assert reply.status == 201, reply.body
+    assert reply.json["date"] != date and reply.json["content"][0]["attachment"]["creation"] == reply.json["date"]
 
 
 def test_create_of_a_file_of_another_patients_area_is_refused(api, aws):

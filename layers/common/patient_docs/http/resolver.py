@@ -66,6 +66,7 @@ _UNION_MEMBER = re.compile(
     r"^(?:(?:function-(?:after|before|wrap|plain)|constrained-\w+|lax-\w+|json-or-python|is-instance|tagged-union)"
     r"(?:\[.*\])?|str|int|float|bool|none|nullable|list\[.*\]|dict\[.*\])$"
 )
+_MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -75,7 +76,10 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     Pydantic errors also carry the offending input; it is never echoed or logged (PHI).
     """
     first: dict[str, Any] = errors[0] if errors else {}
-    location = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
+    parts = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
+    # A model that is a member of a union (``CodeableConceptIn | Absent``) is named by its class: no field
+    # is spelled so (they are snake_case or camelCase), and a key sent in its place would be the last part.
+    location = [part for index, part in enumerate(parts) if index == len(parts) - 1 or not _MODEL_NAME.match(part)]
     while location and location[0] in _LOCATION_PREFIXES:
         location = location[1:]
     field = ".".join(location) or "body"

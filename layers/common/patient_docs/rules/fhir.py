@@ -322,6 +322,42 @@ def patient_of_reference(value: str, base_url: str) -> int:
     raise ValueError(REFERENCE_RULE)
 
 
+# ------------------------------------------------------------------ FHIR's primitive types in a created resource
+# R4's regular expressions (datatypes.html): a year 0001-9999, a time with seconds (60: a leap second) and a zone.
+_FHIR_YEAR = r"(?:[0-9](?:[0-9](?:[0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_FHIR_DAY = rf"{_FHIR_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_FHIR_ZONE = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_FHIR_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?{_FHIR_ZONE}"
+INSTANT_PATTERN = rf"^{_FHIR_DAY}{_FHIR_TIME}$"
+DATE_TIME_PATTERN = rf"^{_FHIR_YEAR}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01])(?:{_FHIR_TIME})?)?)?$"
+
+
+def _on_the_calendar(value: str) -> None:
+    if len(value) >= 10:  # a day: one the calendar has (2026-02-30 matches the pattern)
+        try:
+            datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), tzinfo=UTC)
+        except ValueError as exc:
+            raise ValueError("is not a day of the calendar") from exc
+
+
+def check_instant(value: str) -> str:
+    """A FHIR ``instant``: ``YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`` on a real day (ValueError otherwise)."""
+    if not re.fullmatch(INSTANT_PATTERN, value, re.ASCII):
+        raise ValueError("must be a FHIR instant: YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset (+hh:mm)")
+    _on_the_calendar(value)
+    return value
+
+
+def check_date_time(value: str) -> str:
+    """A FHIR ``dateTime``: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an instant's shape, on a real day."""
+    if not re.fullmatch(DATE_TIME_PATTERN, value, re.ASCII):
+        raise ValueError(
+            "must be a FHIR dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset"
+        )
+    _on_the_calendar(value)
+    return value
+
+
 # ------------------------------------------------------------------ content negotiation
 # The media types of the one format served: FHIR JSON (application/json+fhir: DSTU2's name, still sent).
 JSON_TYPES = (FHIR_JSON, "application/json", "application/json+fhir")
