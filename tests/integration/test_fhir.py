@@ -483,6 +483,21 @@ def test_another_accounts_staff_get_404_for_everything(api, aws):
     assert search(api, f"patient={PATIENT}", OTHER_ACCOUNTS_STAFF).get("entry") is None
 
 
+def test_an_existing_documents_id_with_a_leading_zero_is_a_400_naming_id_not_the_document(api, aws):
+    # Given a document, clean (so that its Binary would be served)
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scan_all(aws)
+    before = audit_actions(aws)
+    # When it is read with its id written with a leading zero, Then it is refused (FHIR: the id read is the
+    # URL's), and nothing is read or handed out
+    for path in (f"DocumentReference/0{doc['id']}", f"Binary/0{doc['id']}", f"DocumentReference/00{doc['id']}"):
+        reply = fhir_get(api, path, accept=FHIR_JSON)
+        outcome(reply, 400, "id")
+        assert "location" not in reply.headers
+    assert audit_actions(aws) == before
+    assert fhir_get(api, f"DocumentReference/{doc['id']}").json["id"] == str(doc["id"])
+
+
 # ------------------------------------------------------------------ Binary: the download gates
 def test_a_binary_not_yet_scanned_is_409_with_retry_after_and_no_url(api, aws):
     doc = inline_document(api, PATIENT, STAFF_12)
