@@ -15,6 +15,7 @@ from patient_docs.http import fhir
 from patient_docs.logic.search_document_references import (
     DEFAULT_COUNT,
     MAX_COUNT,
+    MAX_IDS,
     ReferencePage,
     ReferenceQuery,
     search_document_references,
@@ -30,6 +31,7 @@ app = fhir.resolver()
 
 # Documented shapes (the parsers in rules/fhir.py decide, and name the parameter when they refuse).
 Token = Annotated[str, Field(min_length=1, max_length=300, json_schema_extra={"pattern": rules.TOKEN_PATTERN})]
+IdValue = Annotated[str, Field(min_length=1, max_length=2000, json_schema_extra={"pattern": rules.ID_SEARCH_PATTERN})]
 DateValue = Annotated[str, Field(min_length=4, max_length=60, json_schema_extra={"pattern": rules.DATE_SEARCH_PATTERN})]
 _PATIENT: dict[str, Any] = {"json_schema_extra": {"pattern": rules.PATIENT_SEARCH_PATTERN}}
 
@@ -38,7 +40,7 @@ _PATIENT: dict[str, Any] = {"json_schema_extra": {"pattern": rules.PATIENT_SEARC
 # answer (``_format`` and ``_pretty``: http/fhir.py). Anything else would filter (or include, or elide) in
 # a way this server does not, so it is refused by name, modifiers too, whatever ``Prefer: handling`` says:
 # an ignored filter would answer more than was asked. ``_summary`` is read below.
-FILTERS = ("patient", "category", "type", "date")
+FILTERS = ("patient", "_id", "category", "type", "date")
 READ = {*FILTERS, "_count", "_sort", "_cursor", "_summary", *fhir.RESULT_PARAMETERS}
 # _summary's values this server answers (its resources have no narrative, so data is the whole resource).
 SUMMARIES = ("count", "false", "data")
@@ -77,6 +79,10 @@ def _parsed(name: str, parse: Any) -> list[Any]:
 )
 def search(
     patient: Annotated[str, Query(min_length=1, max_length=300, description="Patient/{id} or the id", **_PATIENT)],
+    ids: Annotated[
+        list[IdValue] | None,
+        Query(alias="_id", description=f"Document ids, commas: any of (at most {MAX_IDS} in all)"),
+    ] = None,
     category: Annotated[list[Token] | None, Query(description="[system|]code, commas: any of")] = None,
     type: Annotated[list[Token] | None, Query(description="[system|]code, e.g. http://loinc.org|11502-2")] = None,
     date: Annotated[list[DateValue] | None, Query(description="[eq|ge|le|gt|lt]date; repeat for a range")] = None,
@@ -116,7 +122,11 @@ def search(
     # FHIR: _count=0 asks for the total only, as _summary=count; a count above the maximum gets the maximum.
     total_only = summary == "count" or count == 0
     applied = min(count, MAX_COUNT) if not total_only else 1
+    wanted = _parsed("_id", rules.parse_ids)
+    if sum(len(alternatives) for alternatives in wanted) > MAX_IDS:
+        raise InvalidField("_id", f"names at most {MAX_IDS} documents")
     query = ReferenceQuery(
+        ids=wanted,
         categories=_parsed("category", rules.parse_tokens),
         types=_parsed("type", rules.parse_tokens),
         dates=_parsed("date", rules.parse_date),

@@ -122,7 +122,7 @@ def test_metadata_is_an_r4_capability_statement_of_what_door_d_supports(api, aws
     assert sorted(i["code"] for i in resources["DocumentReference"]["interaction"]) == ["create", "read", "search-type"]
     assert [i["code"] for i in resources["Binary"]["interaction"]] == ["read"]
     params = {p["name"]: p["type"] for p in resources["DocumentReference"]["searchParam"]}
-    assert params == {"patient": "reference", "category": "token", "type": "token", "date": "date"}
+    assert params == {"patient": "reference", "_id": "token", "category": "token", "type": "token", "date": "date"}
     # And it claims no SMART on FHIR: the service is a bearer token, nothing more
     codes = [c["code"] for s in rest["security"]["service"] for c in s["coding"]]
     assert codes == ["OAuth"] and "SMART on FHIR is not supported" in rest["security"]["description"]
@@ -372,7 +372,8 @@ def test_search_refuses_what_it_cannot_read_naming_the_parameter(api, aws):
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
-        ("_id=999", "_id"),
+        ("_tag=urn:x|1", "_tag"),
+        ("_id:above=1", "_id:above"),
         ("identifier=urn:x|1", "identifier"),
         ("status=superseded", "status"),
         ("contenttype=application/pdf", "contenttype"),
@@ -444,6 +445,35 @@ def test_summary_data_and_false_are_the_whole_resources_and_true_and_text_are_no
     for value in ("true", "text"):
         issue = outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_summary={value}"), 400, "_summary")
         assert issue["code"] == "not-supported"
+    assert audit_actions(aws) == before
+
+
+def test_search_by_id_answers_the_patients_documents_named_and_only_those(api, aws):
+    lab, card, note, other = (d["id"] for d in _documents(api, aws))
+    theirs = str(inline_document(api, PATIENT + 1, STAFF_12)["id"])
+    elsewhere = str(inline_document(api, PATIENT, OTHER_ACCOUNTS_STAFF)["id"])
+    # One id, any of several (in the list's order), all of several (none), with the other parameters
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}")) == [lab]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note},9007199254740991")) == [note, lab]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&_sort=date")) == [lab, note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&_id={note},{card}")) == [note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}&_id={note}")) == []
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&type=UNK,11506-3")) == [note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}&date=lt2020")) == []
+    # Another patient's document, another account's: not there
+    assert ids_of(search(api, f"patient={PATIENT}&_id={theirs},{elsewhere}")) == []
+    assert ids_of(search(api, f"patient={PATIENT}&_id={note}", PATIENT_TOKEN)) == [note]
+    # In pages, with the total; the links repeat _id
+    bundle = search(api, f"patient={PATIENT}&_id={lab},{card},{other}&_count=2")
+    assert ids_of(bundle) == [other, card] and bundle["total"] == 3
+    next_url = next(link["url"] for link in bundle["link"] if link["relation"] == "next")
+    assert parse_qs(urlsplit(next_url).query)["_id"] == [f"{lab},{card},{other}"]
+    assert ids_of(search(api, next_url.removeprefix(f"{BASE}/DocumentReference?"))) == [lab]
+    assert search(api, f"patient={PATIENT}&_id={lab},{card}&_summary=count")["total"] == 2
+    # An id written otherwise is refused, naming _id, and nothing is listed
+    before = audit_actions(aws)
+    for value in (f"0{lab}", "abc", f"{lab},", "0", "9007199254740992", ",".join(str(n) for n in range(1, 102))):
+        outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_id={value}"), 400, "_id")
     assert audit_actions(aws) == before
 
 

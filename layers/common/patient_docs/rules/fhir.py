@@ -177,6 +177,16 @@ def token_matches(alternatives: list[Token], codings: list[Coding]) -> bool:
     )
 
 
+def parse_ids(value: str) -> set[int]:
+    """An ``_id`` value: document ids, comma-separated alternatives, each as a path writes it (ValueError)."""
+    ids: set[int] = set()
+    for part in value.split(","):
+        if not _ID.fullmatch(part) or int(part) > MAX_ID:
+            raise ValueError(f"must be document ids (1 to {MAX_ID}, digits without a leading zero), commas: any of")
+        ids.add(int(part))
+    return ids
+
+
 _DATE = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb|ap)?"
     r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})"
@@ -274,6 +284,7 @@ _MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
 _TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?{_OFFSET}?"
 DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
 PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
+ID_SEARCH_PATTERN = r"^[1-9][0-9]{0,15}(?:,[1-9][0-9]{0,15})*$"
 
 
 def at_second(moment: datetime) -> datetime:

@@ -77,6 +77,7 @@ class CapabilityStatement(_Answer):
 CAPABILITY_DATE = "2026-12-01"
 _SEARCH_PARAMETERS = (
     ("patient", "clinical-patient", "reference", "Required: Patient/{id} or the id (a patient token: its own)"),
+    ("_id", "Resource-id", "token", "Document ids of the patient; commas: any of"),
     ("category", "DocumentReference-category", "token", "[system|]code; commas: any of; repeated: all of"),
     ("type", "clinical-type", "token", "[system|]code, e.g. http://loinc.org|11502-2; commas: any of"),
     ("date", "DocumentReference-date", "date", "Prefixes eq (default), ge, le, gt, lt; repeat for a range"),
