@@ -6,7 +6,7 @@ parameters become one creation-time range of the patient's index (whole seconds,
 and ``total`` comes from the patient's kept counts (its total; for a range, its days' and hours'
 counts and its partial end hours' documents). ``category`` and ``type`` cannot use a key: the range's
 documents are read, at most ``FILTER_READ_LIMIT`` (more is a 400 naming ``date``, asking for a
-narrower range); ``_id`` reads the documents it names (at most ``MAX_IDS``, one BatchGetItem). The
+narrower range); ``_id`` reads the documents it names (at most ``fhir.MAX_IDS``, one BatchGetItem). The
 cursor is the index position of a page's last document within the patient's own partition: it moves
 only within the patient's list, and a document added meanwhile never shifts a page.
 """
@@ -31,7 +31,6 @@ from patient_docs.rules.cursors import decode_cursor, encode_cursor
 _NOT_A_CURSOR = "is not a cursor of this search (use the next link as it is)"
 DEFAULT_COUNT = 50
 MAX_COUNT = 100
-MAX_IDS = 100  # one BatchGetItem
 
 
 @dataclass(frozen=True)

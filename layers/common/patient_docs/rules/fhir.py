@@ -177,10 +177,16 @@ def token_matches(alternatives: list[Token], codings: list[Coding]) -> bool:
     )
 
 
+MAX_IDS = 100  # in one _id value: what one BatchGetItem reads (repetitions intersect: never more)
+
+
 def parse_ids(value: str) -> set[int]:
     """An ``_id`` value: document ids, comma-separated alternatives, each as a path writes it (ValueError)."""
     ids: set[int] = set()
-    for part in value.split(","):
+    parts = value.split(",")
+    if len(parts) > MAX_IDS:
+        raise ValueError(f"names at most {MAX_IDS} documents")
+    for part in parts:
         if not _ID.fullmatch(part) or int(part) > MAX_ID:
             raise ValueError(f"must be document ids (1 to {MAX_ID}, digits without a leading zero), commas: any of")
         ids.add(int(part))
@@ -284,7 +290,7 @@ _MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
 _TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?{_OFFSET}?"
 DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
 PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
-ID_SEARCH_PATTERN = r"^[1-9][0-9]{0,15}(?:,[1-9][0-9]{0,15})*$"
+ID_SEARCH_PATTERN = rf"^[1-9][0-9]{{0,15}}(?:,[1-9][0-9]{{0,15}}){{0,{MAX_IDS - 1}}}$"
 
 
 def at_second(moment: datetime) -> datetime:
