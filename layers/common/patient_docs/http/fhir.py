@@ -97,6 +97,25 @@ def renderer(body: bool) -> Renderer:
     return render
 
 
+_RESULT_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "_format",
+        "in": "query",
+        "required": False,
+        "description": "json, application/fhir+json or application/json (fhirVersion=4.0 or none): wins over "
+        "Accept; any other format is a 406",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    {
+        "name": "_pretty",
+        "in": "query",
+        "required": False,
+        "description": "true: the JSON laid out with indents",
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    },
+]
+
+
 class FhirResolver(DocumentedResolver):
     """Reads ``application/fhir+json`` bodies as the JSON they are (Powertools validates JSON bodies only
     when the Content-Type says ``application/json``), and documents both media types."""
@@ -118,9 +137,13 @@ class FhirResolver(DocumentedResolver):
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
         for path_item in document.get("paths", {}).values():
             for operation in path_item.values():
-                content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+                if not isinstance(operation, dict):
+                    continue
+                content = operation.get("requestBody", {}).get("content", {})
                 if JSON in content:
                     content[FHIR_JSON] = content[JSON]
+                # Read by the resolver on every route (``_negotiated``), so declared by no handler.
+                operation["parameters"] = [*operation.get("parameters", []), *_RESULT_PARAMETERS]
         return OpenAPI.model_validate(document)
 
 
