@@ -74,7 +74,7 @@ class CapabilityStatement(_Answer):
 
 
 # The day this statement last changed (CapabilityStatement.date).
-CAPABILITY_DATE = "2026-12-01"
+CAPABILITY_DATE = "2026-12-02"
 _SEARCH_PARAMETERS = (
     ("patient", "clinical-patient", "reference", "Required: Patient/{id} or the id (a patient token: its own)"),
     ("_id", "Resource-id", "token", "Document ids of the patient; commas: any of"),
