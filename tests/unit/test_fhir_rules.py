@@ -303,6 +303,9 @@ def test_accept_admits_fhir_r4_json_or_not(accept, acceptable):
 )
 def test_format_names_fhir_r4_json_or_not(value, json):
     assert fhir.format_is_fhir_json(value) is json
+    # What /openapi.json documents is accepted (the documented shape is the safe one)
+    if re.fullmatch(fhir.FORMAT_PATTERN, value):
+        assert json
 
 
 @pytest.mark.parametrize(
@@ -333,3 +336,42 @@ def test_date_values_outside_the_documented_shape_are_refused(value):
     assert not re.fullmatch(fhir.DATE_SEARCH_PATTERN, value)
     with pytest.raises(ValueError):
         fhir.parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "instant", "date_time"),
+    [
+        ("2026-12-02T10:00:00Z", True, True),
+        ("2026-12-02T10:00:00.123456789+14:00", True, True),
+        ("2024-02-29T23:59:59-05:30", True, True),
+        ("2016-12-31T23:59:60Z", True, True),  # a leap second: R4 takes it (not in the documented shape)
+        ("0001-01-01T00:00:00Z", True, True),  # R4's years 0001-9999 (the documented shape: 1000-2999)
+        ("2026", False, True),
+        ("2026-12", False, True),
+        ("2026-12-02", False, True),
+        ("2025-02-29", False, False),
+        ("2026-04-31T10:00:00Z", False, False),
+        ("2026-12-02T10:00:00", False, False),
+        ("2026-12-02T10:00Z", False, False),
+        ("2026-12-02T24:00:00Z", False, False),
+        ("2026-12-02T10:00:00+15:00", False, False),
+        ("2026-12-02 10:00:00Z", False, False),
+        ("0000", False, False),
+        ("２０２６", False, False),
+        ("Smith-John", False, False),
+    ],
+)
+def test_fhir_instant_and_datetime_are_r4s_on_the_calendar_and_their_documented_shapes_are_taken(
+    value, instant, date_time
+):
+    for check, expected, pattern in (
+        (fhir.check_instant, instant, fhir.INSTANT_PATTERN),
+        (fhir.check_date_time, date_time, fhir.DATE_TIME_PATTERN),
+    ):
+        if expected:
+            assert check(value) == value
+        else:
+            with pytest.raises(ValueError):
+                check(value)
+        if re.fullmatch(pattern, value):  # what /openapi.json documents is accepted
+            assert expected, (value, pattern)

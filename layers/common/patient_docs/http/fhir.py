@@ -104,7 +104,7 @@ _RESULT_PARAMETERS: list[dict[str, Any]] = [
         "required": False,
         "description": "json, application/fhir+json or application/json (fhirVersion=4.0 or none): wins over "
         "Accept; any other format is a 406",
-        "schema": {"type": "string", "maxLength": 200},
+        "schema": {"type": "string", "pattern": fhir_rules.FORMAT_PATTERN},
     },
     {
         "name": "_pretty",

@@ -343,10 +343,16 @@ def patient_of_reference(value: str, base_url: str) -> int:
 # R4's regular expressions (datatypes.html): a year 0001-9999, a time with seconds (60: a leap second) and a zone.
 _FHIR_YEAR = r"(?:[0-9](?:[0-9](?:[0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _FHIR_DAY = rf"{_FHIR_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-_FHIR_ZONE = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-_FHIR_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?{_FHIR_ZONE}"
-INSTANT_PATTERN = rf"^{_FHIR_DAY}{_FHIR_TIME}$"
-DATE_TIME_PATTERN = rf"^{_FHIR_YEAR}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01])(?:{_FHIR_TIME})?)?)?$"
+_FHIR_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?{_OFFSET}"
+_INSTANT = re.compile(rf"{_FHIR_DAY}{_FHIR_TIME}", re.ASCII)
+_DATE_TIME = re.compile(
+    rf"{_FHIR_YEAR}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01])(?:{_FHIR_TIME})?)?)?", re.ASCII
+)
+# Their documented shapes (/openapi.json): the safe part, real calendar days of the years 1000-2999 as
+# rules/timestamps.py documents door B's, no leap second.
+_DOCUMENTED_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]{_FRACTION}{_OFFSET}"
+INSTANT_PATTERN = rf"^{_DAY}{_DOCUMENTED_TIME}$"
+DATE_TIME_PATTERN = rf"^(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_DOCUMENTED_TIME})?)$"
 
 
 def _on_the_calendar(value: str) -> None:
@@ -359,7 +365,7 @@ def _on_the_calendar(value: str) -> None:
 
 def check_instant(value: str) -> str:
     """A FHIR ``instant``: ``YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`` on a real day (ValueError otherwise)."""
-    if not re.fullmatch(INSTANT_PATTERN, value, re.ASCII):
+    if not _INSTANT.fullmatch(value):
         raise ValueError("must be a FHIR instant: YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset (+hh:mm)")
     _on_the_calendar(value)
     return value
@@ -367,7 +373,7 @@ def check_instant(value: str) -> str:
 
 def check_date_time(value: str) -> str:
     """A FHIR ``dateTime``: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an instant's shape, on a real day."""
-    if not re.fullmatch(DATE_TIME_PATTERN, value, re.ASCII):
+    if not _DATE_TIME.fullmatch(value):
         raise ValueError(
             "must be a FHIR dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset"
         )
@@ -382,6 +388,8 @@ JSON_TYPES = (FHIR_JSON, "application/json", "application/json+fhir")
 R4_VERSIONS = ("4.0", "4.0.1")
 # _format's short names (http.html#mime-type).
 FORMAT_NAMES = {"json": FHIR_JSON, "xml": "application/fhir+xml", "ttl": "application/fhir+turtle", "html": "text/html"}
+# The documented shape of an accepted _format (format_is_fhir_json also takes other cases, spaces, charset).
+FORMAT_PATTERN = r"^(?:json|application/(?:fhir\+json|json|json\+fhir)(?:; ?fhirVersion=4\.0(?:\.1)?)?)$"
 _QUALITY = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?", re.ASCII)
 
 
