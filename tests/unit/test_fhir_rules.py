@@ -375,3 +375,12 @@ def test_fhir_instant_and_datetime_are_r4s_on_the_calendar_and_their_documented_
                 check(value)
         if re.fullmatch(pattern, value):  # what /openapi.json documents is accepted
             assert expected, (value, pattern)
+
+
+def test_id_search_values_of_the_documented_shape_are_taken_and_others_refused():
+    documented = ",".join(["999999999999999", *(str(n) for n in range(1, 100))])
+    assert re.fullmatch(fhir.ID_SEARCH_PATTERN, documented) and len(fhir.parse_ids(documented)) == 100
+    assert fhir.parse_ids("9007199254740991") == {MAX_ID}
+    for value in ("9007199254740992", "01", "1,", "", "1,2" + ",3" * 99, "١٢"):
+        with pytest.raises(ValueError):
+            fhir.parse_ids(value)

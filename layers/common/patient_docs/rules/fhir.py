@@ -290,7 +290,8 @@ _MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
 _TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?{_OFFSET}?"
 DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
 PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
-ID_SEARCH_PATTERN = rf"^[1-9][0-9]{{0,15}}(?:,[1-9][0-9]{{0,15}}){{0,{MAX_IDS - 1}}}$"
+# (up to 15 digits: below 2^53 whatever they are; a 16-digit id up to 2^53 - 1 is taken too)
+ID_SEARCH_PATTERN = rf"^[1-9][0-9]{{0,14}}(?:,[1-9][0-9]{{0,14}}){{0,{MAX_IDS - 1}}}$"
 
 
 def at_second(moment: datetime) -> datetime:
