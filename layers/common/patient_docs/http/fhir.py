@@ -132,7 +132,7 @@ class FhirResolver(DocumentedResolver):
         return super().resolve(event, context)
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
-        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI  # see TYPE_CHECKING above
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI, PathItem  # see TYPE_CHECKING above
 
         document = super().get_openapi_schema(*args, **kwargs).model_dump(by_alias=True, exclude_none=True)
         for path_item in document.get("paths", {}).values():
@@ -144,6 +144,8 @@ class FhirResolver(DocumentedResolver):
                     content[FHIR_JSON] = content[JSON]
                 # Read by the resolver on every route (``_negotiated``), so declared by no handler.
                 operation["parameters"] = [*operation.get("parameters", []), *_RESULT_PARAMETERS]
+        # As models: OpenAPI's paths are ``PathItem | Any``, and a dict would stay a dict.
+        document["paths"] = {path: PathItem.model_validate(item) for path, item in document.get("paths", {}).items()}
         return OpenAPI.model_validate(document)
 
 
