@@ -126,7 +126,7 @@ def test_metadata_is_an_r4_capability_statement_of_what_door_d_supports(api, aws
     assert sorted(i["code"] for i in resources["DocumentReference"]["interaction"]) == ["create", "read", "search-type"]
     assert [i["code"] for i in resources["Binary"]["interaction"]] == ["read"]
     params = {p["name"]: p["type"] for p in resources["DocumentReference"]["searchParam"]}
-    assert params == {"patient": "reference", "category": "token", "type": "token", "date": "date"}
+    assert params == {"patient": "reference", "_id": "token", "category": "token", "type": "token", "date": "date"}
     # And it claims no SMART on FHIR: the service is a bearer token, nothing more
     codes = [c["code"] for s in rest["security"]["service"] for c in s["coding"]]
     assert codes == ["OAuth"] and "SMART on FHIR is not supported" in rest["security"]["description"]
@@ -360,11 +360,122 @@ def test_search_refuses_what_it_cannot_read_naming_the_parameter(api, aws):
         f"patient={PATIENT}&date=2026-02-30": "date",
         f"patient={PATIENT}&category=a|": "category",
         f"patient={PATIENT}&_sort=title": "_sort",
-        f"patient={PATIENT}&_count=0": "_count",
+        f"patient={PATIENT}&_count=-1": "_count",
+        f"patient={PATIENT}&_count=": "_count",
+        f"patient={PATIENT}&_summary=nope": "_summary",
+        f"patient={PATIENT}&_summary=count,false": "_summary",
         f"patient={PATIENT}&_cursor=bm90IGEgY3Vyc29y": "_cursor",
     }
     for query, parameter in cases.items():
         outcome(fhir_get(api, f"DocumentReference?{query}"), 400, parameter)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("_tag=urn:x|1", "_tag"),
+        ("_id:above=1", "_id:above"),
+        ("identifier=urn:x|1", "identifier"),
+        ("status=superseded", "status"),
+        ("contenttype=application/pdf", "contenttype"),
+        ("_lastUpdated=ge2026-01-01", "_lastUpdated"),
+        ("subject=Patient/1172416", "subject"),
+        ("_elements=id", "_elements"),
+        ("_include=DocumentReference:subject", "_include"),
+        ("_has:Patient:link:id=1", "_has:Patient:link:id"),
+        ("type:not=UNK", "type:not"),
+        ("category:text=note", "category:text"),
+        ("patient:Patient=1172416", "patient:Patient"),
+        ("date:missing=true", "date:missing"),
+        ("Patient=1172416", "Patient"),
+        ("na%20me=1", "query"),
+        ("=1", "query"),
+    ],
+)
+def test_search_refuses_every_parameter_and_modifier_it_does_not_read_and_lists_nothing(api, aws, query, parameter):
+    # Given a patient with documents
+    _documents(api, aws)
+    before = audit_actions(aws)
+    # When a search adds a parameter (or modifier) that would filter otherwise than the server does,
+    # with or without Prefer: handling=lenient
+    for prefer in ("handling=strict", "handling=lenient", None):
+        headers = {"prefer": prefer} if prefer else {}
+        reply = fhir_get(api, f"DocumentReference?patient={PATIENT}&{query}", **headers)
+        # Then it is refused naming it, as not supported, and nothing is listed (no audit event either)
+        issue = outcome(reply, 400, parameter)
+        assert issue["code"] == "not-supported", issue
+        assert audit_actions(aws) == before
+
+
+def test_search_refusals_name_a_parameter_only_in_fhirs_own_shape(api, aws):
+    # A parameter name that is free text is refused without being repeated (logs and errors hold no PHI)
+    reply = fhir_get(api, f"DocumentReference?patient={PATIENT}&John%20Smith%2001-02-1960=1")
+    issue = outcome(reply, 400, "query")
+    assert "Smith" not in reply.body.decode() and "1960" not in reply.body.decode(), issue
+
+
+@pytest.mark.parametrize("asked", ["_count=0", "_summary=count", "_summary=count&_count=3", "_count=0&_summary=false"])
+def test_count_0_and_summary_count_answer_the_total_alone(api, aws, asked):
+    _documents(api, aws)
+    # When the total alone is asked for (FHIR: _count=0 is read as _summary=count)
+    bundle = search(api, f"patient={PATIENT}&type=UNK,11502-2&{asked}")
+    # Then the Bundle holds the total of the matches and no entry, and its self link says what was applied
+    assert bundle["total"] == 2 and "entry" not in bundle
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    applied = parse_qs(urlsplit(bundle["link"][0]["url"]).query)
+    assert applied["_summary"] == ["count"] and "_count" not in applied and applied["type"] == ["UNK,11502-2"]
+
+
+def test_a_count_above_the_maximum_is_read_as_the_maximum(api, aws, monkeypatch):
+    documents = [d["id"] for d in reversed(_documents(api, aws))]
+    monkeypatch.setattr("functions.fhir_document_reference_search.app.MAX_COUNT", 3)
+    # When a page larger than the maximum is asked for
+    bundle = search(api, f"patient={PATIENT}&_count=1000000")
+    # Then the page holds the maximum, says so in its self link, and the next link goes on from there
+    assert ids_of(bundle) == documents[:3] and bundle["total"] == 4
+    links = {link["relation"]: parse_qs(urlsplit(link["url"]).query) for link in bundle["link"]}
+    assert links["self"]["_count"] == ["3"] and links["next"]["_count"] == ["3"]
+
+
+def test_summary_data_and_false_are_the_whole_resources_and_true_and_text_are_not_supported(api, aws):
+    _documents(api, aws)
+    whole = search(api, f"patient={PATIENT}")
+    for value in ("data", "false"):
+        assert ids_of(search(api, f"patient={PATIENT}&_summary={value}")) == ids_of(whole)
+    before = audit_actions(aws)
+    for value in ("true", "text"):
+        issue = outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_summary={value}"), 400, "_summary")
+        assert issue["code"] == "not-supported"
+    assert audit_actions(aws) == before
+
+
+def test_search_by_id_answers_the_patients_documents_named_and_only_those(api, aws):
+    lab, card, note, other = (d["id"] for d in _documents(api, aws))
+    theirs = str(inline_document(api, PATIENT + 1, STAFF_12)["id"])
+    elsewhere = str(inline_document(api, PATIENT, OTHER_ACCOUNTS_STAFF)["id"])
+    # One id, any of several (in the list's order), all of several (none), with the other parameters
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}")) == [lab]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note},9007199254740991")) == [note, lab]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&_sort=date")) == [lab, note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&_id={note},{card}")) == [note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}&_id={note}")) == []
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab},{note}&type=UNK,11506-3")) == [note]
+    assert ids_of(search(api, f"patient={PATIENT}&_id={lab}&date=lt2020")) == []
+    # Another patient's document, another account's: not there
+    assert ids_of(search(api, f"patient={PATIENT}&_id={theirs},{elsewhere}")) == []
+    assert ids_of(search(api, f"patient={PATIENT}&_id={note}", PATIENT_TOKEN)) == [note]
+    # In pages, with the total; the links repeat _id
+    bundle = search(api, f"patient={PATIENT}&_id={lab},{card},{other}&_count=2")
+    assert ids_of(bundle) == [other, card] and bundle["total"] == 3
+    next_url = next(link["url"] for link in bundle["link"] if link["relation"] == "next")
+    assert parse_qs(urlsplit(next_url).query)["_id"] == [f"{lab},{card},{other}"]
+    assert ids_of(search(api, next_url.removeprefix(f"{BASE}/DocumentReference?"))) == [lab]
+    assert search(api, f"patient={PATIENT}&_id={lab},{card}&_summary=count")["total"] == 2
+    # An id written otherwise is refused, naming _id, and nothing is listed
+    before = audit_actions(aws)
+    for value in (f"0{lab}", "abc", f"{lab},", "0", "9007199254740992", ",".join(str(n) for n in range(1, 102))):
+        outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_id={value}"), 400, "_id")
+    assert audit_actions(aws) == before
 
 
 def test_a_cursor_of_another_patients_search_is_refused(api, aws):
@@ -403,6 +514,21 @@ def test_another_accounts_staff_get_404_for_everything(api, aws):
     assert search(api, f"patient={PATIENT}", OTHER_ACCOUNTS_STAFF).get("entry") is None
 
 
+def test_an_existing_documents_id_with_a_leading_zero_is_a_400_naming_id_not_the_document(api, aws):
+    # Given a document, clean (so that its Binary would be served)
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scan_all(aws)
+    before = audit_actions(aws)
+    # When it is read with its id written with a leading zero, Then it is refused (FHIR: the id read is the
+    # URL's), and nothing is read or handed out
+    for path in (f"DocumentReference/0{doc['id']}", f"Binary/0{doc['id']}", f"DocumentReference/00{doc['id']}"):
+        reply = fhir_get(api, path, accept=FHIR_JSON)
+        outcome(reply, 400, "id")
+        assert "location" not in reply.headers
+    assert audit_actions(aws) == before
+    assert fhir_get(api, f"DocumentReference/{doc['id']}").json["id"] == str(doc["id"])
+
+
 # ------------------------------------------------------------------ Binary: the download gates
 def test_a_binary_not_yet_scanned_is_409_with_retry_after_and_no_url(api, aws):
     doc = inline_document(api, PATIENT, STAFF_12)
@@ -435,6 +561,98 @@ def test_a_binary_over_the_inline_size_is_redirected_even_when_asked_as_a_resour
     )
 
 
+# ------------------------------------------------------------------ formats: FHIR R4 JSON only
+@pytest.mark.parametrize(
+    ("headers", "query", "refused"),
+    [
+        ({"accept": "application/fhir+xml"}, "", "Accept"),
+        ({"accept": "application/xml, text/html"}, "", "Accept"),
+        ({"accept": "application/fhir+json; fhirVersion=3.0"}, "", "Accept"),
+        ({}, "_format=xml", "_format"),
+        ({"accept": FHIR_JSON}, "_format=application/fhir+xml", "_format"),
+        ({}, "_format=ttl", "_format"),
+    ],
+)
+def test_a_format_other_than_fhir_r4_json_is_406_and_reads_nothing(api, aws, headers, query, refused):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    before = audit_actions(aws)
+    for path in ("metadata", f"DocumentReference/{doc['id']}", f"DocumentReference?patient={PATIENT}"):
+        separator = "&" if "?" in path else "?"
+        reply = fhir_get(api, f"{path}{separator}{query}" if query else path, **headers)
+        # Then it is a 406, an OperationOutcome in JSON naming what asked for it, and nothing was read
+        issue = outcome(reply, 406, refused)
+        assert issue["code"] == "not-supported"
+    assert audit_actions(aws) == before
+
+
+@pytest.mark.parametrize(
+    ("accept", "query"),
+    [
+        (None, ""),
+        (FHIR_JSON, ""),
+        ("application/json", ""),
+        ("*/*", ""),
+        ("application/*", ""),
+        ("application/fhir+json; fhirVersion=4.0", ""),
+        ("application/fhir+xml;q=0.9, application/json;q=0.5", ""),
+        ("application/fhir+xml", "_format=json"),
+        ("text/html", "_format=application/fhir%2Bjson"),
+    ],
+)
+def test_fhir_json_is_answered_to_what_admits_it(api, aws, accept, query):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    headers = {"accept": accept} if accept else {}
+    for path in ("metadata", f"DocumentReference/{doc['id']}", f"DocumentReference?patient={PATIENT}"):
+        separator = "&" if "?" in path else "?"
+        reply = fhir_get(api, f"{path}{separator}{query}" if query else path, **headers)
+        assert reply.status == 200 and reply.headers["content-type"] == FHIR_JSON, (path, reply.body)
+        valid_r4(reply.json)
+
+
+def test_pretty_lays_the_json_out_and_takes_true_or_false(api, aws):
+    plain = fhir_get(api, "metadata?_pretty=false")
+    laid_out = fhir_get(api, "metadata?_pretty=true")
+    assert laid_out.status == 200 and b"\n  " in laid_out.body and laid_out.json == plain.json
+    assert b"\n" not in plain.body
+    outcome(fhir_get(api, f"DocumentReference?patient={PATIENT}&_pretty=yes"), 400, "_pretty")
+
+
+def test_binary_answers_the_resource_the_file_or_406(api, aws):
+    doc = inline_document(api, PATIENT, STAFF_12)
+    scan_all(aws)
+    # _format=json asks for the resource, whatever Accept says
+    reply = fhir_get(api, f"Binary/{doc['id']}?_format=json", accept="image/png")
+    assert reply.status == 200 and valid_r4(reply.json).as_json()["resourceType"] == "Binary"
+    # the file itself, by default or when Accept admits any type
+    for accept in ("*/*", "image/png", "application/pdf, application/fhir+xml"):
+        assert fhir_get(api, f"Binary/{doc['id']}", accept=accept).status == 302
+    downloads = audit_actions(aws).count("document.downloaded")
+    # FHIR formats other than R4 JSON cannot be made: 406, and no download is recorded or handed out
+    for query, accept, refused in (
+        ("", "application/fhir+xml", "Accept"),
+        ("", "application/fhir+json; fhirVersion=5.0", "Accept"),
+        ("?_format=xml", FHIR_JSON, "_format"),
+    ):
+        reply = fhir_get(api, f"Binary/{doc['id']}{query}", accept=accept)
+        outcome(reply, 406, refused)
+        assert "location" not in reply.headers
+    assert audit_actions(aws).count("document.downloaded") == downloads
+
+
+def test_create_refuses_a_format_it_cannot_answer_and_a_body_of_another_fhir_version(api, aws):
+    raw = json.dumps(new_reference()).encode()
+    for headers, status in (
+        ({"content-type": FHIR_JSON, "accept": "application/fhir+xml"}, 406),
+        ({"content-type": "application/fhir+json; fhirVersion=3.0"}, 415),
+        ({"content-type": "application/json; fhirVersion=5.0"}, 415),
+    ):
+        reply = call(api, "POST", "/fhir/R4/DocumentReference", None, STAFF_12, headers, raw)
+        outcome(reply, status)
+        assert aws.all_items() == [] and aws.all_objects() == []
+    headers = {"content-type": "application/fhir+json; fhirVersion=4.0", "accept": "application/fhir+json"}
+    assert call(api, "POST", "/fhir/R4/DocumentReference", None, STAFF_12, headers, raw).status == 201
+
+
 # ------------------------------------------------------------------ create: refusals write nothing
 @pytest.mark.parametrize(
     ("resource", "expression"),
@@ -454,6 +672,26 @@ def test_a_binary_over_the_inline_size_is_redirected_even_when_asked_as_a_resour
         (with_attachment(size=3), "DocumentReference.content[0].attachment.size"),
         (with_attachment(hash=b64(b"0" * 20)), "DocumentReference.content[0].attachment.hash"),
         (with_attachment(title="../etc/passwd"), "DocumentReference.content.attachment.title"),
+        (new_reference(date="Smith-John"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00:00"), "DocumentReference.date"),
+        (new_reference(date="2026-02-30T10:00:00Z"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00Z"), "DocumentReference.date"),
+        (new_reference(date="2026-12-02T10:00:00+15:00"), "DocumentReference.date"),
+        (new_reference(date=20261202), "DocumentReference.date"),
+        (with_attachment(creation="not-a-date"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2026-13"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2025-02-29"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="2026-12-02T10:00"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(creation="0000"), "DocumentReference.content.attachment.creation"),
+        (with_attachment(size="45"), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=45.0), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=True), "DocumentReference.content.attachment.size"),
+        (with_attachment(size=-1), "DocumentReference.content.attachment.size"),
+        (
+            new_reference(type={"coding": [{"code": "11502-2", "userSelected": "true"}]}),
+            "DocumentReference.type.coding.userSelected",
+        ),
         (
             new_reference(category=[{"coding": [{"system": "urn:patient-docs:document-category", "code": "NOPE"}]}]),
             "DocumentReference.category.coding.code",
@@ -465,6 +703,21 @@ def test_create_refusals_are_operation_outcomes_naming_the_element_and_write_not
     reply = fhir_post(api, resource)
     outcome(reply, 400, expression)
     assert aws.all_items() == [] and aws.all_objects() == []
+
+
+@pytest.mark.parametrize(
+    ("date", "creation"),
+    [
+        ("2026-12-02T10:00:00Z", "2026"),
+        ("2026-12-02T10:00:00.123+14:00", "2026-12"),
+        ("2016-12-31T23:59:60Z", "2024-02-29"),
+        ("2026-12-02T10:00:00-05:00", "2026-12-02T10:00:00.5Z"),
+    ],
+)
+def test_create_takes_fhirs_instant_and_datetime_and_keeps_the_servers_clock(api, aws, date, creation):
+    reply = fhir_post(api, with_attachment(creation=creation, size=len(pdf_bytes())) | {"date": date})
+    assert reply.status == 201, reply.body
+    assert reply.json["date"] != date and reply.json["content"][0]["attachment"]["creation"] == reply.json["date"]
 
 
 def test_create_of_a_file_of_another_patients_area_is_refused(api, aws):

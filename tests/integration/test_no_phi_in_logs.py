@@ -465,6 +465,12 @@ def refused_inputs_flow(api: Any, aws: Any, sensitive: Sensitive, monkeypatch: p
     reference = {**new_reference(pdf_bytes()), **nosy}
     reply = call(api, "POST", "/fhir/R4/DocumentReference", headers=fhir, raw=json.dumps(reference).encode())
     assert reply.status == 400 and PATIENT_NAME in reply.body.decode(), reply.body
+    # A search parameter no FHIR server has, spelling PHI in FHIR's own parameter shape
+    first, last = PATIENT_NAME.split(" ")
+    unknown = f"{first}_{last.replace('-', '_')}_dob_19750102"
+    sensitive.add(unknown)
+    reply = call(api, "GET", f"/fhir/R4/DocumentReference?patient={PATIENT}&{unknown}=1", headers=staff)
+    assert reply.status == 400 and unknown in reply.body.decode(), reply.body
     # Display texts with invisible characters, URLs that spell an address, an invalid mobile
     first, last = PATIENT_NAME.split(" ")
     body = _file_request(sensitive)

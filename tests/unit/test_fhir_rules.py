@@ -233,19 +233,79 @@ def test_anything_else_is_not_a_patient_of_this_server(value):
 
 
 @pytest.mark.parametrize(
-    ("accept", "resource"),
+    ("accept", "answer"),
     [
-        ("", False),
-        ("*/*", False),
-        ("application/pdf", False),
-        ("application/fhir+json", True),
-        ("Application/FHIR+JSON; charset=utf-8", True),
-        ("text/html, application/json;q=0.9", True),
-        ("application/fhir+json;q=0", False),
+        ("", "file"),
+        ("*/*", "file"),
+        ("application/pdf", "file"),
+        ("image/*, application/fhir+xml", "file"),
+        ("application/fhir+json", "resource"),
+        ("Application/FHIR+JSON; charset=utf-8", "resource"),
+        ("application/fhir+json; fhirVersion=4.0", "resource"),
+        ("text/html, application/json;q=0.9", "resource"),
+        ("application/fhir+json;q=0", "file"),
+        ("application/fhir+xml", "none"),
+        ("application/fhir+json; fhirVersion=3.0", "none"),
+        ("application/json; fhirVersion=5.0, application/xml+fhir", "none"),
     ],
 )
-def test_accept_says_whether_a_resource_is_wanted(accept, resource):
-    assert fhir.wants_resource(accept) is resource
+def test_accept_says_whether_a_binary_resource_the_file_or_nothing_servable_is_wanted(accept, answer):
+    assert fhir.binary_answer(accept) == answer
+
+
+@pytest.mark.parametrize(
+    ("accept", "acceptable"),
+    [
+        ("", True),
+        ("*/*", True),
+        ("application/*", True),
+        ("application/fhir+json", True),
+        ("application/json", True),
+        ("application/json+fhir", True),
+        ("APPLICATION/FHIR+JSON; charset=utf-8; fhirVersion=4.0", True),
+        ('application/fhir+json; fhirVersion="4.0.1"', True),
+        ("application/fhir+xml, application/fhir+json;q=0.5", True),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),
+        ("application/fhir+xml", False),
+        ("application/xml", False),
+        ("text/html", False),
+        ("application/fhir+json; fhirVersion=3.0", False),
+        ("application/fhir+json;q=0", False),
+        ("application/fhir+json;q=0.000, */*;q=0", False),
+        ("application/*;q=0, application/fhir+json", True),
+        ("application/json;q=0, */*", True),
+        ("application/fhir+xml, application/fhir+json;q=2", False),  # a range with a wrong q is left out
+        ("application/fhir+json;q=2", True),  # and a header with no readable range is as if absent
+    ],
+)
+def test_accept_admits_fhir_r4_json_or_not(accept, acceptable):
+    assert fhir.accepts_fhir_json(accept) is acceptable
+
+
+@pytest.mark.parametrize(
+    ("value", "json"),
+    [
+        ("json", True),
+        ("JSON", True),
+        ("application/fhir+json", True),
+        ("application/json", True),
+        ("application/fhir+json;fhirVersion=4.0", True),
+        ("xml", False),
+        ("application/fhir+xml", False),
+        ("text/xml", False),
+        ("ttl", False),
+        ("html", False),
+        ("*/*", False),
+        ("", False),
+        ("json,xml", False),
+        ("application/fhir+json;fhirVersion=3.0", False),
+    ],
+)
+def test_format_names_fhir_r4_json_or_not(value, json):
+    assert fhir.format_is_fhir_json(value) is json
+    # What /openapi.json documents is accepted (the documented shape is the safe one)
+    if re.fullmatch(fhir.FORMAT_PATTERN, value):
+        assert json
 
 
 @pytest.mark.parametrize(
@@ -276,3 +336,51 @@ def test_date_values_outside_the_documented_shape_are_refused(value):
     assert not re.fullmatch(fhir.DATE_SEARCH_PATTERN, value)
     with pytest.raises(ValueError):
         fhir.parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "instant", "date_time"),
+    [
+        ("2026-12-02T10:00:00Z", True, True),
+        ("2026-12-02T10:00:00.123456789+14:00", True, True),
+        ("2024-02-29T23:59:59-05:30", True, True),
+        ("2016-12-31T23:59:60Z", True, True),  # a leap second: R4 takes it (not in the documented shape)
+        ("0001-01-01T00:00:00Z", True, True),  # R4's years 0001-9999 (the documented shape: 1000-2999)
+        ("2026", False, True),
+        ("2026-12", False, True),
+        ("2026-12-02", False, True),
+        ("2025-02-29", False, False),
+        ("2026-04-31T10:00:00Z", False, False),
+        ("2026-12-02T10:00:00", False, False),
+        ("2026-12-02T10:00Z", False, False),
+        ("2026-12-02T24:00:00Z", False, False),
+        ("2026-12-02T10:00:00+15:00", False, False),
+        ("2026-12-02 10:00:00Z", False, False),
+        ("0000", False, False),
+        ("２０２６", False, False),
+        ("Smith-John", False, False),
+    ],
+)
+def test_fhir_instant_and_datetime_are_r4s_on_the_calendar_and_their_documented_shapes_are_taken(
+    value, instant, date_time
+):
+    for check, expected, pattern in (
+        (fhir.check_instant, instant, fhir.INSTANT_PATTERN),
+        (fhir.check_date_time, date_time, fhir.DATE_TIME_PATTERN),
+    ):
+        if expected:
+            assert check(value) == value
+        else:
+            with pytest.raises(ValueError):
+                check(value)
+        if re.fullmatch(pattern, value):  # what /openapi.json documents is accepted
+            assert expected, (value, pattern)
+
+
+def test_id_search_values_of_the_documented_shape_are_taken_and_others_refused():
+    documented = ",".join(["999999999999999", *(str(n) for n in range(1, 100))])
+    assert re.fullmatch(fhir.ID_SEARCH_PATTERN, documented) and len(fhir.parse_ids(documented)) == 100
+    assert fhir.parse_ids("9007199254740991") == {MAX_ID}
+    for value in ("9007199254740992", "01", "1,", "", "1,2" + ",3" * 99, "١٢"):
+        with pytest.raises(ValueError):
+            fhir.parse_ids(value)

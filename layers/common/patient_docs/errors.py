@@ -34,6 +34,31 @@ class PayloadTooLarge(InvalidField):
     """A file above the inline or upload limit."""
 
 
+class NotSupported(InvalidField):
+    """A parameter (or modifier, or value) the request may send in its standard but this service does not
+    support: refused rather than ignored, so that nothing is answered wider than asked (door D).
+    ``named_by_client``: ``field`` is a name the client chose (an unknown parameter): the answer names it,
+    the log does not (a client's text can be anything)."""
+
+    def __init__(self, field: str, message: str, named_by_client: bool = False) -> None:
+        super().__init__(field, message)
+        self.named_by_client = named_by_client
+
+
+class NotAcceptable(Refused):
+    """No answer in a media type the request accepts can be made (door D: ``Accept`` or ``_format``)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field)
+
+
+class UnsupportedMediaType(Refused):
+    """A request body's media type (or one of its parameters) that the route does not read."""
+
+    def __init__(self, message: str, field: str = "Content-Type") -> None:
+        super().__init__(message, field)
+
+
 class WrongAnswer(InvalidField):
     """A date of birth that does not match; carries how many tries are left."""
 

@@ -38,13 +38,16 @@ from patient_docs.errors import (
     ImageWithheld,
     InvalidField,
     Locked,
+    NotAcceptable,
     NotFound,
+    NotSupported,
     PayloadTooLarge,
     Refused,
     ServiceUnavailable,
     TooManyRequests,
     Unauthenticated,
     UnprocessableRequest,
+    UnsupportedMediaType,
     WrongAnswer,
 )
 from patient_docs.http.json_bodies import parse_body
@@ -71,6 +74,7 @@ _UNION_MEMBER = re.compile(
     r"^(?:(?:function-(?:after|before|wrap|plain)|constrained-\w+|lax-\w+|json-or-python|is-instance|tagged-union)"
     r"(?:\[.*\])?|str|int|float|bool|none|nullable|list\[.*\]|dict\[.*\])$"
 )
+_MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -80,7 +84,10 @@ def describe_validation_error(errors: Any) -> tuple[str, str]:
     Pydantic errors also carry the offending input; it is never echoed or logged (PHI).
     """
     first: dict[str, Any] = errors[0] if errors else {}
-    location = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
+    parts = [str(part) for part in first.get("loc", ()) if isinstance(part, str) and not _UNION_MEMBER.match(part)]
+    # A model that is a member of a union (``CodeableConceptIn | Absent``) is named by its class: no field
+    # is spelled so (they are snake_case or camelCase), and a key sent in its place would be the last part.
+    location = [part for index, part in enumerate(parts) if index == len(parts) - 1 or not _MODEL_NAME.match(part)]
     while len(location) > 1 and location[0] in _LOCATION_PREFIXES:  # a field may be named "file"
         location = location[1:]
     field = ".".join(location) or "body"
@@ -132,10 +139,12 @@ STATUS_OF: dict[type[Refused], tuple[int, str]] = {
     Refused: (400, "bad_request"),
     InvalidField: (400, "invalid_field"),
     WrongAnswer: (400, "invalid_field"),
+    NotSupported: (400, "not_supported"),
     PayloadTooLarge: (413, "payload_too_large"),
     Unauthenticated: (401, "unauthenticated"),
     Forbidden: (403, "forbidden"),
     NotFound: (404, "not_found"),
+    NotAcceptable: (406, "not_acceptable"),
     Conflict: (409, "conflict"),
     FileNotScanned: (409, "scan_pending"),
     FileWithheld: (409, "file_withheld"),
@@ -143,6 +152,7 @@ STATUS_OF: dict[type[Refused], tuple[int, str]] = {
     ImageWithheld: (409, "image_withheld"),
     Gone: (410, "gone"),
     UnprocessableRequest: (422, "unprocessable"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
     Locked: (423, "locked"),
     TooManyRequests: (429, "too_many_requests"),
     ServiceUnavailable: (503, "service_unavailable"),
@@ -415,7 +425,8 @@ def new_resolver(
 
     def _refused(exc: Refused) -> Response[Any]:
         status, code = status_of(exc)
-        logger.info("request refused", extra={"status": status, "error_code": code, "field": exc.field})
+        logged = "(unknown parameter)" if getattr(exc, "named_by_client", False) else exc.field
+        logger.info("request refused", extra={"status": status, "error_code": code, "field": logged})
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
         return reply(status, code, message, exc.field, headers_of(exc))
 

@@ -1,4 +1,4 @@
-"""Door D search: a patient's documents as DocumentReferences, filtered by category, type and date, in pages.
+"""Door D search: a patient's documents as DocumentReferences, filtered by _id, category, type and date, in pages.
 
 Reads in proportion to the page, as door B's list does (logic/search_documents.py): the ``date``
 parameters become one creation-time range of the patient's index (whole seconds, so exact). Without
@@ -6,9 +6,9 @@ parameters become one creation-time range of the patient's index (whole seconds,
 and ``total`` comes from the patient's kept counts (its total; for a range, its days' and hours'
 counts and its partial end hours' documents). ``category`` and ``type`` cannot use a key: the range's
 documents are read, at most ``FILTER_READ_LIMIT`` (more is a 400 naming ``date``, asking for a
-narrower range). The cursor is the index position of a page's last document within the patient's
-own partition: it moves only within the patient's list, and a document added meanwhile never shifts
-a page.
+narrower range); ``_id`` reads the documents it names (at most ``fhir.MAX_IDS``, one BatchGetItem). The
+cursor is the index position of a page's last document within the patient's own partition: it moves
+only within the patient's list, and a document added meanwhile never shifts a page.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ MAX_COUNT = 100
 class ReferenceQuery:
     """Each inner list is one parameter's alternatives (a comma list); the parameters must all match."""
 
+    ids: list[set[int]] = field(default_factory=list)  # _id: document ids
     categories: list[list[fhir.Token]] = field(default_factory=list)
     types: list[list[fhir.Token]] = field(default_factory=list)
     dates: list[fhir.DateBound] = field(default_factory=list)
@@ -102,6 +103,11 @@ def _filtered(caller: Caller, patient_id: int, query: ReferenceQuery, keyed: Doc
             " more in the range: narrow it with date",
         )
     found = [(documents_table.document_item(doc)["GSI1SK"]["S"], doc) for doc in read.documents if _matches(doc, query)]
+    return _page(found, after, query)
+
+
+def _page(found: list[tuple[str, Document]], after: Key | None, query: ReferenceQuery) -> ReferencePage:
+    """A page of ``found`` (index position, document), in index order, from the cursor's position ``after``."""
     rest = found
     if after is not None:
         rest = [
@@ -113,6 +119,25 @@ def _filtered(caller: Caller, patient_id: int, query: ReferenceQuery, keyed: Doc
         last = documents_table.document_item(page[-1])
         next_cursor = encode_cursor({name: last[name]["S"] for name in INDEX_POSITION})
     return ReferencePage(page, len(found), next_cursor)
+
+
+def _by_id(caller: Caller, patient_id: int, query: ReferenceQuery) -> ReferencePage:
+    """``_id``: the documents named (one BatchGetItem), those of this account's patient that match the
+    other parameters, in the order and pages of the patient's list."""
+    after = _after(caller, patient_id, query.cursor)
+    wanted = set.intersection(*query.ids)
+    read = documents_table.get_documents(sorted(wanted))
+    mine = [
+        doc
+        for doc in read.values()
+        if doc.account_id == caller.account_id and doc.patient_id == patient_id and _matches(doc, query)
+    ]
+    found = sorted(
+        ((documents_table.document_item(doc)["GSI1SK"]["S"], doc) for doc in mine),
+        key=lambda pair: pair[0],
+        reverse=query.newest_first,
+    )
+    return _page(found, after, query)
 
 
 def _keyed(caller: Caller, patient_id: int, keyed: DocumentQuery) -> ReferencePage:
@@ -131,6 +156,8 @@ def search_document_references(caller: Caller, patient_id: int, query: Reference
     if keyed is None:
         _after(caller, patient_id, query.cursor)  # a cursor of another search is refused all the same
         found = ReferencePage([], 0, None)
+    elif query.ids:
+        found = _by_id(caller, patient_id, query)
     elif query.categories or query.types:
         found = _filtered(caller, patient_id, query, keyed)
     else:

@@ -177,6 +177,22 @@ def token_matches(alternatives: list[Token], codings: list[Coding]) -> bool:
     )
 
 
+MAX_IDS = 100  # in one _id value: what one BatchGetItem reads (repetitions intersect: never more)
+
+
+def parse_ids(value: str) -> set[int]:
+    """An ``_id`` value: document ids, comma-separated alternatives, each as a path writes it (ValueError)."""
+    ids: set[int] = set()
+    parts = value.split(",")
+    if len(parts) > MAX_IDS:
+        raise ValueError(f"names at most {MAX_IDS} documents")
+    for part in parts:
+        if not _ID.fullmatch(part) or int(part) > MAX_ID:
+            raise ValueError(f"must be document ids (1 to {MAX_ID}, digits without a leading zero), commas: any of")
+        ids.add(int(part))
+    return ids
+
+
 _DATE = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb|ap)?"
     r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})"
@@ -274,6 +290,8 @@ _MONTH = r"[12][0-9]{3}-(?:0[1-9]|1[0-2])"
 _TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9]{_FRACTION})?{_OFFSET}?"
 DATE_SEARCH_PATTERN = rf"^(?:eq|gt|lt|ge|le)?(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_TIME})?)$"
 PATIENT_SEARCH_PATTERN = r"^(?:Patient/)?[1-9][0-9]{0,14}$"
+# (up to 15 digits: below 2^53 whatever they are; a 16-digit id up to 2^53 - 1 is taken too)
+ID_SEARCH_PATTERN = rf"^[1-9][0-9]{{0,14}}(?:,[1-9][0-9]{{0,14}}){{0,{MAX_IDS - 1}}}$"
 
 
 def at_second(moment: datetime) -> datetime:
@@ -292,6 +310,26 @@ def last_updated(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+# A parameter name shown back in a refusal: FHIR's own shape (``_lastUpdated``, ``type:not``), nothing
+# else (a query may carry anything; a refusal and its log line never repeat free text).
+_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}(?::[A-Za-z_][A-Za-z0-9_.\-]{0,63}){0,3}", re.ASCII)
+UNNAMED_PARAMETER = "query"
+
+
+def unsupported_parameter(name: str) -> tuple[str, str]:
+    """The refusal of a search parameter this server does not support: (the name to show, why)."""
+    shown = name if _PARAMETER_NAME.fullmatch(name) else UNNAMED_PARAMETER
+    if ":" in name:
+        base, _, modifier = name.partition(":")
+        if base == "_has":
+            return shown, "is not supported by this server (no reverse chaining)"
+        detail = f" (:{modifier})" if shown == name else ""
+        return shown, f"modifiers are not supported{detail}: the parameter would be read otherwise than asked"
+    if shown != name:
+        return shown, "holds a parameter name this server does not support"
+    return shown, "is not supported by this server (the CapabilityStatement lists the search parameters it reads)"
+
+
 _ID = re.compile(r"[1-9][0-9]{0,15}")  # as a path id: no leading zero, no other script's digits
 REFERENCE_RULE = "must be Patient/{id} (or the id alone) of a patient of this server"
 
@@ -308,16 +346,137 @@ def patient_of_reference(value: str, base_url: str) -> int:
     raise ValueError(REFERENCE_RULE)
 
 
-_RESOURCE_TYPES = {FHIR_JSON, "application/json", "application/json+fhir"}
+# ------------------------------------------------------------------ FHIR's primitive types in a created resource
+# R4's regular expressions (datatypes.html): a year 0001-9999, a time with seconds (60: a leap second) and a zone.
+_FHIR_YEAR = r"(?:[0-9](?:[0-9](?:[0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_FHIR_DAY = rf"{_FHIR_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_FHIR_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?{_OFFSET}"
+_INSTANT = re.compile(rf"{_FHIR_DAY}{_FHIR_TIME}", re.ASCII)
+_DATE_TIME = re.compile(
+    rf"{_FHIR_YEAR}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01])(?:{_FHIR_TIME})?)?)?", re.ASCII
+)
+# Their documented shapes (/openapi.json): the safe part, real calendar days of the years 1000-2999 as
+# rules/timestamps.py documents door B's, no leap second.
+_DOCUMENTED_TIME = rf"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]{_FRACTION}{_OFFSET}"
+INSTANT_PATTERN = rf"^{_DAY}{_DOCUMENTED_TIME}$"
+DATE_TIME_PATTERN = rf"^(?:[12][0-9]{{3}}|{_MONTH}|{_DAY}(?:{_DOCUMENTED_TIME})?)$"
 
 
-def wants_resource(accept: str) -> bool:
-    """Whether an ``Accept`` header asks for a FHIR resource (JSON) rather than the file's own bytes."""
-    for part in accept.split(","):
-        kind, _, parameters = part.partition(";")
-        refused = any(
-            p.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters.split(";")
+def _on_the_calendar(value: str) -> None:
+    if len(value) >= 10:  # a day: one the calendar has (2026-02-30 matches the pattern)
+        try:
+            datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), tzinfo=UTC)
+        except ValueError as exc:
+            raise ValueError("is not a day of the calendar") from exc
+
+
+def check_instant(value: str) -> str:
+    """A FHIR ``instant``: ``YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`` on a real day (ValueError otherwise)."""
+    if not _INSTANT.fullmatch(value):
+        raise ValueError("must be a FHIR instant: YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset (+hh:mm)")
+    _on_the_calendar(value)
+    return value
+
+
+def check_date_time(value: str) -> str:
+    """A FHIR ``dateTime``: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an instant's shape, on a real day."""
+    if not _DATE_TIME.fullmatch(value):
+        raise ValueError(
+            "must be a FHIR dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff] and Z or an offset"
         )
-        if kind.strip().lower() in _RESOURCE_TYPES and not refused:
-            return True
-    return False
+    _on_the_calendar(value)
+    return value
+
+
+# ------------------------------------------------------------------ content negotiation
+# The media types of the one format served: FHIR JSON (application/json+fhir: DSTU2's name, still sent).
+JSON_TYPES = (FHIR_JSON, "application/json", "application/json+fhir")
+# FHIR's fhirVersion media type parameter for R4 (http.html#version-parameter: major.minor, 4.0.1 taken too).
+R4_VERSIONS = ("4.0", "4.0.1")
+# _format's short names (http.html#mime-type).
+FORMAT_NAMES = {"json": FHIR_JSON, "xml": "application/fhir+xml", "ttl": "application/fhir+turtle", "html": "text/html"}
+# The documented shape of an accepted _format (format_is_fhir_json also takes other cases, spaces, charset).
+FORMAT_PATTERN = r"^(?:json|application/(?:fhir\+json|json|json\+fhir)(?:; ?fhirVersion=4\.0(?:\.1)?)?)$"
+_QUALITY = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?", re.ASCII)
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    kind: str  # type/subtype, lower case ("*/*", "application/*" included)
+    quality: float
+    fhir_version: str | None
+
+    def r4(self) -> bool:
+        return self.fhir_version is None or self.fhir_version in R4_VERSIONS
+
+    def names_fhir(self) -> bool:
+        """Whether it asks for a FHIR resource (in any format or version), not a file's own bytes."""
+        return self.kind in JSON_TYPES or "fhir" in self.kind
+
+
+def media_ranges(header: str) -> list[MediaRange]:
+    """An ``Accept`` header's (or ``_format``'s) media ranges; a part that is not ``type/subtype`` or whose
+    ``q`` is not RFC 9110's qvalue is left out."""
+    ranges: list[MediaRange] = []
+    for part in header.split(","):
+        kind, *parameters = part.split(";")
+        kind = kind.strip().lower()
+        if kind.count("/") != 1 or " " in kind or kind.startswith("/") or kind.endswith("/"):
+            continue
+        quality: float | None = 1.0
+        version = None
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            name, value = name.strip().lower(), value.strip().strip('"')
+            if name == "q":
+                quality = float(value) if _QUALITY.fullmatch(value) else None
+            elif name == "fhirversion":
+                version = value
+        if quality is not None:
+            ranges.append(MediaRange(kind, quality, version))
+    return ranges
+
+
+def _quality_of(kind: str, ranges: list[MediaRange]) -> float:
+    """How much ``ranges`` accept ``kind`` (in R4): the most specific range that covers it decides."""
+    family = kind.split("/", 1)[0] + "/*"
+    for covering in (kind, family, "*/*"):
+        found = [r.quality for r in ranges if r.kind == covering and r.r4()]
+        if found:
+            return max(found)
+    return 0.0
+
+
+def accepts_fhir_json(accept: str) -> bool:
+    """Whether an ``Accept`` header admits the answer this server makes: FHIR R4 JSON. No header (or none
+    readable) admits anything; ``*/*`` and ``application/*`` admit it; ``fhirVersion`` other than R4 does not."""
+    ranges = media_ranges(accept)
+    return not ranges or any(_quality_of(kind, ranges) > 0 for kind in JSON_TYPES)
+
+
+def format_is_fhir_json(value: str) -> bool:
+    """Whether a ``_format`` value (``json``, or a media type with its parameters) names FHIR R4 JSON."""
+    text = value.strip()
+    ranges = media_ranges(FORMAT_NAMES.get(text.lower(), text))
+    return len(ranges) == 1 and ranges[0].kind in JSON_TYPES and ranges[0].r4() and ranges[0].quality > 0
+
+
+BinaryAnswer = Literal["resource", "file", "none"]
+
+
+def binary_answer(accept: str) -> BinaryAnswer:
+    """What a Binary read's ``Accept`` asks for: the ``resource`` (a JSON media type named, R4), the ``file``
+    itself (no header, wildcards, the file's own types), or ``none`` that can be made (FHIR formats only,
+    none of them R4 JSON: FHIR XML, another fhirVersion)."""
+    ranges = [r for r in media_ranges(accept) if r.quality > 0]
+    if any(r.kind in JSON_TYPES and r.r4() for r in ranges):
+        return "resource"
+    if ranges and all(r.names_fhir() for r in ranges):
+        return "none"
+    return "file"
+
+
+def content_type_is_r4(content_type: str) -> bool:
+    """Whether a request body's ``Content-Type`` says FHIR R4, or no version (``fhirVersion=4.0`` or none)."""
+    ranges = media_ranges(content_type.split(",", 1)[0])
+    return not ranges or ranges[0].r4()

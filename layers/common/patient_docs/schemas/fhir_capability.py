@@ -74,9 +74,10 @@ class CapabilityStatement(_Answer):
 
 
 # The day this statement last changed (CapabilityStatement.date).
-CAPABILITY_DATE = "2026-12-01"
+CAPABILITY_DATE = "2026-12-02"
 _SEARCH_PARAMETERS = (
     ("patient", "clinical-patient", "reference", "Required: Patient/{id} or the id (a patient token: its own)"),
+    ("_id", "Resource-id", "token", "Document ids of the patient; commas: any of"),
     ("category", "DocumentReference-category", "token", "[system|]code; commas: any of; repeated: all of"),
     ("type", "clinical-type", "token", "[system|]code, e.g. http://loinc.org|11502-2; commas: any of"),
     ("date", "DocumentReference-date", "date", "Prefixes eq (default), ge, le, gt, lt; repeat for a range"),
@@ -95,8 +96,10 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         type="DocumentReference",
         supported_profile=[fhir.US_CORE_DOCUMENT_REFERENCE],
         documentation=(
-            f"Every document of the service, whichever door stored it. Search: _count (1-{max_count}), "
-            "_sort (-date, the default, or date), and the next link's opaque _cursor. Create: one file, "
+            f"Every document of the service, whichever door stored it. Search: _count (at most {max_count}, a "
+            f"larger count is read as {max_count}; 0: the total alone), _summary (count; data and false: the default), "
+            "_sort (-date, the default, or date), and the next link's opaque _cursor; any other search parameter "
+            "and every modifier is refused (400, not-supported), whatever Prefer: handling says. Create: one file, "
             f"inline in content[0].attachment.data (at most {inline_max_bytes} bytes decoded) or uploaded "
             "first through POST /apis/v1/file/upload/presigned and named by its file_url in "
             "content[0].attachment.url."
@@ -112,7 +115,7 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         type="Binary",
         documentation=(
             "A document's file: a redirect (302) to a short-lived download URL, or with Accept: "
-            "application/fhir+json a Binary resource holding it when it is small."
+            "application/fhir+json (or _format=json) a Binary resource holding it when it is small."
         ),
         interaction=[CapabilityInteraction(code="read")],
     )
@@ -144,7 +147,10 @@ def capability_statement(base_url: str, inline_max_bytes: int, max_count: int) -
         format=["json"],
         rest=[
             CapabilityRest(
-                documentation="The same documents as doors A, B and C, as FHIR R4.",
+                documentation=(
+                    "The same documents as doors A, B and C, as FHIR R4. JSON only: an Accept or _format that "
+                    "admits no FHIR R4 JSON is a 406; _pretty=true lays the JSON out."
+                ),
                 security=security,
                 resource=[documents, binary],
             )

@@ -9,10 +9,11 @@ an element of DocumentReference and is refused by name.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from patient_docs.rules import fhir
 from patient_docs.schemas.common import DisplayName, FileName, Notes
 from patient_docs.schemas.deferred import Schema
 from patient_docs.schemas.fhir import Absent
@@ -23,6 +24,18 @@ REFUSED_ELEMENTS = {
     "securityLabel": "is not supported: the document would be stored without its label",
     "relatesTo": "is not supported: documents are not versioned here (no replaces/transforms)",
 }
+
+
+# FHIR's primitive types, as R4 defines them (JSON: a number is a number, never a string).
+Instant = Annotated[
+    str, Field(max_length=64, json_schema_extra={"pattern": fhir.INSTANT_PATTERN}), AfterValidator(fhir.check_instant)
+]
+DateTime = Annotated[
+    str,
+    Field(max_length=64, json_schema_extra={"pattern": fhir.DATE_TIME_PATTERN}),
+    AfterValidator(fhir.check_date_time),
+]
+UnsignedInt = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
 
 
 def _refuse(location: tuple[str | int, ...], message: str) -> ValidationError:
@@ -64,7 +77,7 @@ class CodingIn(_Element):
     version: Annotated[str, Field(max_length=255)] | Absent = None
     code: Annotated[str, Field(min_length=1, max_length=255)] | Absent = None
     display: Annotated[str, Field(max_length=1024)] | Absent = None
-    user_selected: bool | Absent = None
+    user_selected: StrictBool | Absent = None
 
 
 class CodeableConceptIn(_Element):
@@ -93,14 +106,12 @@ class AttachmentIn(_Element):
     url: Annotated[str, Field(min_length=1, max_length=2048)] | Absent = Field(
         default=None, description="Instead of data: the file_url door B's Upload File returned for this patient"
     )
-    size: Annotated[int, Field(ge=0, le=2**31 - 1)] | Absent = Field(
-        default=None, description="Bytes; checked against data when sent"
-    )
+    size: UnsignedInt | Absent = Field(default=None, description="Bytes; checked against data when sent")
     hash: Annotated[str, Field(max_length=64)] | Absent = Field(
         default=None, description="SHA-1, base64; checked against data when sent"
     )
     title: FileName | Absent = Field(default=None, description="The document's name (door A's document_name)")
-    creation: Annotated[str, Field(max_length=40)] | Absent = None
+    creation: DateTime | Absent = Field(default=None, description="A FHIR dateTime; not kept (the server's clock is)")
 
     @model_validator(mode="after")
     def _data_or_url(self) -> "AttachmentIn":
@@ -136,7 +147,7 @@ class DocumentReferenceIn(_Element):
         default=None, description="This service's own codes (urn:patient-docs:...)"
     )
     subject: SubjectIn
-    date: Annotated[str, Field(max_length=40)] | Absent = None
+    date: Instant | Absent = Field(default=None, description="A FHIR instant; not kept (the server's clock is)")
     author: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=20)] | Absent = None
     authenticator: dict[str, Any] | Absent = None
     custodian: dict[str, Any] | Absent = None
