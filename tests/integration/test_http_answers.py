@@ -79,31 +79,6 @@ def test_json_routes_refuse_forms_and_other_types_as_415_naming_content_type(api
         assert aws.all_items() == [] and aws.all_objects() == []
 
 
-def test_the_multipart_upload_still_reads_its_form(api, aws):
-    boundary = "zz"
-    parts = [
-        ("bucket_name", aws.bucket.encode()),
-        ("file_path", b"patients/1172416/documents"),
-        ("file_name", b"card.pdf"),
-    ]
-    raw = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
-        for name, value in parts
-    )
-    raw += (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="card.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + pdf_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
-    reply = call(api, "POST", "/apis/v1/file/upload/unsigned", None, STAFF_12, headers, raw)
-    assert reply.status == 200, reply.body
-    assert len(aws.all_objects()) == 1
-
-
 def test_browsers_may_read_the_headers_clients_need_and_send_prefer(api, aws):
     cors = api_cors()
     assert {"location", "retry-after"} <= set(cors["ExposeHeaders"])
