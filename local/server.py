@@ -339,6 +339,9 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         server.server_close()
         return 1
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C stops it even when whatever started it ignored SIGINT (a background command of a shell without
+    # job control inherits it ignored, and Python then leaves it so): make run's contract is Ctrl-C.
+    signal.signal(signal.SIGINT, _stop)
     consumers = None
     scanner = None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -57,6 +58,17 @@ class RunningServer:
         )
         return out.stdout.strip().splitlines()[-1]
 
+    def interrupt(self, timeout: float = 120) -> int:
+        """Ctrl-C, and its exit status. A server still running after ``timeout`` is made to print every
+        thread's stack (faulthandler, on SIGABRT) into the failure, so a hang says where it hangs."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=10)
+            raise AssertionError(f"still running {timeout} s after Ctrl-C:\n{self.output[-12000:]}") from None
+
 
 @contextmanager
 def local_server(
@@ -72,6 +84,7 @@ def local_server(
         "PYTHONPATH": f"layers/common{os.pathsep}.",
         "PATIENT_DOCS_LOCAL_DIR": str(key_dir),
         "LOCAL_AWS_PORT": str(aws_port),
+        "PYTHONFAULTHANDLER": "1",  # RunningServer.interrupt: a hung server prints its threads
     }
     for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "BUCKET_NAME"):
         env.pop(name, None)

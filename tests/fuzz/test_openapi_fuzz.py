@@ -197,12 +197,14 @@ values = {door_a + door_b}
 [[operations]]
 include-name = "GET /fhir/R4/DocumentReference/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "documents", probability = 0.5 }} }}
+# A known document another operation of the run deleted (door A's DELETE) is 410 Gone, as FHIR reads it.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "401", "403", "404", "410"]
 
 [[operations]]
 include-name = "GET /fhir/R4/Binary/{{id}}"
 parameters = {{ "path.id" = {{ dictionary = "documents", probability = 0.5 }} }}
-# A known file answers by redirect (302), or 409 while its malware scan is pending.
-checks.positive_data_acceptance.expected-statuses = ["2XX", "302", "401", "404", "409"]
+# A known file answers by redirect (302), or 409 while its malware scan is pending; 410 once deleted.
+checks.positive_data_acceptance.expected-statuses = ["2XX", "302", "401", "404", "409", "410"]
 
 [[operations]]
 include-name = "GET /fhir/R4/DocumentReference"
