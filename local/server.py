@@ -295,8 +295,9 @@ class _Server(ThreadingHTTPServer):
             raise
 
 
-class _Stop(Exception):
-    """SIGTERM: shut down as on Ctrl-C."""
+class _Stop(BaseException):
+    """SIGTERM (and SIGINT): shut down. A BaseException, as KeyboardInterrupt is: raised wherever the main
+    thread is when the signal comes, it must not be taken for an error by an ``except Exception``."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
