@@ -341,8 +341,10 @@ def serve(port: int, aws_port: int, quiet: bool = False) -> int:
         return 1
     signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C stops it even when whatever started it ignored SIGINT (a background command of a shell without
-    # job control inherits it ignored, and Python then leaves it so): make run's contract is Ctrl-C.
+    # job control inherits it ignored, and Python then leaves it so) or blocked it (a signal mask is inherited
+    # too): make run's contract is Ctrl-C.
     signal.signal(signal.SIGINT, _stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     consumers = None
     scanner = None
     try:
